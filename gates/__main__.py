@@ -1,0 +1,5 @@
+"""``python -m gates`` works exactly like the ``gates`` command."""
+
+from gates.cli import main
+
+raise SystemExit(main())

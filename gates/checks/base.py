@@ -1,0 +1,188 @@
+"""The small interface every gate type implements.
+
+A gate type is a module in ``gates/checks/`` that ends with::
+
+    CHECK = Check(type="coverage", options=CoverageOptions, evaluate=evaluate, rules=RULES)
+
+``evaluate(options, ctx) -> GateOutcome`` is a plain function. It resolves its inputs through
+``ctx`` (paths inside the project, commands through :mod:`gates.process`), calls parsers, compares,
+and returns. It never decides waivers, baselines of findings, blocking or the verdict: the runner
+does that the same way for every gate.
+"""
+
+from __future__ import annotations
+
+import glob as globlib
+import os
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+from gates.errors import InputError
+from gates.model import Artifact, Evidence, Finding, GateResult, Measurement, Severity, Status
+from gates.parsers.safe import evidence_for, resolve_inside
+from gates.process import ToolRun, run_tool, split_command
+from gates.units import parse_duration, parse_percent, parse_size
+
+Duration = Annotated[float, BeforeValidator(parse_duration)]
+"""Seconds, written ``800ms``, ``30s``, ``10m`` in the checklist."""
+Size = Annotated[int, BeforeValidator(parse_size)]
+"""Bytes, written ``250kB``, ``1.5MiB`` in the checklist."""
+Percent = Annotated[float, BeforeValidator(parse_percent)]
+"""Percentage points, written ``80`` or ``5%`` in the checklist."""
+SeverityName = Literal["info", "low", "medium", "high", "critical"]
+Stage = Literal["pre-deploy", "post-deploy"]
+StrList = Annotated[list[str], BeforeValidator(lambda v: [v] if isinstance(v, str) else v)]
+"""A list of strings where a single string is accepted too (``junit: out.xml``)."""
+
+
+class OptionsBase(BaseModel):
+    """Keys every gate accepts (contract): type, run, needs, stage, timeout, blocking."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    type: str
+    description: str = ""
+    run: str | list[str] | None = Field(
+        default=None, description="Command to run first; argv split like a shell, no shell"
+    )
+    shell: bool = Field(default=False, description="Run `run:` through /bin/sh -c")
+    cwd: str | None = Field(default=None, description="Working directory of `run:`, in the project")
+    needs: StrList = Field(default_factory=list)
+    stage: Stage = "pre-deploy"
+    timeout: Duration | None = None
+    blocking: bool | None = None
+    fail_on_new_only: bool = Field(
+        default=False, description="Only findings not in the baseline report block"
+    )
+    baseline_optional: bool = Field(
+        default=False,
+        description="Comparisons against --baseline are skipped (not an error) when none is given",
+    )
+
+
+O = TypeVar("O", bound=OptionsBase)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A rule a gate can emit, for ``gates explain`` and SARIF rule metadata."""
+
+    id: str
+    severity: Severity
+    title: str
+    why: str
+    fix: str
+    help_uri: str = ""
+
+
+@dataclass
+class GateOutcome:
+    """What ``evaluate`` returns. ``status=None`` lets the runner derive it from the rest."""
+
+    summary: str = ""
+    status: Status | None = None
+    measurements: list[Measurement] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    evidence: list[Evidence] = field(default_factory=list)
+    artifacts: list[Artifact] = field(default_factory=list)
+    details: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+
+    @classmethod
+    def failed_closed(cls, reason: str, **kwargs: Any) -> GateOutcome:
+        """An ``error`` outcome: the gate could not judge, so it blocks."""
+        return cls(summary=reason, status=Status.ERROR, error=reason, **kwargs)
+
+
+@dataclass
+class GateContext:
+    """Everything a gate may use from the run; built by the runner for each gate."""
+
+    gate_id: str
+    root: Path
+    """Project root (the checklist's folder); every relative path resolves inside it."""
+    out_dir: Path
+    timeout: float
+    env_name: str | None = None
+    stage: str = "pre-deploy"
+    baseline: GateResult | None = None
+    """This gate's result in the ``--baseline`` report, if one was given and had it."""
+    baseline_given: bool = False
+    base_ref: str | None = None
+    url: str | None = None
+    commit: str | None = None
+    environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    evidence: list[Evidence] = field(default_factory=list)
+
+    @property
+    def log_path(self) -> Path:
+        """``reports/logs/<gate>.log``: every command this gate runs is logged here."""
+        return self.out_dir / "logs" / f"{self.gate_id}.log"
+
+    @property
+    def artifacts_dir(self) -> Path:
+        """``reports/artifacts/<gate>/`` for screenshots and raw tool output."""
+        path = self.out_dir / "artifacts" / self.gate_id
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def path(self, relative: str | Path) -> Path:
+        """A project path, refused if it resolves outside the project root."""
+        return resolve_inside(self.root, relative)
+
+    def glob(self, patterns: Sequence[str]) -> list[Path]:
+        """Files matching any glob (``**`` recursive), inside the project, sorted, de-duplicated."""
+        found: dict[Path, None] = {}
+        for pattern in patterns:
+            if Path(pattern).is_absolute() or ".." in Path(pattern).parts:
+                raise InputError(f"{pattern}: globs must stay inside the project")
+            for hit in sorted(globlib.glob(pattern, root_dir=self.root, recursive=True)):
+                candidate = self.root / hit
+                if candidate.is_file():
+                    found[self.path(hit)] = None
+        return list(found)
+
+    def record(self, path: Path) -> Evidence:
+        """Record a file this gate judged (path + sha256) and return the record."""
+        item = evidence_for(path, self.root)
+        self.evidence.append(item)
+        return item
+
+    def run(
+        self,
+        command: str | Sequence[str],
+        *,
+        shell: bool = False,
+        cwd: str | None = None,
+        timeout: float | None = None,
+        extra_env: Mapping[str, str] | None = None,
+    ) -> ToolRun:
+        """Run a command in its own process group, logged to :attr:`log_path`.
+
+        Raises ToolMissing / ToolTimeout; the runner turns those into ``error``.
+        """
+        env = dict(self.environ)
+        if extra_env:
+            env.update(extra_env)
+        return run_tool(
+            split_command(command, shell=shell),
+            timeout=timeout if timeout is not None else self.timeout,
+            cwd=self.path(cwd) if cwd else self.root,
+            env=env,
+            log_path=self.log_path,
+        )
+
+
+@dataclass(frozen=True)
+class Check(Generic[O]):
+    """A gate type: its checklist key, its options model, its evaluate function, its rules."""
+
+    type: str
+    options: type[O]
+    evaluate: Callable[[O, GateContext], GateOutcome]
+    rules: tuple[Rule, ...] = ()
+    summary: str = ""

@@ -1,0 +1,227 @@
+"""The result model: statuses, findings, measurements, gate results and the report.
+
+Everything here is a frozen dataclass or a ``StrEnum`` spelled as in PRODUCT.md. Gates build
+these; the runner, waivers and baseline derive new ones with :func:`dataclasses.replace`;
+writers only read them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class Status(StrEnum):
+    """Status of one gate (contract)."""
+
+    PASS = "pass"
+    WARN = "warn"
+    FAIL = "fail"
+    ERROR = "error"
+    SKIPPED = "skipped"
+
+    @property
+    def rank(self) -> int:
+        """How much attention the status needs; higher is worse (used to sort and to combine)."""
+        return _STATUS_RANK[self]
+
+    @property
+    def blocks(self) -> bool:
+        """``fail`` and ``error`` block a blocking gate; ``error`` blocks exactly like ``fail``."""
+        return self in (Status.FAIL, Status.ERROR)
+
+
+_STATUS_RANK = {
+    Status.SKIPPED: 0,
+    Status.PASS: 1,
+    Status.WARN: 2,
+    Status.FAIL: 3,
+    Status.ERROR: 4,
+}
+
+
+def worst(*statuses: Status) -> Status:
+    """The status needing the most attention among ``statuses`` (``pass`` for none)."""
+    return max(statuses, key=lambda s: s.rank, default=Status.PASS)
+
+
+class Severity(StrEnum):
+    """Severity of a finding, ordered ``info < low < medium < high < critical``."""
+
+    INFO = "info"
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+    @property
+    def rank(self) -> int:
+        """Position in the order above (0 for info)."""
+        return _SEVERITY_ORDER.index(self)
+
+    def at_least(self, other: Severity) -> bool:
+        """True when this severity is ``other`` or more severe."""
+        return self.rank >= other.rank
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        """Read a severity as tools spell it (``moderate`` is medium, ``error`` is high...)."""
+        key = text.strip().lower()
+        alias = _SEVERITY_ALIASES.get(key, key)
+        return cls(alias)
+
+
+_SEVERITY_ORDER = [Severity.INFO, Severity.LOW, Severity.MEDIUM, Severity.HIGH, Severity.CRITICAL]
+_SEVERITY_ALIASES = {
+    "moderate": "medium",
+    "undefined": "info",
+    "unknown": "info",
+    "none": "info",
+    "note": "low",
+    "warning": "medium",
+    "error": "high",
+}
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a finding is: a project-relative path and, when known, line and column (1-based)."""
+
+    path: str
+    line: int | None = None
+    column: int | None = None
+
+    def __str__(self) -> str:
+        parts = [self.path]
+        if self.line is not None:
+            parts.append(str(self.line))
+            if self.column is not None:
+                parts.append(str(self.column))
+        return ":".join(parts)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem a gate found (contract fields: rule, severity, message, location, fingerprint,
+    new, waived)."""
+
+    rule: str
+    """Rule or advisory id, e.g. ``B602``, ``GHSA-…``, ``test-failed``, ``ban-drop-column``."""
+    severity: Severity
+    message: str
+    location: Location | None = None
+    fingerprint: str = ""
+    """Stable across runs and line shifts; see :mod:`gates.fingerprint`."""
+    blocks: bool = True
+    """Whether this finding, unwaived, makes its gate fail (the gate's ``fail_on`` decided it)."""
+    new: bool | None = None
+    """Not in the baseline report; ``None`` when no baseline was given."""
+    waived: str | None = None
+    """The match pattern of the waiver that waived it, or ``None``."""
+    title: str = ""
+    """Short human title of the rule (shown in HTML and SARIF)."""
+    help_uri: str = ""
+    data: dict[str, Any] = field(default_factory=dict)
+    """Extra facts: CWE, confidence, fixed version, package, test output... (JSON-safe)."""
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """A measured value compared with a threshold, in the manner of a Lighthouse CI assertion."""
+
+    name: str
+    value: float | None
+    unit: str = ""
+    op: str | None = None
+    """One of :data:`gates.measure.OPS`; ``None`` for a value shown without a threshold."""
+    threshold: float | None = None
+    baseline: float | None = None
+    status: Status = Status.PASS
+    message: str = ""
+    values: tuple[float, ...] = ()
+    """Every run's value when the measured value is an aggregate (a median of runs)."""
+    rounding: str = ""
+    """How the comparison rounds, stated so that 79.95% against 80% is never a surprise."""
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A file a gate read, with its digest, so a report says exactly what it judged."""
+
+    path: str
+    sha256: str
+    size: int | None = None
+
+
+@dataclass(frozen=True)
+class Artifact:
+    """Something to show in the HTML report: a screenshot (PNG) or a chart (SVG), embedded."""
+
+    kind: str
+    """``screenshot`` or ``chart`` or ``table``."""
+    title: str
+    media_type: str
+    data_base64: str = ""
+    path: str = ""
+
+
+@dataclass(frozen=True)
+class GateResult:
+    """The outcome of one gate as it appears in the report (contract fields)."""
+
+    id: str
+    type: str
+    status: Status
+    blocking: bool
+    summary: str
+    duration_s: float = 0.0
+    measurements: tuple[Measurement, ...] = ()
+    findings: tuple[Finding, ...] = ()
+    evidence: tuple[Evidence, ...] = ()
+    error: str | None = None
+    log: str | None = None
+    """Path of the gate's command log, relative to the report folder."""
+    artifacts: tuple[Artifact, ...] = ()
+    details: dict[str, Any] = field(default_factory=dict)
+    """Gate-specific tables (per-file test counts, largest chunks, per-URL runs...)."""
+    stage: str = "pre-deploy"
+    needs: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class WaiverUse:
+    """A waiver from the checklist and what became of it in this run."""
+
+    gate: str
+    match: str
+    reason: str
+    owner: str
+    expires: str
+    used: bool
+    expired: bool
+
+
+@dataclass(frozen=True)
+class Report:
+    """The whole run (``gate-report.json``, schema ``gates-report/1``)."""
+
+    verdict: Status
+    environment: str | None
+    stage: str
+    project: str
+    commit: str | None
+    branch: str | None
+    started_at: str
+    duration_s: float
+    checklist_sha256: str
+    tool_versions: dict[str, str]
+    gates: tuple[GateResult, ...]
+    waivers: tuple[WaiverUse, ...] = ()
+    required: tuple[str, ...] = ()
+    verdict_reasons: tuple[str, ...] = ()
+    interrupted: bool = False
+    url: str | None = None
+    schema: str = "gates-report/1"
+    digest: str = ""
+    signature: str | None = None

@@ -1,0 +1,122 @@
+"""Reading evidence safely: a size cap, UTF-8 with a clear error, XML without entities.
+
+Every parser reads through these functions, so hostile input (a DOCTYPE with entities, an entity
+bomb, a 1 GB file, deeply nested JSON, binary junk) ends as one :class:`InputError` with a
+one-line reason, never a hang, a crash or a read outside the project.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+from xml.etree.ElementTree import Element
+
+import defusedxml.ElementTree as safe_et
+from defusedxml import DefusedXmlException
+
+from gates.errors import InputError
+from gates.model import Evidence
+
+MAX_BYTES = 256 * 1024 * 1024
+"""Largest evidence file gates reads (256 MiB); larger is an error, not an out-of-memory."""
+
+
+def resolve_inside(root: Path, relative: str | Path) -> Path:
+    """``root / relative`` resolved, refusing anything that lands outside ``root``.
+
+    A pull request controls its own reports: ``../../etc/passwd`` or a symlink out of the project
+    must never be read.
+    """
+    root_resolved = root.resolve()
+    candidate = (root / relative).resolve()
+    if candidate != root_resolved and root_resolved not in candidate.parents:
+        raise InputError(f"{relative}: refers outside the project root; not read")
+    return candidate
+
+
+def read_bytes(path: Path, *, max_bytes: int = MAX_BYTES, allow_empty: bool = False) -> bytes:
+    """The file's bytes; missing, unreadable, empty (unless allowed) or too large → InputError."""
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise InputError(f"{path}: file not found") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror})") from None
+    if not path.is_file():
+        raise InputError(f"{path}: not a regular file")
+    if size > max_bytes:
+        raise InputError(f"{path}: {size} bytes is larger than the {max_bytes}-byte limit")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror})") from None
+    if not data.strip() and not allow_empty:
+        raise InputError(f"{path}: file is empty")
+    return data
+
+
+def read_text(path: Path, *, max_bytes: int = MAX_BYTES, allow_empty: bool = False) -> str:
+    """The file as UTF-8 text (a BOM is dropped); invalid UTF-8 → InputError naming the offset."""
+    data = read_bytes(path, max_bytes=max_bytes, allow_empty=allow_empty)
+    return decode_utf8(data, str(path))
+
+
+def decode_utf8(data: bytes, name: str) -> str:
+    """Decode UTF-8 (BOM dropped) or raise InputError with the byte offset."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{name}: not valid UTF-8 (byte {exc.start})") from None
+
+
+def parse_json_text(text: str, name: str) -> Any:
+    """Parse JSON text; malformed, truncated or too deeply nested → InputError."""
+    if not text.strip():
+        raise InputError(f"{name}: file is empty")
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{name}: not valid JSON (line {exc.lineno}: {exc.msg})") from None
+    except RecursionError:
+        # CPython's C decoder guards its recursion: a nesting bomb ends here, not in a crash.
+        raise InputError(f"{name}: JSON nested too deeply") from None
+
+
+def read_json(path: Path, *, max_bytes: int = MAX_BYTES) -> Any:
+    """Parse a JSON file through the size cap and UTF-8 check."""
+    return parse_json_text(read_text(path, max_bytes=max_bytes), str(path))
+
+
+def parse_xml_bytes(data: bytes, name: str) -> Element:
+    """Parse XML with DTDs, entities and external references forbidden."""
+    if not data.strip():
+        raise InputError(f"{name}: file is empty")
+    try:
+        return safe_et.fromstring(data, forbid_dtd=False, forbid_entities=True, forbid_external=True)
+    except DefusedXmlException as exc:
+        raise InputError(f"{name}: XML declares entities or external references; refused ({type(exc).__name__})") from None
+    except safe_et.ParseError as exc:
+        raise InputError(f"{name}: not well-formed XML ({exc})") from None
+
+
+def read_xml(path: Path, *, max_bytes: int = MAX_BYTES) -> Element:
+    """Parse an XML file through the size cap with entities refused."""
+    return parse_xml_bytes(read_bytes(path, max_bytes=max_bytes), str(path))
+
+
+def evidence_for(path: Path, root: Path) -> Evidence:
+    """An :class:`Evidence` record (project-relative path, sha256, size) for a file read."""
+    digest = hashlib.sha256()
+    size = 0
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+            size += len(block)
+    try:
+        shown = os.path.relpath(path.resolve(), root.resolve())
+    except ValueError:
+        shown = str(path)
+    return Evidence(path=shown, sha256=digest.hexdigest(), size=size)

@@ -1,0 +1,200 @@
+"""The only place that starts external processes.
+
+Each tool runs in its own session (process group), with stdin closed and a deadline. On
+timeout, or when gates itself is interrupted, the whole group gets SIGTERM, then SIGKILL after
+a grace period, so nothing a gate started survives it (``npx`` trees included).
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+
+from gates.errors import ToolMissing, ToolTimeout
+
+KILL_GRACE_S = 3.0
+"""How long a process group gets between SIGTERM and SIGKILL."""
+
+_live_groups: set[int] = set()
+_live_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class ToolRun:
+    """What a finished process did."""
+
+    argv: tuple[str, ...]
+    returncode: int
+    stdout: str
+    stderr: str
+    duration_s: float
+
+    @property
+    def signal(self) -> int | None:
+        """The signal that killed the process, if one did."""
+        return -self.returncode if self.returncode < 0 else None
+
+    @property
+    def describe_exit(self) -> str:
+        """``exit 1`` or ``killed by SIGSEGV``."""
+        if self.signal is not None:
+            try:
+                name = signal.Signals(self.signal).name
+            except ValueError:
+                name = f"signal {self.signal}"
+            return f"killed by {name}"
+        return f"exit {self.returncode}"
+
+
+def split_command(command: str | Sequence[str], *, shell: bool = False) -> list[str]:
+    """argv for a checklist ``run:`` value; with ``shell`` the string goes to ``/bin/sh -c``."""
+    if isinstance(command, str):
+        return ["/bin/sh", "-c", command] if shell else shlex.split(command)
+    argv = list(command)
+    return ["/bin/sh", "-c", shlex.join(argv)] if shell else argv
+
+
+def run_tool(
+    argv: Sequence[str],
+    *,
+    timeout: float | None,
+    cwd: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    log_path: Path | None = None,
+    stdin_data: str | None = None,
+) -> ToolRun:
+    """Run ``argv`` to completion in a new process group.
+
+    Raises :class:`ToolMissing` when the executable cannot be found and :class:`ToolTimeout`
+    (after killing the group) when ``timeout`` passes. Output is decoded as UTF-8 with
+    replacement, so junk bytes never raise. With ``log_path`` the command line and both streams
+    are appended there.
+    """
+    if not argv:
+        raise ToolMissing("empty command")
+    executable = argv[0]
+    if os.sep not in executable and shutil.which(executable, path=(env or os.environ).get("PATH")) is None:
+        raise ToolMissing(f"'{executable}' is not installed or not on PATH")
+    started = time.monotonic()
+    try:
+        proc = subprocess.Popen(
+            list(argv),
+            cwd=cwd,
+            env=dict(env) if env is not None else None,
+            stdin=subprocess.PIPE if stdin_data is not None else subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
+    except FileNotFoundError as exc:
+        raise ToolMissing(f"'{executable}' is not installed or not on PATH") from exc
+    except PermissionError as exc:
+        raise ToolMissing(f"'{executable}' is not executable: {exc}") from exc
+    with _tracked(proc.pid):
+        try:
+            out, err = proc.communicate(
+                input=stdin_data.encode() if stdin_data is not None else None, timeout=timeout
+            )
+        except subprocess.TimeoutExpired:
+            kill_group(proc.pid)
+            out, err = proc.communicate()
+            _log(log_path, argv, out, err, f"TIMEOUT after {timeout:.1f}s; process group killed")
+            raise ToolTimeout(
+                f"'{shlex.join(argv)[:200]}' timed out after {timeout:g}s; its process group was killed"
+            ) from None
+        except BaseException:
+            kill_group(proc.pid)
+            proc.wait()
+            raise
+        # A finished leader may leave children behind in its group (a backgrounded server):
+        # they belong to the gate and do not outlive it.
+        kill_group(proc.pid, grace=0.5)
+    run = ToolRun(
+        argv=tuple(argv),
+        returncode=proc.returncode,
+        stdout=out.decode("utf-8", "replace"),
+        stderr=err.decode("utf-8", "replace"),
+        duration_s=time.monotonic() - started,
+    )
+    _log(log_path, argv, out, err, run.describe_exit)
+    return run
+
+
+def kill_group(pgid: int, *, grace: float = KILL_GRACE_S) -> None:
+    """SIGTERM the process group, wait up to ``grace`` seconds, then SIGKILL what is left."""
+    try:
+        os.killpg(pgid, signal.SIGTERM)
+    except (ProcessLookupError, PermissionError):
+        return
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline:
+        if not _group_alive(pgid):
+            return
+        time.sleep(0.05)
+    with suppress(ProcessLookupError, PermissionError):
+        os.killpg(pgid, signal.SIGKILL)
+
+
+def kill_all_live_groups() -> None:
+    """Kill every process group gates started and that is still tracked (on SIGINT/SIGTERM)."""
+    with _live_lock:
+        groups = list(_live_groups)
+    for pgid in groups:
+        kill_group(pgid, grace=1.0)
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # Zombies of our own children still count as "alive" to killpg; reap opportunistically.
+    with suppress(ChildProcessError):
+        os.waitpid(-pgid, os.WNOHANG)
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+@contextmanager
+def _tracked(pgid: int) -> Iterator[None]:
+    with _live_lock:
+        _live_groups.add(pgid)
+    try:
+        yield
+    finally:
+        with _live_lock:
+            _live_groups.discard(pgid)
+
+
+@contextmanager
+def tracked_group(pgid: int) -> Iterator[None]:
+    """Track a long-running group (a server a gate started) so an interrupt kills it too."""
+    with _tracked(pgid):
+        yield
+
+
+def _log(path: Path | None, argv: Sequence[str], out: bytes, err: bytes, outcome: str) -> None:
+    if path is None:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("ab") as fh:
+        fh.write(f"$ {shlex.join(argv)}\n".encode())
+        if out:
+            fh.write(b"--- stdout ---\n" + out + (b"" if out.endswith(b"\n") else b"\n"))
+        if err:
+            fh.write(b"--- stderr ---\n" + err + (b"" if err.endswith(b"\n") else b"\n"))
+        fh.write(f"--- {outcome} ---\n".encode())
