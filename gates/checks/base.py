@@ -91,6 +91,9 @@ class GateOutcome:
     artifacts: list[Artifact] = field(default_factory=list)
     details: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
+    secrets: list[str] = field(default_factory=list)
+    """Secret values this gate saw; the runner scrubs them from every output (defence in depth:
+    gates redact their own findings first)."""
 
     @classmethod
     def failed_closed(cls, reason: str, **kwargs: Any) -> GateOutcome:
