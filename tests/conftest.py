@@ -11,9 +11,8 @@ from typing import Any
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-CORPUS = REPO.parent / "shared" / "corpus"
-if not CORPUS.is_dir():  # a fresh clone in CI keeps a copy next to the tests
-    CORPUS = REPO / "tests" / "corpus"
+CORPUS = REPO / "tests" / "corpus"
+"""A byte-for-byte copy of ../shared/corpus (sources in its MANIFEST.md), so a fresh clone has it."""
 IN_CI = bool(os.environ.get("CI"))
 
 
