@@ -1,0 +1,1 @@
+drop index concurrently if exists public.orders_profile_id_idx;
