@@ -49,7 +49,7 @@ class ChecklistError(GatesError):
 
 
 class InputError(GatesError):
-    """Evidence could not be read: missing, empty, too large, malformed, hostile or unknown format."""
+    """Evidence could not be read: missing, empty, too large, malformed, hostile, unknown."""
 
 
 class ToolError(GatesError):

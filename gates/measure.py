@@ -46,9 +46,16 @@ def compare(
     rounding = EXACT if decimals is None else f"rounded to {decimals} decimals before comparing"
     if value is None:
         return Measurement(
-            name=name, value=None, unit=unit, op=op, threshold=threshold, baseline=baseline,
-            status=Status.ERROR, message=message or f"{name}: nothing was measured",
-            values=tuple(values), rounding=rounding,
+            name=name,
+            value=None,
+            unit=unit,
+            op=op,
+            threshold=threshold,
+            baseline=baseline,
+            status=Status.ERROR,
+            message=message or f"{name}: nothing was measured",
+            values=tuple(values),
+            rounding=rounding,
         )
     compared = value if decimals is None else round(value, decimals)
     passed = check(compared, threshold)
@@ -61,13 +68,27 @@ def compare(
         verdict = "meets" if passed else "misses"
         message = f"{name} {_fmt(value)}{unit} {verdict} {op} {_fmt(threshold)}{unit}"
     return Measurement(
-        name=name, value=value, unit=unit, op=op, threshold=threshold, baseline=baseline,
-        status=status, message=message, values=tuple(values), rounding=rounding,
+        name=name,
+        value=value,
+        unit=unit,
+        op=op,
+        threshold=threshold,
+        baseline=baseline,
+        status=status,
+        message=message,
+        values=tuple(values),
+        rounding=rounding,
     )
 
 
-def shown(name: str, value: float | None, unit: str = "", *, baseline: float | None = None,
-          message: str = "") -> Measurement:
+def shown(
+    name: str,
+    value: float | None,
+    unit: str = "",
+    *,
+    baseline: float | None = None,
+    message: str = "",
+) -> Measurement:
     """A value reported without a threshold (context for the reader)."""
     return Measurement(name=name, value=value, unit=unit, baseline=baseline, message=message)
 

@@ -15,7 +15,7 @@ from typing import Any
 class Status(StrEnum):
     """Status of one gate (contract)."""
 
-    PASS = "pass"
+    PASS = "pass"  # noqa: S105 - a status, not a password
     WARN = "warn"
     FAIL = "fail"
     ERROR = "error"

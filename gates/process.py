@@ -82,7 +82,10 @@ def run_tool(
     if not argv:
         raise ToolMissing("empty command")
     executable = argv[0]
-    if os.sep not in executable and shutil.which(executable, path=(env or os.environ).get("PATH")) is None:
+    if (
+        os.sep not in executable
+        and shutil.which(executable, path=(env or os.environ).get("PATH")) is None
+    ):
         raise ToolMissing(f"'{executable}' is not installed or not on PATH")
     started = time.monotonic()
     try:
@@ -109,7 +112,8 @@ def run_tool(
             out, err = proc.communicate()
             _log(log_path, argv, out, err, f"TIMEOUT after {timeout:.1f}s; process group killed")
             raise ToolTimeout(
-                f"'{shlex.join(argv)[:200]}' timed out after {timeout:g}s; its process group was killed"
+                f"'{shlex.join(argv)[:200]}' timed out after {timeout:g}s; "
+                "its process group was killed"
             ) from None
         except BaseException:
             kill_group(proc.pid)

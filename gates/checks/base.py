@@ -12,6 +12,7 @@ does that the same way for every gate.
 
 from __future__ import annotations
 
+import builtins
 import glob as globlib
 import os
 from collections.abc import Callable, Mapping, Sequence
@@ -64,7 +65,7 @@ class OptionsBase(BaseModel):
     )
 
 
-O = TypeVar("O", bound=OptionsBase)
+OptionsT = TypeVar("OptionsT", bound=OptionsBase)
 
 
 @dataclass(frozen=True)
@@ -143,7 +144,7 @@ class GateContext:
         for pattern in patterns:
             if Path(pattern).is_absolute() or ".." in Path(pattern).parts:
                 raise InputError(f"{pattern}: globs must stay inside the project")
-            for hit in sorted(globlib.glob(pattern, root_dir=self.root, recursive=True)):
+            for hit in sorted(globlib.glob(pattern, root_dir=self.root, recursive=True)):  # noqa: PTH207 - root_dir keeps matches relative
                 candidate = self.root / hit
                 if candidate.is_file():
                     found[self.path(hit)] = None
@@ -181,11 +182,11 @@ class GateContext:
 
 
 @dataclass(frozen=True)
-class Check(Generic[O]):
+class Check(Generic[OptionsT]):
     """A gate type: its checklist key, its options model, its evaluate function, its rules."""
 
     type: str
-    options: type[O]
-    evaluate: Callable[[O, GateContext], GateOutcome]
+    options: builtins.type[OptionsT]
+    evaluate: Callable[[OptionsT, GateContext], GateOutcome]
     rules: tuple[Rule, ...] = ()
     summary: str = ""

@@ -29,8 +29,9 @@ def evaluate(options: CommandOptions, ctx: GateContext) -> GateOutcome:
     result = ctx.run(options.run, shell=options.shell, cwd=options.cwd)
     details = {"exit_code": result.returncode, "command_s": round(result.duration_s, 3)}
     if result.returncode == 0:
-        return GateOutcome(summary=f"exit 0 in {result.duration_s:.1f}s", status=Status.PASS,
-                           details=details)
+        return GateOutcome(
+            summary=f"exit 0 in {result.duration_s:.1f}s", status=Status.PASS, details=details
+        )
     tail = (result.stderr.strip() or result.stdout.strip()).splitlines()[-1:] or [""]
     return GateOutcome(
         summary=f"{result.describe_exit}: {tail[0][:160]}".rstrip(": "),
@@ -39,5 +40,9 @@ def evaluate(options: CommandOptions, ctx: GateContext) -> GateOutcome:
     )
 
 
-CHECK = Check(type="command", options=CommandOptions, evaluate=evaluate,
-              summary="A command that must exit 0 within its timeout")
+CHECK = Check(
+    type="command",
+    options=CommandOptions,
+    evaluate=evaluate,
+    summary="A command that must exit 0 within its timeout",
+)

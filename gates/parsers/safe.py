@@ -95,9 +95,13 @@ def parse_xml_bytes(data: bytes, name: str) -> Element:
     if not data.strip():
         raise InputError(f"{name}: file is empty")
     try:
-        return safe_et.fromstring(data, forbid_dtd=False, forbid_entities=True, forbid_external=True)
+        return safe_et.fromstring(
+            data, forbid_dtd=False, forbid_entities=True, forbid_external=True
+        )
     except DefusedXmlException as exc:
-        raise InputError(f"{name}: XML declares entities or external references; refused ({type(exc).__name__})") from None
+        raise InputError(
+            f"{name}: XML declares entities or external references; refused ({type(exc).__name__})"
+        ) from None
     except safe_et.ParseError as exc:
         raise InputError(f"{name}: not well-formed XML ({exc})") from None
 

@@ -1,0 +1,87 @@
+"""``gates schema``: the JSON Schema of checklist.yml, generated from the gate option models.
+
+Editors (VS Code YAML, JetBrains) use it for completion and validation: put
+``# yaml-language-server: $schema=checklist.schema.json`` at the top of the checklist.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gates.checks import CHECKS
+
+_DURATION = {"type": ["string", "number"], "description": "e.g. 800ms, 30s, 10m"}
+
+
+def checklist_schema() -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of a checklist."""
+    definitions: dict[str, Any] = {}
+    gate_refs = []
+    for gate_type, check in sorted(CHECKS.items()):
+        schema = check.options.model_json_schema(ref_template="#/$defs/{model}")
+        for name, sub in schema.pop("$defs", {}).items():
+            definitions[name] = sub
+        schema["description"] = check.summary or schema.get("description", "")
+        definitions[f"gate:{gate_type}"] = schema
+        gate_refs.append(
+            {
+                "if": {"properties": {"type": {"const": gate_type}}, "required": ["type"]},
+                "then": {"$ref": f"#/$defs/gate:{gate_type}"},
+            }
+        )
+    gate = {
+        "type": "object",
+        "required": ["type"],
+        "properties": {"type": {"enum": sorted(CHECKS)}},
+        "allOf": gate_refs,
+    }
+    id_list = {"type": "array", "items": {"type": "string"}}
+    defaults = {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {"timeout": _DURATION, "blocking": {"type": "boolean"}},
+    }
+    gates_map = {"type": "object", "additionalProperties": {"$ref": "#/$defs/gate"}}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://gates.dev/schema/checklist-1.json",
+        "title": "gates checklist.yml",
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["gates"],
+        "properties": {
+            "version": {"const": 1},
+            "project": {"type": "string"},
+            "defaults": defaults,
+            "require": id_list,
+            "gates": gates_map,
+            "environments": {
+                "type": "object",
+                "additionalProperties": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "properties": {
+                        "require": id_list,
+                        "defaults": defaults,
+                        "gates": {"type": "object", "additionalProperties": {"type": "object"}},
+                    },
+                },
+            },
+            "waivers": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["gate", "match", "reason", "owner", "expires"],
+                    "properties": {
+                        "gate": {"type": "string"},
+                        "match": {"type": "string"},
+                        "reason": {"type": "string"},
+                        "owner": {"type": "string"},
+                        "expires": {"type": "string", "format": "date"},
+                    },
+                },
+            },
+        },
+        "$defs": {"gate": gate, **definitions},
+    }

@@ -1,0 +1,72 @@
+"""The typed checklist: what ``checklist.yml`` means once loaded, validated and overlaid."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from gates.checks.base import OptionsBase
+
+TOP_LEVEL_KEYS = ("version", "project", "defaults", "environments", "gates", "waivers", "require")
+DEFAULTS_KEYS = ("timeout", "blocking")
+ENVIRONMENT_KEYS = ("require", "gates", "defaults")
+WAIVER_KEYS = ("gate", "match", "reason", "owner", "expires")
+DEFAULT_TIMEOUT_S = 600.0
+
+
+@dataclass(frozen=True)
+class Waiver:
+    """Accepts findings of one gate matching ``match`` until ``expires`` (all fields required)."""
+
+    gate: str
+    match: str
+    reason: str
+    owner: str
+    expires: date
+
+    def expired(self, today: date) -> bool:
+        """A waiver is valid through its expiry day and expired the day after."""
+        return today > self.expires
+
+
+@dataclass(frozen=True)
+class GateSpec:
+    """One gate of the checklist with defaults applied."""
+
+    id: str
+    options: OptionsBase
+    timeout: float
+    blocking: bool
+
+    @property
+    def type(self) -> str:
+        """The gate type (``coverage``...)."""
+        return self.options.type
+
+    @property
+    def stage(self) -> str:
+        """``pre-deploy`` or ``post-deploy``."""
+        return self.options.stage
+
+    @property
+    def needs(self) -> tuple[str, ...]:
+        """Ids of gates that must pass before this one runs."""
+        return tuple(self.options.needs)
+
+
+@dataclass(frozen=True)
+class Checklist:
+    """A validated checklist for one environment (or none)."""
+
+    path: str
+    sha256: str
+    project: str
+    version: int
+    environment: str | None
+    environments: tuple[str, ...]
+    gates: dict[str, GateSpec]
+    require: tuple[str, ...]
+    waivers: tuple[Waiver, ...]
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)
+    """The expanded, overlaid data (for ``gates list``); never contains unset variables."""
