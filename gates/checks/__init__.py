@@ -11,4 +11,9 @@ from typing import Any
 from gates.checks import command
 from gates.checks.base import Check
 
-CHECKS: dict[str, Check[Any]] = {check.type: check for check in (command.CHECK,)}
+CHECKS: dict[str, Check[Any]] = {
+    check.type: check
+    for check in (
+        command.CHECK,
+    )
+}
