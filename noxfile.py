@@ -1,0 +1,78 @@
+"""Sessions named for jobs: tests, lint, typecheck, gate (dog-food), demo (the example), bench."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import nox
+
+nox.options.default_venv_backend = "venv"
+nox.options.sessions = ["lint", "typecheck", "tests"]
+nox.options.reuse_existing_virtualenvs = True
+
+ROOT = Path(__file__).parent
+PYPROJECT = nox.project.load_toml("pyproject.toml")
+EXAMPLE = ROOT / "examples" / "shop-web"
+
+
+def _system_deps(session: nox.Session) -> None:
+    """Chromium, PostgreSQL and the example's npm packages, installed when missing."""
+    session.run(str(ROOT / ".ci" / "install-system-deps"), external=True)
+
+
+@nox.session(python="3.11")
+def tests(session: nox.Session) -> None:
+    """The whole test suite, real components included (Chromium, PostgreSQL, Vite, Lighthouse)."""
+    _system_deps(session)
+    session.install("-e", ".", *nox.project.dependency_groups(PYPROJECT, "test"))
+    session.run("pytest", "-n", "2", "--dist", "loadgroup", *session.posargs,
+                env={"CHROME_PATH": "/usr/bin/chromium"})
+
+
+@nox.session(python="3.11")
+def lint(session: nox.Session) -> None:
+    """ruff: lint and format check."""
+    session.install(*nox.project.dependency_groups(PYPROJECT, "lint"))
+    session.run("ruff", "check", "gates", "tests", "noxfile.py")
+    session.run("ruff", "format", "--check", "gates", "noxfile.py")
+
+
+@nox.session(python="3.11")
+def typecheck(session: nox.Session) -> None:
+    """mypy --strict on the package."""
+    session.install("-e", ".", *nox.project.dependency_groups(PYPROJECT, "typecheck"))
+    session.run("mypy", "gates")
+
+
+@nox.session(python="3.11")
+def gate(session: nox.Session) -> None:
+    """Gate this repository with its own checklist.yml (its tests, coverage, lint, types...)."""
+    session.install("-e", ".", *nox.project.dependency_groups(PYPROJECT, "test"),
+                    *nox.project.dependency_groups(PYPROJECT, "lint"),
+                    *nox.project.dependency_groups(PYPROJECT, "typecheck"))
+    session.run("gates", "run", "--checklist", "checklist.yml", "--out", "reports",
+                *session.posargs)
+
+
+@nox.session(python="3.11")
+def demo(session: nox.Session) -> None:
+    """Build the bundled SvelteKit example with real Vite and gate it; reports go to reports/."""
+    _system_deps(session)
+    session.install("-e", ".")
+    out = ROOT / "reports"
+    env = {"CHROME_PATH": "/usr/bin/chromium", "GATES_ENV": "staging"}
+    session.run("gates", "run", "--checklist", str(EXAMPLE / "checklist.yml"), "--out", str(out),
+                "--env", "staging", *session.posargs, env=env)
+
+
+@nox.session(python="3.11")
+def bench(session: nox.Session) -> None:
+    """Benchmark on large generated evidence, against the peers (see benchmarks/README.md)."""
+    session.install("-e", ".", *nox.project.dependency_groups(PYPROJECT, "bench"))
+    if shutil.which("npm") and not (ROOT / "benchmarks" / "node_modules").exists():
+        session.run("npm", "install", "--prefix", "benchmarks", "--no-audit", "--no-fund",
+                    external=True, success_codes=[0, 1])
+    session.run("python", "benchmarks/run.py", *session.posargs,
+                env={"PYTHONHASHSEED": "0", "BENCH_CPUS": str(os.cpu_count() or 2)})
