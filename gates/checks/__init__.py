@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from gates.checks import command
+from gates.checks import bundle, command
 from gates.checks.base import Check
 
 CHECKS: dict[str, Check[Any]] = {
     check.type: check
     for check in (
+        bundle.CHECK,
         command.CHECK,
     )
 }

@@ -1,0 +1,389 @@
+"""``bundle``: raw/gzip/brotli budgets on a Vite build, per glob, file type, total and entry.
+
+Example::
+
+    bundle:
+      type: bundle
+      needs: [build]
+      dir: .svelte-kit/output/client          # or dist; manifest defaults to <dir>/.vite/manifest.json
+      budgets:
+        - {name: all JavaScript, files: "**/*.js", gzip: 250kB}
+        - {name: all CSS, type: css, brotli: 20kB}
+        - {name: everything, raw: 1MB}                                 # no selector: every file
+        - {name: home route, entry: "src/routes/+page.svelte", brotli: 80kB}
+      max_growth: 5%                       # vs the baseline report (gzip by default)
+      growth_metric: gzip
+
+Sizes: gzip level 9 and brotli quality 11, as size-limit and bundlewatch measure
+(:mod:`gates.bundle_sizes`). An ``entry`` budget counts the entry's file plus its static import
+closure from ``.vite/manifest.json``, CSS included; dynamic imports are listed apart and not
+counted. An entry is a manifest key, or a SvelteKit route file (``src/routes/+page.svelte``)
+found through the node that imports it in ``.svelte-kit/generated/client-optimized/nodes/``.
+
+Fails closed (``error``): no output dir or no files in it; a manifest missing or invalid while an
+entry budget needs it; an entry not in the manifest; a glob or type matching nothing; a manifest
+naming a file that is not in the dir; ``max_growth`` without a baseline (unless
+``baseline_optional``).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from gates.bundle_sizes import (
+    BROTLI_QUALITY,
+    GZIP_LEVEL,
+    METRICS,
+    FileSize,
+    bar_chart_svg,
+    kind_of,
+    measure_dir,
+    select,
+    svg_base64,
+)
+from gates.checks.base import (
+    Check,
+    GateContext,
+    GateOutcome,
+    OptionsBase,
+    Percent,
+    Rule,
+    Size,
+    StrList,
+)
+from gates.errors import InputError
+from gates.measure import compare, shown
+from gates.model import Artifact, Measurement, Severity, Status
+from gates.parsers import vite_manifest
+from gates.parsers.safe import read_text
+from gates.units import format_size
+
+Metric = Literal["raw", "gzip", "brotli"]
+FileType = Literal["js", "css", "html", "image", "font", "json", "other"]
+
+
+class BundleBudget(BaseModel):
+    """One budget: a selector (files, type, entry, or none for every file) and size limits."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(description="Shown in the report; also the baseline key for max_growth")
+    files: StrList | None = Field(default=None, description="Globs relative to dir (`**/*.js`)")
+    type: FileType | None = Field(default=None, description="All files of one type")
+    entry: str | None = Field(
+        default=None,
+        description="Manifest key or SvelteKit route file; counts its static import closure",
+    )
+    raw: Size | None = Field(default=None, description="Limit on uncompressed bytes")
+    gzip: Size | None = Field(default=None, description="Limit on gzip -9 bytes")
+    brotli: Size | None = Field(default=None, description="Limit on brotli -q 11 bytes")
+
+    @model_validator(mode="after")
+    def _one_selector_some_limit(self) -> BundleBudget:
+        selectors = [s for s in (self.files, self.type, self.entry) if s is not None]
+        if len(selectors) > 1:
+            raise ValueError(f"budget '{self.name}': give only one of files, type, entry")
+        if self.raw is None and self.gzip is None and self.brotli is None:
+            raise ValueError(f"budget '{self.name}': give at least one of raw, gzip, brotli")
+        return self
+
+    def limits(self) -> list[tuple[str, int]]:
+        """(metric, bytes) pairs this budget sets."""
+        return [(m, v) for m in METRICS if (v := getattr(self, m)) is not None]
+
+
+class BundleOptions(OptionsBase):
+    """Options of the ``bundle`` gate."""
+
+    type: Literal["bundle"] = "bundle"
+    dir: str = Field(description="Client build output (`.svelte-kit/output/client`, `dist`)")
+    manifest: str | None = Field(
+        default=None, description="Vite manifest; default <dir>/.vite/manifest.json"
+    )
+    budgets: list[BundleBudget] = Field(default_factory=list, description="Size budgets")
+    max_growth: Percent | None = Field(
+        default=None, description="Largest growth allowed vs the baseline report (`5%`)"
+    )
+    growth_metric: Metric = Field(default="gzip", description="Which size max_growth compares")
+    largest: int = Field(default=15, ge=1, le=200, description="Rows in the largest-files table")
+    sveltekit_nodes: str = Field(
+        default=".svelte-kit/generated/client-optimized/nodes",
+        description="Where SvelteKit writes route nodes (maps a route file to its manifest key)",
+    )
+
+    @model_validator(mode="after")
+    def _something_to_judge(self) -> BundleOptions:
+        if not self.budgets and self.max_growth is None:
+            raise ValueError("give budgets or max_growth: a bundle gate needs a limit to judge")
+        return self
+
+
+RULES = (
+    Rule(
+        id="bundle-budget",
+        severity=Severity.HIGH,
+        title="Bundle size over budget",
+        why="Every kilobyte of JavaScript is downloaded, parsed and executed before a page "
+        "becomes interactive, most of all on mid-range phones.",
+        fix="Split the route (dynamic import()), drop or replace the heavy dependency, or raise "
+        "the budget in checklist.yml with a reason.",
+    ),
+    Rule(
+        id="bundle-growth",
+        severity=Severity.MEDIUM,
+        title="Bundle grew more than max_growth",
+        why="Size creeps up by small steps; comparing with the last release catches it.",
+        fix="Find the new import in the per-entry table, or accept the growth by updating the "
+        "baseline report.",
+    ),
+)
+
+
+def evaluate(options: BundleOptions, ctx: GateContext) -> GateOutcome:
+    """Measure the output dir, resolve entries through the manifest, compare budgets and growth."""
+    directory = ctx.path(options.dir)
+    sizes = measure_dir(directory)
+    for item in sizes:
+        ctx.record(directory / item.path)
+    by_path = {item.path: item for item in sizes}
+    manifest, manifest_note = _load_manifest(options, ctx)
+    measurements: list[Measurement] = []
+    entry_rows: list[dict[str, object]] = []
+    for budget in options.budgets:
+        values, note = _budget_values(budget, options, ctx, sizes, by_path, manifest, entry_rows)
+        measurements += _budget_measurements(budget, values, note, ctx)
+    totals = {m: sum(item.size(m) for item in sizes) for m in METRICS}
+    measurements += [shown(f"total {m}", totals[m], "B", baseline=_base(ctx, f"total {m}"))
+                     for m in METRICS]
+    if options.max_growth is not None:
+        measurements += _growth(options, ctx, measurements)
+    details = _details(options, sizes, manifest, by_path, entry_rows, manifest_note)
+    return GateOutcome(
+        summary=_summary(sizes, totals, measurements),
+        measurements=measurements,
+        details=details,
+        artifacts=[_chart(sizes, options.largest)],
+    )
+
+
+def _load_manifest(
+    options: BundleOptions, ctx: GateContext
+) -> tuple[vite_manifest.ViteManifest | None, str]:
+    relative = options.manifest or f"{options.dir.rstrip('/')}/.vite/manifest.json"
+    path = ctx.path(relative)
+    needs = any(b.entry is not None for b in options.budgets)
+    try:
+        manifest = vite_manifest.load(path)
+    except InputError as exc:
+        if needs:
+            raise InputError(f"entry budgets need the Vite manifest: {exc}") from None
+        return None, f"manifest not used: {exc}"
+    ctx.record(path)
+    return manifest, relative
+
+
+def _budget_values(
+    budget: BundleBudget,
+    options: BundleOptions,
+    ctx: GateContext,
+    sizes: list[FileSize],
+    by_path: dict[str, FileSize],
+    manifest: vite_manifest.ViteManifest | None,
+    entry_rows: list[dict[str, object]],
+) -> tuple[dict[str, int] | None, str]:
+    if budget.entry is not None:
+        assert manifest is not None  # _load_manifest raised otherwise
+        key = resolve_entry(budget.entry, manifest, ctx, options.sveltekit_nodes)
+        if key is None:
+            return None, f"entry '{budget.entry}' is not in the Vite manifest"
+        closure = manifest.closure(key)
+        missing = [f for f in closure.files if f not in by_path]
+        if missing:
+            raise InputError(f"the manifest names {missing[0]}, which is not in {options.dir}")
+        chosen = [by_path[f] for f in closure.files]
+        entry_rows.append(_entry_row(budget.name, key, closure, chosen, manifest))
+    elif budget.files is not None:
+        chosen = select(sizes, budget.files)
+        if not chosen:
+            return None, f"no file in {options.dir} matches {', '.join(budget.files)}"
+    elif budget.type is not None:
+        chosen = [item for item in sizes if item.kind == budget.type]
+        if not chosen:
+            return None, f"no {budget.type} file in {options.dir}"
+    else:
+        chosen = sizes
+    return {m: sum(item.size(m) for item in chosen) for m in METRICS}, f"{len(chosen)} files"
+
+
+def resolve_entry(
+    entry: str, manifest: vite_manifest.ViteManifest, ctx: GateContext, nodes_dir: str
+) -> str | None:
+    """The manifest key for ``entry``: itself, a chunk whose ``src`` it is, or its SvelteKit node."""
+    entry = entry.removeprefix("./")
+    if entry in manifest.chunks:
+        return entry
+    for chunk in manifest.chunks.values():
+        if chunk.src == entry:
+            return chunk.key
+    target = ctx.path(entry)
+    prefix = nodes_dir.rstrip("/") + "/"
+    for key in manifest.chunks:
+        if not key.startswith(prefix):
+            continue
+        node = ctx.path(key)
+        if not node.is_file():
+            continue
+        for ref in _IMPORT_FROM.findall(read_text(node, allow_empty=True)):
+            if (node.parent / ref).resolve() == target:
+                return key
+    return None
+
+
+_IMPORT_FROM = re.compile(r"""from\s+["']([^"']+)["']""")
+
+
+def _entry_row(
+    name: str,
+    key: str,
+    closure: vite_manifest.Closure,
+    chosen: list[FileSize],
+    manifest: vite_manifest.ViteManifest,
+) -> dict[str, object]:
+    return {
+        "budget": name,
+        "manifest_key": key,
+        "files": [{"path": f.path, "raw": f.raw, "gzip": f.gzip, "brotli": f.brotli} for f in chosen],
+        "gzip": sum(f.gzip for f in chosen),
+        "brotli": sum(f.brotli for f in chosen),
+        "dynamic_imports": [manifest.chunks[d].file for d in closure.dynamic],
+    }
+
+
+def _budget_measurements(
+    budget: BundleBudget, values: dict[str, int] | None, note: str, ctx: GateContext
+) -> list[Measurement]:
+    out = []
+    for metric, limit in budget.limits():
+        name = f"{budget.name} {metric}"
+        value = None if values is None else values[metric]
+        out.append(compare(name, value, "<=", limit, unit="B", baseline=_base(ctx, name),
+                           message="" if values is not None else f"{name}: {note}"))
+    return out
+
+
+def _base(ctx: GateContext, name: str) -> float | None:
+    if ctx.baseline is None:
+        return None
+    for item in ctx.baseline.measurements:
+        if item.name == name:
+            return item.value
+    return None
+
+
+def _growth(options: BundleOptions, ctx: GateContext, current: list[Measurement]) -> list[Measurement]:
+    assert options.max_growth is not None
+    metric = options.growth_metric
+    name = f"total {metric}"
+    if not ctx.baseline_given or ctx.baseline is None:
+        why = "no --baseline report given" if not ctx.baseline_given else "gate not in the baseline report"
+        if options.baseline_optional:
+            return [shown(f"{name} growth", None, "%", message=f"growth not checked: {why}")]
+        return [compare(f"{name} growth", None, "<=", options.max_growth, unit="%",
+                        message=f"max_growth needs a baseline: {why} (or set baseline_optional)")]
+    out = []
+    for item in current:
+        if not item.name.endswith(f" {metric}") or item.value is None:
+            continue
+        base = _base(ctx, item.name)
+        if base is None:
+            if item.name == name:
+                out.append(compare(f"{name} growth", None, "<=", options.max_growth, unit="%",
+                                   message=f"the baseline report has no '{name}' measurement"))
+            continue
+        growth = 0.0 if base == 0 and item.value == 0 else (
+            100.0 * (item.value - base) / base if base else 100.0)
+        out.append(compare(f"{item.name} growth", round(growth, 3), "<=", options.max_growth,
+                           unit="%", baseline=base,
+                           message=f"{item.name}: {format_size(base)} → {format_size(item.value)} "
+                           f"({growth:+.2f}%, max +{options.max_growth:g}%)"))
+    return out
+
+
+def _details(
+    options: BundleOptions,
+    sizes: list[FileSize],
+    manifest: vite_manifest.ViteManifest | None,
+    by_path: dict[str, FileSize],
+    entry_rows: list[dict[str, object]],
+    manifest_note: str,
+) -> dict[str, object]:
+    largest = sorted(sizes, key=lambda f: (-f.raw, f.path))[: options.largest]
+    details: dict[str, object] = {
+        "compression": f"gzip level {GZIP_LEVEL}, brotli quality {BROTLI_QUALITY}",
+        "files": len(sizes),
+        "by_type": _by_type(sizes),
+        "largest": [{"path": f.path, "type": f.kind, "raw": f.raw, "gzip": f.gzip,
+                     "brotli": f.brotli} for f in largest],
+        "budget_entries": entry_rows,
+        "manifest": manifest_note,
+    }
+    if manifest is not None:
+        details["entries"] = _all_entries(manifest, by_path)
+    return details
+
+
+def _by_type(sizes: list[FileSize]) -> dict[str, dict[str, int]]:
+    out: dict[str, dict[str, int]] = {}
+    for item in sizes:
+        row = out.setdefault(kind_of(item.path), {"files": 0, "raw": 0, "gzip": 0, "brotli": 0})
+        row["files"] += 1
+        for metric in METRICS:
+            row[metric] += item.size(metric)
+    return out
+
+
+def _all_entries(
+    manifest: vite_manifest.ViteManifest, by_path: dict[str, FileSize]
+) -> list[dict[str, object]]:
+    rows = []
+    for chunk in manifest.entries[:60]:
+        closure = manifest.closure(chunk.key)
+        known = [by_path[f] for f in closure.files if f in by_path]
+        rows.append({
+            "entry": chunk.key,
+            "file": chunk.file,
+            "static_files": len(closure.files),
+            "gzip": sum(f.gzip for f in known),
+            "brotli": sum(f.brotli for f in known),
+            "dynamic_imports": len(closure.dynamic),
+        })
+    return sorted(rows, key=lambda r: (-int(str(r["gzip"])), str(r["entry"])))
+
+
+def _chart(sizes: list[FileSize], count: int) -> Artifact:
+    largest = sorted(sizes, key=lambda f: (-f.raw, f.path))[:count]
+    svg = bar_chart_svg([(f.path, f.raw, f.gzip) for f in largest],
+                        f"Largest {len(largest)} files: raw and gzip -{GZIP_LEVEL}")
+    return Artifact(kind="chart", title="Largest files", media_type="image/svg+xml",
+                    data_base64=svg_base64(svg))
+
+
+def _summary(sizes: list[FileSize], totals: dict[str, int], measurements: list[Measurement]) -> str:
+    judged = [m for m in measurements if m.op is not None]
+    bad = [m for m in judged if m.status in (Status.FAIL, Status.ERROR)]
+    head = f"{len(sizes)} files, {format_size(totals['gzip'])} gzip"
+    if bad:
+        return f"{head}; " + "; ".join(m.message for m in bad[:3])
+    return f"{head}; {len(judged)} budget checks met"
+
+
+CHECK = Check(
+    type="bundle",
+    options=BundleOptions,
+    evaluate=evaluate,
+    rules=RULES,
+    summary="Raw/gzip/brotli budgets on a Vite build, per glob, type, total and entry closure",
+)
