@@ -102,11 +102,17 @@ class Progress:
             self.console.print(Text(f"reports: {paths[0].parent}", style="dim"))
 
 
+def _is_tty() -> bool:
+    import sys
+
+    return sys.stdout.isatty()
+
+
 def print_list(
     base: Checklist, per_env: Mapping[str, Checklist], console: Console | None = None
 ) -> None:
     """``gates list``: one row per gate, with its blocking and required state per environment."""
-    out = console or Console(highlight=False)
+    out = console or Console(highlight=False, width=None if _is_tty() else 160)
     table = Table(pad_edge=False)
     for column in ("gate", "type", "stage", "needs", "timeout", "blocking"):
         table.add_column(column)

@@ -255,7 +255,8 @@ def _gate(
 def _pydantic_error(
     exc: ValidationError, data: Any, at: KeyPath, marks: Marks, model: type[BaseModel]
 ) -> ChecklistError:
-    error = exc.errors()[0]
+    # An unknown key first: a typo ("runn") explains the "missing" error of the key it meant.
+    error = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")[0]
     loc = _data_path(data, error["loc"])
     hint = ""
     if error["type"] == "extra_forbidden":
