@@ -1,0 +1,106 @@
+"""Mask secret values in a Report before any writer sees it (STYLE rule 18).
+
+Every string of the report (summaries, messages, titles, errors, details and finding data,
+recursively, dict keys included) has each known secret value replaced by
+``[REDACTED:<prefix>…#<sha256[:8]>]``. The prefix is at most 4 characters and at most a quarter
+of the secret, so a short secret never shows most of itself; the hash lets two reports be
+compared without the value. Independently of the list given, JWTs whose payload role is
+``service_role`` and new-style ``sb_secret_…`` Supabase keys are always masked.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import dataclasses
+import hashlib
+import json
+import re
+from collections.abc import Iterable
+from enum import Enum
+from typing import Any
+
+from gates.model import Report
+
+MIN_SECRET_LENGTH = 6
+"""Shorter values are not masked: replacing ``true`` or ``1234`` everywhere would garble text."""
+
+_JWT = re.compile(r"eyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*")
+_SB_SECRET = re.compile(r"sb_secret_[A-Za-z0-9_-]{8,}")
+_KEEP = ("digest", "signature", "fingerprint", "sha256", "data_base64")
+"""Fields that are hashes or binary data: never secrets, and must not change."""
+
+
+def mask(secret: str) -> str:
+    """``[REDACTED:abcd…#0123abcd]`` for ``secret`` (never more than 4 characters shown)."""
+    shown = secret[: min(4, len(secret) // 4)]
+    digest = hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    return f"[REDACTED:{shown}…#{digest}]"
+
+
+def jwt_role(token: str) -> str | None:
+    """The ``role`` claim of a JWT's payload, or ``None`` when it is not a readable JWT."""
+    parts = token.split(".")
+    if len(parts) < 2:
+        return None
+    payload = parts[1] + "=" * (-len(parts[1]) % 4)
+    try:
+        claims = json.loads(base64.urlsafe_b64decode(payload))
+    except (binascii.Error, ValueError):
+        return None
+    role = claims.get("role") if isinstance(claims, dict) else None
+    return role if isinstance(role, str) else None
+
+
+class Redactor:
+    """Replaces known secrets (longest first, in one pass) and service-role keys in text."""
+
+    def __init__(self, secrets: Iterable[str]) -> None:
+        values = sorted({s for s in secrets if len(s) >= MIN_SECRET_LENGTH}, key=len, reverse=True)
+        self._pattern = re.compile("|".join(re.escape(v) for v in values)) if values else None
+
+    def text(self, value: str) -> str:
+        """``value`` with every secret masked."""
+        if self._pattern is not None:
+            value = self._pattern.sub(lambda m: mask(m.group(0)), value)
+        value = _SB_SECRET.sub(lambda m: mask(m.group(0)), value)
+        return _JWT.sub(_mask_service_role, value)
+
+    def value(self, value: Any) -> Any:
+        """Any JSON-like value or model dataclass with every string masked."""
+        if isinstance(value, Enum):
+            return value
+        if isinstance(value, str):
+            return self.text(value)
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            changes = {
+                f.name: self.value(getattr(value, f.name))
+                for f in dataclasses.fields(value)
+                if f.name not in _KEEP
+            }
+            return dataclasses.replace(value, **changes)
+        if isinstance(value, dict):
+            return {self.value(k): (v if k in _KEEP else self.value(v)) for k, v in value.items()}
+        if isinstance(value, tuple):
+            return tuple(self.value(v) for v in value)
+        if isinstance(value, list):
+            return [self.value(v) for v in value]
+        return value
+
+
+def _mask_service_role(match: re.Match[str]) -> str:
+    token = match.group(0)
+    return mask(token) if jwt_role(token) == "service_role" else token
+
+
+def redact_report(report: Report, secrets: Iterable[str]) -> Report:
+    """``report`` with every secret masked in every string field.
+
+    When anything changed, ``digest`` and ``signature`` are cleared: they covered the old
+    content and must be recomputed (``json_report.finalize``) after redaction.
+    """
+    redacted = Redactor(secrets).value(report)
+    assert isinstance(redacted, Report)
+    if redacted != report:
+        redacted = dataclasses.replace(redacted, digest="", signature=None)
+    return redacted

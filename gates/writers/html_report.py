@@ -1,0 +1,306 @@
+"""``gate-report.html``: one self-contained page a release manager reads in a minute.
+
+Verdict first; a one-line reason for every gate that is not ``pass``; gates sorted by what needs
+attention; per gate the measured values against thresholds with baseline, change and a trend
+line from ``reports/history.jsonl``; findings filterable by gate, severity, new/known and waived;
+waivers with owner and expiry; evidence digests; log links; screenshots and charts.
+
+Safety: jinja2 autoescaping everywhere, never ``|safe`` on evidence. The only markup built here
+is numbers (sparklines) and JSON for ``<script type="application/json">`` with ``<``, ``>`` and
+``&`` written as ``\\u003c``…, so ``</script>`` in a test name cannot end the element. Images
+are ``data:`` URIs of validated base64 (SVG only inside ``<img>``, where it cannot run
+script). A Content-Security-Policy allows no network and only the page's own script and style
+(by hash). Nothing is fetched: the file opens offline.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+from importlib import resources
+from typing import Any
+from urllib.parse import quote
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
+
+from gates.diff import delta_text
+from gates.history import series
+from gates.model import Artifact, GateResult, Measurement, Report, Severity, Status
+from gates.units import format_duration
+
+ENV = Environment(
+    loader=PackageLoader("gates", "writers/templates"),
+    autoescape=select_autoescape(enabled_extensions=("html", "j2"), default_for_string=True),
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/webp", "image/gif", "image/svg+xml"})
+_BASE64 = re.compile(r"^[A-Za-z0-9+/\s]*={0,2}\s*$")
+_CONTROL = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+MAX_DETAIL_ROWS = 200
+MAX_DEPTH = 4
+
+
+def _asset(name: str) -> str:
+    return (resources.files("gates") / "writers" / "templates" / name).read_text("utf-8")
+
+
+def _csp_hash(text: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
+
+
+def clean(text: object) -> str:
+    """Text without ANSI escapes and control characters (autoescaping does the rest)."""
+    return _CONTROL.sub("", str(text))
+
+
+def fmt_value(value: float | None, unit: str) -> str:
+    """A measured value with its unit, ``—`` when nothing was measured."""
+    if value is None:
+        return "—"
+    shown = f"{value:.4g}" if abs(value) < 1e5 else f"{value:,.0f}"
+    return f"{shown} {unit}".strip() if unit not in ("%",) else f"{shown}%"
+
+
+def sparkline(values: list[float], width: int = 96, height: int = 24) -> dict[str, Any] | None:
+    """Points of an inline SVG trend line (numbers only), or ``None`` under two values."""
+    if len(values) < 2:
+        return None
+    low, high = min(values), max(values)
+    span = (high - low) or 1.0
+    step = width / (len(values) - 1)
+    points = [
+        (round(i * step, 1), round(height - 2 - (v - low) / span * (height - 4), 1))
+        for i, v in enumerate(values)
+    ]
+    return {
+        "width": width,
+        "height": height,
+        "points": " ".join(f"{x},{y}" for x, y in points),
+        "last": points[-1],
+        "label": f"trend over {len(values)} runs, from {values[0]:.4g} to {values[-1]:.4g} "
+        f"(min {low:.4g}, max {high:.4g})",
+    }
+
+
+def _measurement(gate: GateResult, m: Measurement, history: list[dict[str, Any]]) -> dict[str, Any]:
+    trend = series(history, gate.id, m.name) + ([m.value] if m.value is not None else [])
+    return {
+        "name": clean(m.name),
+        "value": fmt_value(m.value, m.unit),
+        "threshold": ""
+        if m.op is None or m.threshold is None
+        else f"{m.op} {fmt_value(m.threshold, m.unit)}",
+        "baseline": fmt_value(m.baseline, m.unit) if m.baseline is not None else "",
+        "change": delta_text(m.value, m.baseline, m.unit),
+        "status": m.status.value,
+        "message": clean(m.message),
+        "rounding": clean(m.rounding),
+        "runs": ", ".join(f"{v:.4g}" for v in m.values),
+        "spark": sparkline(trend[-30:]),
+    }
+
+
+def _href(path: str | None) -> str | None:
+    """A safe relative link for a log or artifact path, or ``None`` (shown as text then)."""
+    if not path:
+        return None
+    posix = path.replace("\\", "/")
+    first = posix.split("/", 1)[0]
+    if posix.startswith("/") or ":" in first or ".." in posix.split("/"):
+        return None
+    return quote(posix, safe="/-._~")
+
+
+def _artifact(a: Artifact) -> dict[str, Any]:
+    src = None
+    data = a.data_base64
+    if data and a.media_type in IMAGE_TYPES and _BASE64.match(data):
+        compact = re.sub(r"\s", "", data)
+        src = f"data:{a.media_type};base64,{compact}"
+    return {
+        "kind": clean(a.kind),
+        "title": clean(a.title),
+        "src": src,
+        "href": _href(a.path),
+        "path": clean(a.path),
+    }
+
+
+def _one_line(gate: GateResult) -> str:
+    text = clean(gate.error or gate.summary or gate.status.value).strip()
+    return text.splitlines()[0] if text else gate.status.value
+
+
+def detail_view(value: Any, depth: int = 0) -> dict[str, Any]:
+    """A generic, escaped view of a ``details`` value: table, mapping, list or text."""
+    if depth >= MAX_DEPTH:
+        return {"kind": "text", "text": clean(json.dumps(value, default=str))[:500]}
+    if isinstance(value, dict):
+        return {
+            "kind": "map",
+            "items": [
+                (clean(k), detail_view(v, depth + 1))
+                for k, v in list(value.items())[:MAX_DETAIL_ROWS]
+            ],
+        }
+    if isinstance(value, list | tuple):
+        rows = list(value)
+        if rows and all(isinstance(r, dict) for r in rows):
+            columns = list(dict.fromkeys(k for r in rows for k in r))
+            body = [[_cell(r.get(c)) for c in columns] for r in rows[:MAX_DETAIL_ROWS]]
+            return {
+                "kind": "table",
+                "columns": [clean(c) for c in columns],
+                "rows": body,
+                "more": max(0, len(rows) - MAX_DETAIL_ROWS),
+            }
+        return {
+            "kind": "list",
+            "items": [detail_view(v, depth + 1) for v in rows[:MAX_DETAIL_ROWS]],
+            "more": max(0, len(rows) - MAX_DETAIL_ROWS),
+        }
+    return {"kind": "text", "text": _cell(value)}
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, str):
+        return clean(value)
+    if isinstance(value, bool | int | float):
+        return str(value)
+    return clean(json.dumps(value, default=str, ensure_ascii=False))[:500]
+
+
+def _gate(gate: GateResult, history: list[dict[str, Any]]) -> dict[str, Any]:
+    active = [f for f in gate.findings if not f.waived]
+    return {
+        "id": clean(gate.id),
+        "anchor": "gate-" + re.sub(r"[^A-Za-z0-9_-]", "-", gate.id),
+        "type": clean(gate.type),
+        "status": gate.status.value,
+        "blocking": gate.blocking,
+        "reason": _one_line(gate),
+        "summary": clean(gate.summary),
+        "error": clean(gate.error) if gate.error else "",
+        "duration": format_duration(gate.duration_s),
+        "stage": clean(gate.stage),
+        "needs": [clean(n) for n in gate.needs],
+        "measurements": [_measurement(gate, m, history) for m in gate.measurements],
+        "finding_count": len(gate.findings),
+        "active_count": len(active),
+        "evidence": [
+            {"path": clean(e.path), "sha256": clean(e.sha256), "size": e.size}
+            for e in gate.evidence
+        ],
+        "log": clean(gate.log) if gate.log else "",
+        "log_href": _href(gate.log),
+        "artifacts": [_artifact(a) for a in gate.artifacts],
+        "details": detail_view(gate.details) if gate.details else None,
+    }
+
+
+def _findings(report: Report) -> list[dict[str, Any]]:
+    rows = []
+    for gate in report.gates:
+        for f in gate.findings:
+            rows.append(
+                {
+                    "gate": clean(gate.id),
+                    "severity": f.severity.value,
+                    "rank": f.severity.rank,
+                    "rule": clean(f.rule),
+                    "title": clean(f.title),
+                    "message": clean(f.message),
+                    "location": clean(str(f.location)) if f.location else "",
+                    "new": "new" if f.new else ("known" if f.new is False else "unknown"),
+                    "waived": clean(f.waived) if f.waived else "",
+                    "blocks": f.blocks,
+                    "fingerprint": clean(f.fingerprint),
+                    "help": f.help_uri if f.help_uri.startswith(("https://", "http://")) else "",
+                }
+            )
+    rows.sort(key=lambda r: (bool(r["waived"]), -int(r["rank"]), r["new"] != "new"))
+    return rows
+
+
+def embedded_json(data: Any) -> Markup:
+    """JSON safe inside ``<script type="application/json">``: ``<``, ``>``, ``&`` escaped."""
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True)
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    text = text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    return Markup(text)  # noqa: S704 - every markup-significant character is \\u-escaped above
+
+
+def context(report: Report, history: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """Everything the template shows, computed and cleaned once."""
+    history = history or []
+    ordered = sorted(
+        report.gates, key=lambda g: -g.status.rank if g.status is not Status.SKIPPED else 1
+    )
+    gates = [_gate(g, history) for g in ordered]
+    counts = {s.value: sum(1 for g in report.gates if g.status is s) for s in Status}
+    findings = _findings(report)
+    script, style = _asset("report.js"), _asset("report.css")
+    return {
+        "r": {
+            "verdict": report.verdict.value,
+            "project": clean(report.project),
+            "commit": clean(report.commit or "—"),
+            "branch": clean(report.branch or "—"),
+            "environment": clean(report.environment or "—"),
+            "stage": clean(report.stage),
+            "started_at": clean(report.started_at),
+            "duration": format_duration(report.duration_s),
+            "digest": clean(report.digest or "—"),
+            "signed": bool(report.signature),
+            "interrupted": report.interrupted,
+            "url": clean(report.url or ""),
+            "checklist_sha256": clean(report.checklist_sha256),
+            "tool_versions": sorted((clean(k), clean(v)) for k, v in report.tool_versions.items()),
+            "reasons": [clean(r) for r in report.verdict_reasons],
+            "required": [clean(r) for r in report.required],
+        },
+        "gates": gates,
+        "attention": [g for g in gates if g["status"] != "pass"],
+        "counts": counts,
+        "findings": findings,
+        "severities": [s.value for s in reversed(list(Severity))],
+        "gate_ids": [g["id"] for g in gates if g["finding_count"]],
+        "waivers": [
+            {
+                "gate": clean(w.gate),
+                "match": clean(w.match),
+                "reason": clean(w.reason),
+                "owner": clean(w.owner),
+                "expires": clean(w.expires),
+                "used": w.used,
+                "expired": w.expired,
+            }
+            for w in report.waivers
+        ],
+        "history_runs": len(history),
+        "data": embedded_json(
+            {
+                "verdict": report.verdict.value,
+                "commit": report.commit,
+                "digest": report.digest,
+                "project": report.project,
+                "gates": {g.id: g.status.value for g in report.gates},
+            }
+        ),
+        "script": Markup(script),  # noqa: S704 - our own packaged asset, not evidence
+        "style": Markup(style),  # noqa: S704 - our own packaged asset, not evidence
+        "csp": f"default-src 'none'; img-src data:; style-src {_csp_hash(style)}; "
+        f"script-src {_csp_hash(script)}; base-uri 'none'; form-action 'none'",
+    }
+
+
+def render(report: Report, history: list[dict[str, Any]] | None = None) -> str:
+    """The HTML page."""
+    return ENV.get_template("report.html.j2").render(**context(report, history))
