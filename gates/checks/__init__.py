@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gates.checks import bundle, command
+from gates.checks import bundle, command, coverage, tests
 from gates.checks.base import Check
 
 CHECKS: dict[str, Check[Any]] = {
@@ -16,5 +16,7 @@ CHECKS: dict[str, Check[Any]] = {
     for check in (
         bundle.CHECK,
         command.CHECK,
+        coverage.CHECK,
+        tests.CHECK,
     )
 }

@@ -1,0 +1,157 @@
+"""coverage.py JSON and istanbul ``coverage-summary.json`` → ``CoverageData``.
+
+Producers read (``tests/corpus/coverage``): coverage.py 7.12 ``coverage json`` (``meta.format``
+3, per-file ``functions``/``classes``), coverage.py 7.3 (older shape without ``meta.format``),
+and both with ``--branch`` (``summary.num_branches``/``covered_branches``) in the tests that run
+real coverage.py; istanbul ``json-summary`` (Jest, Vitest), including ``pct: "Unknown"`` strings
+and Windows path keys.
+
+coverage.py JSON keeps line numbers (``executed_lines``/``missing_lines``), so changed-lines
+coverage works on it; istanbul's summary has only counts per file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from gates.errors import InputError
+from gates.parsers.coverage_model import CoverageData, FileCoverage
+from gates.parsers.safe import decode_utf8, parse_json_text, read_bytes
+
+_ISTANBUL_KEYS = ("lines", "statements", "functions", "branches")
+
+
+def load(path: Path) -> CoverageData:
+    """Read and parse a coverage.py JSON or istanbul summary file."""
+    return parse(read_bytes(path), str(path))
+
+
+def parse(data: bytes, name: str) -> CoverageData:
+    """Parse JSON bytes, deciding between coverage.py and istanbul by shape."""
+    doc = parse_json_text(decode_utf8(data, name), name)
+    if not isinstance(doc, dict):
+        raise InputError(f"{name}: coverage JSON must be an object, not {type(doc).__name__}")
+    if isinstance(doc.get("meta"), dict) and isinstance(doc.get("files"), dict):
+        return parse_coverage_py(doc, name)
+    if isinstance(doc.get("total"), dict) and isinstance(doc["total"].get("lines"), dict):
+        return parse_istanbul_summary(doc, name)
+    if doc and all(isinstance(v, dict) and "statementMap" in v for v in doc.values()):
+        raise InputError(
+            f"{name}: istanbul coverage-final.json is not supported; "
+            "use the json-summary or lcov reporter"
+        )
+    raise InputError(f"{name}: neither coverage.py JSON nor istanbul coverage-summary.json")
+
+
+def parse_coverage_py(doc: dict[str, Any], name: str) -> CoverageData:
+    """coverage.py ``coverage json`` output (formats 1–3)."""
+    meta = doc["meta"]
+    fmt = meta.get("format", 1)
+    if not isinstance(fmt, int) or fmt > 3:
+        raise InputError(f"{name}: coverage.py JSON format {fmt!r} is not supported (1–3 are)")
+    branch = bool(meta.get("branch_coverage"))
+    files = []
+    for path, entry in doc["files"].items():
+        if not isinstance(entry, dict) or not isinstance(entry.get("summary"), dict):
+            raise InputError(f"{name}: files[{path!r}] has no summary")
+        summary = entry["summary"]
+        executed = _int_list(entry.get("executed_lines"), name, path)
+        missing = _int_list(entry.get("missing_lines"), name, path)
+        files.append(
+            FileCoverage(
+                path=path.replace("\\", "/"),
+                lines_valid=_int(summary.get("num_statements"), name, path),
+                lines_covered=_int(summary.get("covered_lines"), name, path),
+                branches_valid=_int(summary.get("num_branches", 0), name, path),
+                branches_covered=_int(summary.get("covered_branches", 0), name, path),
+                covered_lines=frozenset(executed),
+                missed_lines=frozenset(missing),
+            )
+        )
+    raw_totals = doc.get("totals")
+    totals: dict[str, Any] = raw_totals if isinstance(raw_totals, dict) else {}
+    stated = {
+        k: float(v)
+        for k, v in totals.items()
+        if isinstance(v, (int, float)) and not isinstance(v, bool)
+    }
+    result = CoverageData(
+        format="coverage.py-json",
+        producer=f"coverage.py {meta.get('version', '')}".strip(),
+        files=tuple(files),
+        branch_measured=branch,
+        stated=stated,
+    )
+    warnings = []
+    for key, ours in (
+        ("num_statements", sum(f.lines_valid for f in files)),
+        ("covered_lines", sum(f.lines_covered for f in files)),
+        ("num_branches", sum(f.branches_valid for f in files)),
+        ("covered_branches", sum(f.branches_covered for f in files)),
+    ):
+        if key in stated and int(stated[key]) != ours:
+            warnings.append(f"totals.{key}={int(stated[key])} stated, {ours} summed over files")
+    return CoverageData(**{**result.__dict__, "warnings": tuple(warnings)})
+
+
+def parse_istanbul_summary(doc: dict[str, Any], name: str) -> CoverageData:
+    """istanbul ``json-summary``: ``{"total": {...}, "<path>": {"lines": {...}}}``."""
+    files = []
+    for path, entry in doc.items():
+        if path == "total":
+            continue
+        if not isinstance(entry, dict):
+            raise InputError(f"{name}: entry {path!r} is not an object")
+        counts = {k: _pair(entry.get(k), name, f"{path}.{k}") for k in _ISTANBUL_KEYS}
+        files.append(
+            FileCoverage(
+                path=path.replace("\\", "/"),
+                lines_valid=counts["lines"][1],
+                lines_covered=counts["lines"][0],
+                branches_valid=counts["branches"][1],
+                branches_covered=counts["branches"][0],
+                statements_valid=counts["statements"][1],
+                statements_covered=counts["statements"][0],
+                functions_valid=counts["functions"][1],
+                functions_covered=counts["functions"][0],
+            )
+        )
+    total = doc["total"]
+    stated: dict[str, float] = {}
+    for key in _ISTANBUL_KEYS:
+        block = total.get(key)
+        if isinstance(block, dict):
+            for field_name in ("total", "covered", "pct"):
+                value = block.get(field_name)
+                if isinstance(value, (int, float)) and not isinstance(value, bool):
+                    stated[f"{key}.{field_name}"] = float(value)
+    return CoverageData(
+        format="istanbul-summary",
+        producer="istanbul",
+        files=tuple(files),
+        branch_measured=True,
+        stated=stated,
+    )
+
+
+def _pair(block: Any, name: str, where: str) -> tuple[int, int]:
+    if not isinstance(block, dict):
+        raise InputError(f"{name}: {where} is missing")
+    return _int(block.get("covered"), name, where), _int(block.get("total"), name, where)
+
+
+def _int(value: Any, name: str, where: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise InputError(f"{name}: {where}: expected a count, got {value!r}")
+    return value
+
+
+def _int_list(value: Any, name: str, where: str) -> list[int]:
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(
+        isinstance(v, int) and not isinstance(v, bool) for v in value
+    ):
+        raise InputError(f"{name}: {where}: line lists must hold integers")
+    return value

@@ -1,0 +1,380 @@
+"""JUnit XML from any producer → :class:`TestRun` (counts per file, failed cases, reruns).
+
+Producers read (real files in ``tests/corpus/junit``, see its MANIFEST.md): pytest
+``--junitxml`` (xunit1 and xunit2 families, ``<testsuites>`` wrapper), Vitest, jest-junit,
+Playwright, Maven Surefire 3 (``TEST-*.xml``, bare ``<testsuite>`` root), Ant, PHPUnit (nested
+``<testsuite>`` elements). Counts come from the ``<testcase>`` elements, never from the suites'
+``tests=``/``failures=`` attributes (those are only compared, and a difference is noted in
+:attr:`TestRun.mismatches`).
+
+A test case is
+
+* **failed** when it holds ``<failure>``, **errored** when it holds ``<error>`` (pytest puts both
+  in one case when a test fails and its teardown errors, and counts it in both, as here);
+* **skipped** when it holds ``<skipped>`` and neither of the above;
+* **passed** otherwise.
+
+Reruns: Surefire's ``<flakyFailure>``/``<flakyError>`` in a passing case mark it flaky;
+``<rerunFailure>``/``<rerunError>`` beside a ``<failure>`` count its extra failed attempts.
+pytest-rerunfailures writes one ``<testcase>`` per attempt (consecutive cases with the same
+classname and name in one suite): those are folded into one logical test whose status is the
+last attempt's; a test that passed only after reruns is flaky. pytest-rerunfailures' newer
+``<flakyFailure>`` output is read the Surefire way.
+
+Where a case's file and line come from: the ``file``/``line`` attributes (pytest xunit1,
+PHPUnit), else a ``classname`` that is itself a path (Playwright, Vitest), else a
+``path:line[:col]`` in the failure text (Playwright's ``uiComponents.spec.ts:36:10``, pytest's
+``tests/test_x.py:12: AssertionError``) in a file that matches the case.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from xml.etree.ElementTree import Element
+
+from gates.errors import InputError
+from gates.parsers.safe import parse_xml_bytes, read_bytes
+
+SNIPPET_CHARS = 2000
+"""Longest output snippet kept per failed case (the tail: where the error is)."""
+MESSAGE_CHARS = 500
+"""Longest message kept per failed case."""
+
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_LOCATION = re.compile(
+    r"(?P<path>(?:[A-Za-z]:)?[\w.@+\-\\/ ]*?[\w\-]+\.[A-Za-z][\w]{0,5}):(?P<line>\d+)(?::\d+)?"
+)
+_PATHLIKE = re.compile(r"[\\/]|\.(?:[cm]?[jt]sx?|py|php|rb|go|java|kt|cs|spec|test)\b")
+_FAIL_TAGS = ("failure",)
+_ERROR_TAGS = ("error",)
+_FLAKY_TAGS = ("flakyFailure", "flakyError")
+_RERUN_TAGS = ("rerunFailure", "rerunError")
+_VOLATILE = frozenset({"time", "timestamp", "assertions"})
+
+
+@dataclass(frozen=True)
+class CaseResult:
+    """One failed, errored or flaky test case."""
+
+    suite: str
+    classname: str
+    name: str
+    outcome: str
+    """``failed``, ``error`` or ``flaky`` (passed after failing attempts)."""
+    file: str | None = None
+    """As the XML gives it (backslashes turned into ``/``); may be absolute."""
+    line: int | None = None
+    message: str = ""
+    """First line(s) of the failure message, control characters removed."""
+    output: str = ""
+    """Tail of the failure text and captured output (ANSI colours removed), trimmed."""
+    time: float | None = None
+    attempts: int = 1
+    """How many times it ran (1 = no rerun)."""
+
+    @property
+    def title(self) -> str:
+        """``classname::name`` (or just the name when the classname repeats it)."""
+        if not self.classname or self.classname.strip() == self.name.strip():
+            return self.name.strip()
+        return f"{self.classname.strip()}::{self.name.strip()}"
+
+
+@dataclass(frozen=True)
+class TestRun:
+    """One JUnit file, or several merged: counts from testcases and the cases to report."""
+
+    __test__ = False  # not a pytest test class, despite its name
+
+    name: str
+    tests: int = 0
+    """Logical test cases (rerun attempts folded into one)."""
+    passed: int = 0
+    failures: int = 0
+    errors: int = 0
+    skipped: int = 0
+    flaky: int = 0
+    """Passed, but only after failed attempts."""
+    reruns: int = 0
+    """Extra attempts across all cases."""
+    time: float = 0.0
+    problems: tuple[CaseResult, ...] = ()
+    """Failed and errored cases, then flaky ones, in file order."""
+    declared: dict[str, int] = field(default_factory=dict)
+    """Counts the file's own root attributes state (``tests``, ``failures``...), where present."""
+    mismatches: tuple[str, ...] = ()
+    """Where the declared counts differ from the testcases, in words."""
+    files: tuple[TestRun, ...] = ()
+    """Per-file runs when this one merges several."""
+
+
+@dataclass
+class _Tally:
+    tests: int = 0
+    passed: int = 0
+    failures: int = 0
+    errors: int = 0
+    skipped: int = 0
+    flaky: int = 0
+    reruns: int = 0
+    time: float = 0.0
+    problems: list[CaseResult] = field(default_factory=list)
+
+
+def load(path: Path, *, name: str | None = None) -> TestRun:
+    """Read and parse one JUnit XML file (size cap, entities refused)."""
+    return parse(read_bytes(path), name or str(path))
+
+
+def parse(data: bytes, name: str) -> TestRun:
+    """Parse JUnit XML bytes; anything that is not JUnit XML raises :class:`InputError`."""
+    root = parse_xml_bytes(data, name)
+    tag = _local(root.tag)
+    if tag not in ("testsuites", "testsuite", "testcase"):
+        raise InputError(f"{name}: not JUnit XML (root element <{tag}>)")
+    tally = _Tally()
+    if tag == "testcase":
+        _walk_cases([root], "", tally)
+    else:
+        _walk_suite(root, tally)
+    declared = _declared(root)
+    run = TestRun(
+        name=name,
+        tests=tally.tests,
+        passed=tally.passed,
+        failures=tally.failures,
+        errors=tally.errors,
+        skipped=tally.skipped,
+        flaky=tally.flaky,
+        reruns=tally.reruns,
+        time=round(tally.time, 3),
+        problems=tuple(tally.problems),
+        declared=declared,
+    )
+    return TestRun(**{**run.__dict__, "mismatches": _mismatches(run)})
+
+
+def merge(runs: list[TestRun], name: str = "total") -> TestRun:
+    """Sum several files' runs; the parts stay in :attr:`TestRun.files`."""
+    return TestRun(
+        name=name,
+        tests=sum(r.tests for r in runs),
+        passed=sum(r.passed for r in runs),
+        failures=sum(r.failures for r in runs),
+        errors=sum(r.errors for r in runs),
+        skipped=sum(r.skipped for r in runs),
+        flaky=sum(r.flaky for r in runs),
+        reruns=sum(r.reruns for r in runs),
+        time=round(sum(r.time for r in runs), 3),
+        problems=tuple(p for r in runs for p in r.problems),
+        mismatches=tuple(f"{r.name}: {m}" for r in runs for m in r.mismatches),
+        files=tuple(runs),
+    )
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _walk_suite(suite: Element, tally: _Tally) -> None:
+    """Count this suite's own testcases, then recurse into nested suites (PHPUnit)."""
+    suite_name = suite.get("name", "")
+    cases: list[Element] = []
+    for child in suite:
+        tag = _local(child.tag) if isinstance(child.tag, str) else ""
+        if tag == "testcase":
+            cases.append(child)
+        elif tag == "testsuite":
+            _walk_suite(child, tally)
+    _walk_cases(cases, suite_name, tally)
+
+
+def _walk_cases(cases: list[Element], suite_name: str, tally: _Tally) -> None:
+    """Fold consecutive same-named cases (one per rerun attempt) and count each logical test."""
+    index = 0
+    while index < len(cases):
+        key = _identity(cases[index])
+        end = index + 1
+        while end < len(cases) and _identity(cases[end]) == key:
+            end += 1
+        _count(cases[index:end], suite_name, tally)
+        index = end
+
+
+def _identity(case: Element) -> tuple[tuple[str, str], ...]:
+    """Attributes naming a case (all but timings): equal for rerun attempts of one test."""
+    return tuple(sorted((k, v) for k, v in case.attrib.items() if k not in _VOLATILE))
+
+
+def _count(attempts: list[Element], suite_name: str, tally: _Tally) -> None:
+    case = attempts[-1]
+    children: dict[str, list[Element]] = {}
+    for child in case:
+        if isinstance(child.tag, str):
+            children.setdefault(_local(child.tag), []).append(child)
+    failed = any(t in children for t in _FAIL_TAGS)
+    errored = any(t in children for t in _ERROR_TAGS)
+    flaky_marks = sum(len(children.get(t, [])) for t in _FLAKY_TAGS)
+    rerun_marks = sum(len(children.get(t, [])) for t in _RERUN_TAGS)
+    extra = len(attempts) - 1 + flaky_marks + rerun_marks
+    tally.tests += 1
+    tally.reruns += extra
+    tally.time += sum(_float(a.get("time")) or 0.0 for a in attempts)
+    if failed or errored:
+        tally.failures += failed
+        tally.errors += errored
+        outcome = "error" if errored and not failed else "failed"
+        marker = children["failure" if failed else "error"][0]
+        tally.problems.append(_case(case, suite_name, outcome, marker, children, extra + 1))
+    elif "skipped" in children:
+        tally.skipped += 1
+    else:
+        tally.passed += 1
+        if extra:
+            tally.flaky += 1
+            marks = [m for t in (*_FLAKY_TAGS, *_RERUN_TAGS) for m in children.get(t, [])]
+            tally.problems.append(
+                _case(case, suite_name, "flaky", marks[0] if marks else None, children, extra + 1)
+            )
+
+
+def _case(
+    case: Element,
+    suite_name: str,
+    outcome: str,
+    marker: Element | None,
+    children: dict[str, list[Element]],
+    attempts: int,
+) -> CaseResult:
+    classname = case.get("classname") or case.get("class") or ""
+    name = case.get("name") or ""
+    message = _clean(marker.get("message", "")) if marker is not None else ""
+    text = _clean(_text(marker)) if marker is not None else ""
+    captured = [
+        _clean(_text(el)) for tag in ("system-out", "system-err") for el in children.get(tag, [])
+    ]
+    if not message:
+        skip = {name.strip(), f"{classname}::{name}".strip()}
+        lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+        message = next((ln for ln in lines if ln not in skip), lines[0] if lines else "")
+    if outcome == "flaky" and not message:
+        message = f"passed after {attempts - 1} failed attempt(s)"
+    output = "\n".join(part for part in (text, *captured) if part.strip())
+    file, line = _where(
+        case, classname, f"{marker.get('message', '') if marker is not None else ''}\n{text}"
+    )
+    return CaseResult(
+        suite=suite_name,
+        classname=classname,
+        name=name,
+        outcome=outcome,
+        file=file,
+        line=line,
+        message=_trim_message(message),
+        output=_tail(output),
+        time=_float(case.get("time")),
+        attempts=attempts,
+    )
+
+
+def _where(case: Element, classname: str, text: str) -> tuple[str | None, int | None]:
+    """The case's source file and line, from attributes or from the failure text."""
+    file = case.get("file")
+    line = _int(case.get("line"))
+    if not file and _PATHLIKE.search(classname) and " " not in classname.strip():
+        file = classname.strip()
+    if file:
+        file = file.replace("\\", "/")
+    if line is not None:
+        return file, line
+    candidates = [
+        (m.group("path").strip().replace("\\", "/"), int(m.group("line")))
+        for m in _LOCATION.finditer(text)
+    ]
+    if file:
+        base = file.rsplit("/", 1)[-1]
+        for path, number in candidates:
+            if path.rsplit("/", 1)[-1] == base:
+                return file, number
+        return file, None
+    # pytest-style dotted classname (tests.test_mod.TestClass): the innermost frame in a file
+    # whose stem is one of the classname's parts is the failing line of the test itself.
+    parts = set(classname.split("."))
+    for path, number in reversed(candidates):
+        stem = path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+        if stem in parts:
+            return path, number
+    return None, None
+
+
+def _declared(root: Element) -> dict[str, int]:
+    """The root's stated counts, or the sum over its direct ``<testsuite>`` children."""
+    keys = ("tests", "failures", "errors", "skipped")
+    if _local(root.tag) == "testcase":
+        return {}
+    own = {k: _int(root.get(k)) for k in keys}
+    if any(v is not None for v in own.values()):
+        return {k: v for k, v in own.items() if v is not None}
+    summed: dict[str, int] = {}
+    for child in root:
+        if isinstance(child.tag, str) and _local(child.tag) == "testsuite":
+            for k in keys:
+                value = _int(child.get(k))
+                if value is not None:
+                    summed[k] = summed.get(k, 0) + value
+    return summed
+
+
+def _mismatches(run: TestRun) -> tuple[str, ...]:
+    counted = {
+        "tests": run.tests,
+        "failures": run.failures,
+        "errors": run.errors,
+        "skipped": run.skipped,
+    }
+    notes = []
+    for key, stated in run.declared.items():
+        if counted[key] != stated:
+            notes.append(f"{key}={stated} stated, {counted[key]} counted from testcases")
+    return tuple(notes)
+
+
+def _text(element: Element | None) -> str:
+    if element is None:
+        return ""
+    return "".join(element.itertext())
+
+
+def _clean(text: str) -> str:
+    return _CONTROL.sub("", _ANSI.sub("", text)).replace("\r\n", "\n")
+
+
+def _trim_message(message: str) -> str:
+    message = message.strip()
+    return message if len(message) <= MESSAGE_CHARS else message[: MESSAGE_CHARS - 1] + "…"
+
+
+def _tail(text: str) -> str:
+    text = text.strip("\n")
+    return text if len(text) <= SNIPPET_CHARS else "…" + text[-(SNIPPET_CHARS - 1) :]
+
+
+def _int(value: str | None) -> int | None:
+    if value is None:
+        return None
+    try:
+        return int(float(value.strip()))
+    except ValueError:
+        return None
+
+
+def _float(value: str | None) -> float | None:
+    if value is None:
+        return None
+    try:
+        return float(value.replace(",", "").strip())
+    except ValueError:
+        return None
