@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gates.checks import bundle, command, coverage, tests
+from gates.checks import bundle, command, coverage, lighthouse, tests
 from gates.checks.base import Check
 
 CHECKS: dict[str, Check[Any]] = {
@@ -17,6 +17,7 @@ CHECKS: dict[str, Check[Any]] = {
         bundle.CHECK,
         command.CHECK,
         coverage.CHECK,
+        lighthouse.CHECK,
         tests.CHECK,
     )
 }

@@ -1,0 +1,272 @@
+"""``lighthouse``: the median of N real Lighthouse runs per URL against budgets.
+
+Example::
+
+    lighthouse:
+      type: lighthouse
+      needs: [build]
+      server: {run: "node_modules/.bin/vite preview --host 127.0.0.1 --port 4173 --strictPort",
+               url: "http://127.0.0.1:4173", ready_timeout: 60s}
+      urls: [/, /login]
+      runs: 3                                  # median run per URL, as Lighthouse CI picks it
+      preset: mobile                           # or desktop (Lighthouse's --preset=desktop)
+      budgets: {performance: 0.9, largest-contentful-paint: 2500ms,
+                cumulative-layout-shift: 0.1, total-blocking-time: 200ms}
+      budget_file: budget.json                 # Lighthouse budget.json resource/timing budgets
+      max_increase: 10%                        # timings vs the baseline report
+      warn_within: 5%                          # near the threshold: warn instead of a coin flip
+      # or judge runs already made instead of server + urls:
+      # results: [.lighthouseci/]              # LHR JSON files or folders of lhr-*.json
+
+Lighthouse is ``node_modules/.bin/lighthouse`` of the project (or ``lighthouse: path``), Chromium
+is ``$CHROME_PATH`` or ``/usr/bin/chromium`` with ``--headless=new --no-sandbox`` and friends.
+The median run is LHCI's ``computeRepresentativeRuns``: the run closest to the median FCP and
+median TTI. Budgets are judged on that run; every run's value is kept in ``values``.
+A run with ``runtimeError`` (NO_FCP…) or an errored metric audit is ``error``, never a zero.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urljoin, urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from gates import lighthouse_runner as runner
+from gates.checks.base import (
+    Check,
+    Duration,
+    GateContext,
+    GateOutcome,
+    OptionsBase,
+    Percent,
+    Rule,
+    StrList,
+)
+from gates.lighthouse_judge import judge_url, representative_index
+from gates.errors import InputError, ToolError
+from gates.model import Artifact, Measurement, Severity
+from gates.parsers import lighthouse as lhr
+from gates.parsers import lighthouse_budget
+from gates.units import parse_duration
+
+TIMING_METRICS = frozenset(lhr.METRICS) - {"cumulative-layout-shift"}
+
+
+class ServerSpec(BaseModel):
+    """How to start the app under test."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    run: str = Field(description="Command starting the server (own process group, no shell)")
+    url: str = Field(description="Base URL; polled until it answers")
+    ready_timeout: Duration = Field(default=60.0, description="Longest wait for url to answer")
+    cwd: str | None = Field(default=None, description="Working directory, in the project")
+
+
+class LighthouseOptions(OptionsBase):
+    """Options of the ``lighthouse`` gate."""
+
+    type: Literal["lighthouse"] = "lighthouse"
+    server: ServerSpec | None = None
+    urls: StrList = Field(default_factory=list, description="Paths or URLs to audit")
+    runs: int = Field(default=3, ge=1, le=15, description="Runs per URL; the median run is judged")
+    results: StrList | None = Field(
+        default=None, description="Judge existing LHR files / .lighthouseci folders instead"
+    )
+    budgets: dict[str, float] = Field(
+        default_factory=dict,
+        description="Category scores (0..1, at least) and metric audits (ms or `2.5s`, at most)",
+    )
+    budget_file: str | None = Field(default=None, description="Lighthouse budget.json")
+    max_increase: Percent | None = Field(
+        default=None, description="Largest increase of budgeted timings vs the baseline report"
+    )
+    warn_within: Percent | None = Field(
+        default=None, description="Relative band around a threshold that warns instead"
+    )
+    preset: Literal["mobile", "desktop"] = Field(default="mobile", description="Form factor")
+    throttling: Literal["simulate", "devtools", "provided"] | None = Field(
+        default=None, description="Throttling method (Lighthouse default: simulate)"
+    )
+    lighthouse: str = Field(
+        default="node_modules/.bin/lighthouse", description="Lighthouse CLI, in the project"
+    )
+    run_timeout: Duration = Field(default=120.0, description="Deadline of one Lighthouse run")
+
+    @field_validator("budgets", mode="before")
+    @classmethod
+    def _budget_values(cls, value: object) -> object:
+        if not isinstance(value, dict):
+            return value
+        return {key: _budget_number(str(key), item) for key, item in value.items()}
+
+    @model_validator(mode="after")
+    def _source(self) -> LighthouseOptions:
+        if (self.results is None) == (self.server is None):
+            raise ValueError("give either server (+ urls) or results")
+        if self.server is not None and not self.urls:
+            raise ValueError("server needs urls to audit")
+        if not self.budgets and self.budget_file is None:
+            raise ValueError("give budgets or budget_file: a lighthouse gate needs a limit")
+        return self
+
+
+def _budget_number(key: str, value: object) -> float:
+    if key in lhr.CATEGORIES or key == "pwa":
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+            raise ValueError(f"budget '{key}' is a category score between 0 and 1")
+        return float(value)
+    if key in TIMING_METRICS and isinstance(value, str):
+        return parse_duration(value) * 1000.0
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"budget '{key}' must be a number (ms for timings) or a duration")
+    return float(value)
+
+
+RULES = (
+    Rule(
+        id="lighthouse-budget",
+        severity=Severity.HIGH,
+        title="Lighthouse budget missed by the median run",
+        why="The median of several runs is what users meet most; one lucky run hides regressions.",
+        fix="Open the URL's runs in the report: reduce blocking JavaScript (TBT), preload the LCP "
+        "element, reserve space for late content (CLS); or change the budget with a reason.",
+    ),
+    Rule(
+        id="lighthouse-runtime-error",
+        severity=Severity.HIGH,
+        title="Lighthouse could not audit the page",
+        why="A run that errored (NO_FCP, a failed document request) measured nothing.",
+        fix="Check that the page renders in Chromium headless and that the server answers.",
+    ),
+)
+
+
+def evaluate(options: LighthouseOptions, ctx: GateContext) -> GateOutcome:
+    """Collect runs (run Lighthouse or read LHRs), group them by URL, judge each URL's median."""
+    started = time.monotonic()
+    if options.results is not None:
+        grouped = _from_results(options, ctx)
+    else:
+        grouped = _collect(options, ctx, started)
+    budgets = None
+    if options.budget_file:
+        budget_path = ctx.path(options.budget_file)
+        budgets = lighthouse_budget.load(budget_path)
+        ctx.record(budget_path)
+    measurements: list[Measurement] = []
+    artifacts: list[Artifact] = []
+    per_url = {}
+    for label, runs in grouped.items():
+        judged = judge_url(label, runs, options, ctx, budgets)
+        measurements += judged.measurements
+        per_url[label] = judged.details
+        if judged.screenshot is not None:
+            artifacts.append(judged.screenshot)
+    bad = [m for m in measurements if m.status.blocks]
+    summary = (f"{len(grouped)} URL(s) × {max(len(r) for r in grouped.values())} run(s); "
+               + ("; ".join(m.message for m in bad[:3]) if bad else
+                  f"{len([m for m in measurements if m.op])} budget checks met"))
+    return GateOutcome(summary=summary, measurements=measurements, artifacts=artifacts,
+                       details={"urls": per_url, "preset": options.preset})
+
+
+def _from_results(options: LighthouseOptions, ctx: GateContext) -> dict[str, list[lhr.LighthouseRun]]:
+    assert options.results is not None
+    paths: list[Path] = []
+    for item in options.results:
+        path = ctx.path(item)
+        paths += [path] if path.exists() else ctx.glob([item])
+    if not paths:
+        raise InputError(f"no Lighthouse results matched {', '.join(options.results)}")
+    runs = lhr.load_results(paths)
+    for run in runs:
+        ctx.record(Path(run.source))
+    return group_by_url(runs, options.urls)
+
+
+def group_by_url(runs: list[lhr.LighthouseRun], wanted: list[str]) -> dict[str, list[lhr.LighthouseRun]]:
+    """Runs grouped by final URL (as LHCI groups them), labelled by path when hosts agree."""
+    hosts = {urlsplit(r.final_url).netloc for r in runs}
+    grouped: dict[str, list[lhr.LighthouseRun]] = {}
+    for run in runs:
+        label = _label(run.final_url) if len(hosts) == 1 else run.final_url
+        grouped.setdefault(label, []).append(run)
+    if wanted:
+        missing = [u for u in wanted if u not in grouped]
+        if missing:
+            raise InputError(f"no Lighthouse run for {', '.join(missing)} (have {', '.join(grouped)})")
+        grouped = {u: grouped[u] for u in wanted}
+    return grouped
+
+
+def _label(url: str) -> str:
+    parts = urlsplit(url)
+    return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+
+
+def _collect(
+    options: LighthouseOptions, ctx: GateContext, started: float
+) -> dict[str, list[lhr.LighthouseRun]]:
+    assert options.server is not None
+    binary = ctx.path(options.lighthouse)
+    if not binary.exists():
+        raise ToolError(f"Lighthouse not found at {options.lighthouse} (npm ci in the project?)")
+    env = dict(ctx.environ)
+    env["CHROME_PATH"] = runner.chrome_path(ctx.environ)
+    out_dir = ctx.artifacts_dir
+    grouped: dict[str, list[lhr.LighthouseRun]] = {}
+    cwd = ctx.path(options.server.cwd) if options.server.cwd else ctx.root
+    with runner.running_server(options.server.run, cwd=cwd, env=env,
+                               log_path=ctx.out_dir / "logs" / f"{ctx.gate_id}.server.log") as srv:
+        runner.wait_until_answers(options.server.url, srv, min(options.server.ready_timeout,
+                                                               _left(ctx, started)))
+        for url in options.urls:
+            full = urljoin(options.server.url.rstrip("/") + "/", url.lstrip("/"))
+            grouped[url] = [_one_run(options, ctx, started, str(binary), full, out_dir, url, index, env)
+                            for index in range(options.runs)]
+    return grouped
+
+
+def _one_run(
+    options: LighthouseOptions, ctx: GateContext, started: float, binary: str, url: str,
+    out_dir: Path, label: str, index: int, env: dict[str, str],
+) -> lhr.LighthouseRun:
+    slug = "".join(c if c.isalnum() else "_" for c in label).strip("_") or "root"
+    output = out_dir / f"lhr-{slug}-{index + 1}.json"
+    output.unlink(missing_ok=True)
+    marker = runner.new_marker()
+    argv = runner.lighthouse_argv(binary, url, output, marker=marker, preset=options.preset,
+                                  throttling=options.throttling, categories=None)
+    try:
+        result = ctx.run(argv, timeout=min(options.run_timeout, _left(ctx, started)),
+                         extra_env={"CHROME_PATH": env["CHROME_PATH"]})
+    finally:
+        runner.kill_marked(marker)
+    if not output.exists():
+        tail = (result.stderr.strip() or result.stdout.strip()).splitlines()[-1:] or [""]
+        raise ToolError(f"Lighthouse wrote no result for {url} ({result.describe_exit}): {tail[0][:160]}")
+    run = lhr.load(output)
+    ctx.record(output)
+    return run
+
+
+def _left(ctx: GateContext, started: float) -> float:
+    left = ctx.timeout - (time.monotonic() - started)
+    if left <= 1:
+        raise ToolError(f"the gate's {ctx.timeout:g}s timeout ran out before Lighthouse finished")
+    return left
+
+
+__all__ = ["CHECK", "LighthouseOptions", "evaluate", "group_by_url", "representative_index"]
+
+CHECK = Check(
+    type="lighthouse",
+    options=LighthouseOptions,
+    evaluate=evaluate,
+    rules=RULES,
+    summary="Median of N Lighthouse runs per URL against metric, category and budget.json budgets",
+)

@@ -1,0 +1,155 @@
+"""Running Lighthouse for the ``lighthouse`` gate: start the app server, wait for it, run, clean up.
+
+The server runs in its own session (process group), tracked by :func:`gates.process.tracked_group`
+so an interrupt kills it, and its whole group is killed in ``finally`` whatever happens: killing
+``npx``/``npm`` alone leaves ``vite preview`` running (feasibility.md §6). Each Lighthouse run goes
+through :meth:`GateContext.run` (its own group, a deadline). chrome-launcher may start Chromium
+outside Lighthouse's group, so every run passes a marker switch (``--gates-lighthouse=<token>``,
+ignored by Chromium) and any process still carrying it afterwards is killed.
+
+The long-running server is the one process not started by :func:`gates.process.run_tool`, which
+waits for its command to end; ``start_server`` below keeps the same rules (new session, stdin
+closed, output to the gate's log).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+
+from gates.errors import ToolError, ToolMissing
+from gates.process import kill_group, split_command, tracked_group
+
+CHROME_FLAGS = (
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+)
+"""``--no-sandbox`` because CI runs as root; the rest stop Chromium's own network chatter."""
+DEFAULT_CHROME = "/usr/bin/chromium"
+
+
+@dataclass
+class Server:
+    """A started server: its process (the group leader) and where it logs."""
+
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+
+def start_server(command: str, *, cwd: Path, env: Mapping[str, str], log_path: Path) -> Server:
+    """Start ``command`` (argv split like a shell, no shell) in a new session."""
+    argv = split_command(command)
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("ab") as log:
+        log.write(f"$ {command}   # server, started in its own process group\n".encode())
+        try:
+            process = subprocess.Popen(
+                argv, cwd=cwd, env=dict(env), stdin=subprocess.DEVNULL, stdout=log,
+                stderr=subprocess.STDOUT, start_new_session=True,
+            )
+        except FileNotFoundError:
+            raise ToolMissing(f"server command '{argv[0]}' not found (cwd {cwd})") from None
+        except PermissionError as exc:
+            raise ToolMissing(f"server command '{argv[0]}' is not executable: {exc}") from None
+    return Server(process=process, log_path=log_path)
+
+
+@contextmanager
+def running_server(
+    command: str, *, cwd: Path, env: Mapping[str, str], log_path: Path
+) -> Iterator[Server]:
+    """Start the server, yield it, and kill its whole process group on the way out."""
+    server = start_server(command, cwd=cwd, env=env, log_path=log_path)
+    pgid = server.process.pid
+    try:
+        with tracked_group(pgid):
+            yield server
+    finally:
+        kill_group(pgid)
+        with suppress(subprocess.TimeoutExpired):
+            server.process.wait(timeout=5)
+        with log_path.open("ab") as log:
+            log.write(f"--- server group {pgid} stopped ---\n".encode())
+
+
+def wait_until_answers(url: str, server: Server, timeout: float) -> float:
+    """Poll ``url`` until any HTTP response arrives; return seconds waited.
+
+    Raises ToolError when the server exits first or ``timeout`` passes (bounded, never a hang).
+    """
+    started = time.monotonic()
+    while True:
+        if server.process.poll() is not None:
+            raise ToolError(f"the server exited with {server.process.returncode} before {url} "
+                            f"answered; see {server.log_path.name}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):  # noqa: S310 - http(s) URL from the checklist
+                return time.monotonic() - started
+        except urllib.error.HTTPError:
+            return time.monotonic() - started  # any status means the server answers
+        except (urllib.error.URLError, OSError):
+            pass
+        if time.monotonic() - started > timeout:
+            raise ToolError(f"{url} did not answer within {timeout:g}s (server.ready_timeout)")
+        time.sleep(0.25)
+
+
+def new_marker() -> str:
+    """A token put on Chromium's command line to find it afterwards."""
+    return f"--gates-lighthouse={uuid.uuid4().hex}"
+
+
+def lighthouse_argv(
+    binary: str, url: str, output: Path, *, marker: str, preset: str, throttling: str | None,
+    categories: list[str] | None,
+) -> list[str]:
+    """The Lighthouse CLI command line for one run."""
+    argv = [binary, url, "--output=json", f"--output-path={output}", "--quiet",
+            f"--chrome-flags={' '.join((*CHROME_FLAGS, marker))}"]
+    if preset == "desktop":
+        argv.append("--preset=desktop")
+    if throttling:
+        argv.append(f"--throttling-method={throttling}")
+    if categories:
+        argv.append(f"--only-categories={','.join(categories)}")
+    return argv
+
+
+def kill_marked(marker: str) -> int:
+    """Kill every process whose command line carries ``marker``; return how many there were."""
+    killed = 0
+    needle = marker.encode()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if needle in cmdline:
+            with suppress(ProcessLookupError, PermissionError):
+                os.kill(int(entry.name), signal.SIGKILL)
+                killed += 1
+    return killed
+
+
+def chrome_path(environ: Mapping[str, str]) -> str:
+    """``CHROME_PATH`` from the environment, else Debian's ``/usr/bin/chromium``."""
+    path = environ.get("CHROME_PATH") or DEFAULT_CHROME
+    if not Path(path).is_file():
+        raise ToolMissing(f"Chromium not found at {path} (set CHROME_PATH or install chromium)")
+    return path

@@ -1,0 +1,199 @@
+"""Lighthouse result (LHR) JSON → :class:`LighthouseRun`.
+
+Producers tested: Lighthouse 12.2.3 CLI (run in tests against ``examples/shop-web``), and the
+corpus ``tests/corpus/lighthouse/lhr-*.json``: 6.0.0 and 6.4.1 via LHCI (``finalUrl`` only, a
+``pwa`` category), 12.1.0 via LHCI (``finalDisplayedUrl``), and 13.0.3 CLI output saved with its
+stderr: ``LH:ChromeLauncher`` log lines before the ``{`` and after the ``}``. Those log lines
+are skipped and noted; any other text around the object, or a JSON value that is not an LHR
+(no ``lighthouseVersion`` / ``audits``), is an InputError.
+
+A run Lighthouse marks as failed (``runtimeError``, e.g. ``NO_FCP``, ``ERRORED_DOCUMENT_REQUEST``)
+keeps its code and message in :attr:`LighthouseRun.runtime_error`: the gate turns it into
+``error``, never into a zero score.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gates.errors import InputError
+from gates.parsers.safe import read_text
+
+METRICS = (
+    "first-contentful-paint",
+    "largest-contentful-paint",
+    "total-blocking-time",
+    "cumulative-layout-shift",
+    "speed-index",
+    "interactive",
+)
+"""The metric audits a budget usually names (``numericValue`` in ms; CLS is unitless)."""
+CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
+_LOG_LINE = re.compile(r"^\s*(\d{4}-\d\d-\d\dT[\d:.]+Z\s+)?LH:\S+|^\s*$")
+
+
+@dataclass(frozen=True)
+class LighthouseRun:
+    """One Lighthouse run: what gates judges, read from the LHR."""
+
+    source: str
+    lighthouse_version: str
+    requested_url: str
+    final_url: str
+    fetch_time: str = ""
+    form_factor: str = ""
+    throttling_method: str = ""
+    runtime_error: str | None = None
+    """``CODE: message`` when Lighthouse marks the whole run as failed."""
+    numeric: dict[str, float] = field(default_factory=dict)
+    """``numericValue`` of every audit that has one (ms for timings, unitless for CLS)."""
+    audit_errors: dict[str, str] = field(default_factory=dict)
+    """Audits with ``scoreDisplayMode: error``, and their ``errorMessage``."""
+    categories: dict[str, float | None] = field(default_factory=dict)
+    """Category scores 0..1; ``None`` when Lighthouse could not score the category."""
+    resources: dict[str, tuple[int, int]] = field(default_factory=dict)
+    """``resource-summary``: resourceType → (requestCount, transferSize bytes)."""
+    screenshot: str | None = None
+    """``final-screenshot`` as a data URI."""
+    warnings: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    def value(self, audit_id: str) -> float | None:
+        """A category score or an audit's numericValue; ``None`` when absent or errored."""
+        if audit_id in self.categories:
+            return self.categories[audit_id]
+        return self.numeric.get(audit_id)
+
+
+def load(path: Path) -> LighthouseRun:
+    """Read one LHR file."""
+    return parse(read_text(path), str(path))
+
+
+def parse(text: str, name: str) -> LighthouseRun:
+    """Parse LHR text, tolerating Lighthouse's own log lines around the JSON object."""
+    data, notes = _extract_object(text, name)
+    if not isinstance(data, dict) or not isinstance(data.get("lighthouseVersion"), str):
+        raise InputError(f"{name}: not a Lighthouse result (no lighthouseVersion)")
+    audits = data.get("audits")
+    categories = data.get("categories", {})
+    if not isinstance(audits, dict) or not isinstance(categories, dict):
+        raise InputError(f"{name}: Lighthouse result without an 'audits' object")
+    settings = data.get("configSettings") if isinstance(data.get("configSettings"), dict) else {}
+    assert isinstance(settings, dict)
+    final = data.get("finalDisplayedUrl") or data.get("finalUrl") or data.get("requestedUrl")
+    return LighthouseRun(
+        source=name,
+        lighthouse_version=data["lighthouseVersion"],
+        requested_url=str(data.get("requestedUrl") or final or ""),
+        final_url=str(final or ""),
+        fetch_time=str(data.get("fetchTime", "")),
+        form_factor=str(settings.get("formFactor") or settings.get("emulatedFormFactor") or ""),
+        throttling_method=str(settings.get("throttlingMethod", "")),
+        runtime_error=_runtime_error(data.get("runtimeError")),
+        numeric=_numeric(audits),
+        audit_errors=_audit_errors(audits),
+        categories=_categories(name, categories),
+        resources=_resources(audits.get("resource-summary")),
+        screenshot=_screenshot(audits.get("final-screenshot")),
+        warnings=tuple(str(w) for w in data.get("runWarnings", []) if isinstance(w, str)),
+        notes=tuple(notes),
+    )
+
+
+def _extract_object(text: str, name: str) -> tuple[Any, list[str]]:
+    lines = text.splitlines(keepends=True)
+    start = next((i for i, line in enumerate(lines) if line.startswith("{")), None)
+    if start is None:
+        raise InputError(f"{name}: no JSON object found (an LHR starts with '{{' on its own line)")
+    lead = lines[:start]
+    if any(not _LOG_LINE.match(line) for line in lead):
+        raise InputError(f"{name}: text before the JSON object is not Lighthouse log output")
+    body = "".join(lines[start:])
+    try:
+        data, end = json.JSONDecoder().raw_decode(body)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{name}: not valid JSON (line {exc.lineno + start}: {exc.msg})") from None
+    except RecursionError:
+        raise InputError(f"{name}: JSON nested too deeply") from None
+    trail = body[end:].splitlines()
+    if any(not _LOG_LINE.match(line) for line in trail):
+        raise InputError(f"{name}: unexpected text after the JSON object")
+    notes = []
+    skipped = len([x for x in lead if x.strip()]) + len([x for x in trail if x.strip()])
+    if skipped:
+        notes.append(f"skipped {skipped} Lighthouse log lines around the JSON")
+    return data, notes
+
+
+def _runtime_error(value: Any) -> str | None:
+    if not isinstance(value, dict):
+        return None
+    code = str(value.get("code") or "UNKNOWN")
+    return f"{code}: {value.get('message', '')}".rstrip(": ")
+
+
+def _numeric(audits: dict[str, Any]) -> dict[str, float]:
+    out = {}
+    for audit_id, audit in audits.items():
+        if not isinstance(audit, dict) or audit.get("scoreDisplayMode") == "error":
+            continue
+        value = audit.get("numericValue")
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            out[audit_id] = float(value)
+    return out
+
+
+def _audit_errors(audits: dict[str, Any]) -> dict[str, str]:
+    return {
+        audit_id: str(audit.get("errorMessage", "error"))
+        for audit_id, audit in audits.items()
+        if isinstance(audit, dict) and audit.get("scoreDisplayMode") == "error"
+    }
+
+
+def _categories(name: str, categories: dict[str, Any]) -> dict[str, float | None]:
+    out: dict[str, float | None] = {}
+    for category_id, category in categories.items():
+        if not isinstance(category, dict):
+            raise InputError(f"{name}: category '{category_id}' is not an object")
+        score = category.get("score")
+        valid = isinstance(score, int | float) and not isinstance(score, bool)
+        out[category_id] = float(score) if valid else None
+    return out
+
+
+def _resources(audit: Any) -> dict[str, tuple[int, int]]:
+    items = audit.get("details", {}).get("items", []) if isinstance(audit, dict) else []
+    out = {}
+    for item in items if isinstance(items, list) else []:
+        if isinstance(item, dict) and isinstance(item.get("resourceType"), str):
+            out[item["resourceType"]] = (int(item.get("requestCount") or 0),
+                                         int(item.get("transferSize") or 0))
+    return out
+
+
+def _screenshot(audit: Any) -> str | None:
+    details = audit.get("details") if isinstance(audit, dict) else None
+    data = details.get("data") if isinstance(details, dict) else None
+    return data if isinstance(data, str) and data.startswith("data:image/") else None
+
+
+def load_results(paths: list[Path]) -> list[LighthouseRun]:
+    """LHRs from files and folders (a folder contributes its ``lhr-*.json``, as ``.lighthouseci/``)."""
+    runs = []
+    for path in paths:
+        if path.is_dir():
+            files = sorted(path.glob("lhr-*.json"))
+            if not files:
+                raise InputError(f"{path}: no lhr-*.json files in this folder")
+            runs += [load(f) for f in files]
+        else:
+            runs.append(load(path))
+    if not runs:
+        raise InputError("no Lighthouse results to judge")
+    return runs
