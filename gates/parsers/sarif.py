@@ -1,0 +1,215 @@
+"""SARIF 2.1.0 input (semgrep ``--sarif``, ESLint, CodeQL, Trivy, bandit ``-f sarif``…).
+
+Tested on ``tests/corpus/sarif/*.sarif``. Per result: ``ruleId`` (or ``rule.id``), ``level``
+(default: the rule's ``defaultConfiguration.level``, else ``warning`` as SARIF §3.27.10 says),
+``properties.security-severity`` of the result or rule mapped by GitHub's CVSS bands, the first
+location (``file://`` and absolute URIs made project-relative), CWE from rule tags/properties,
+the region snippet and ``partialFingerprints`` (kept, used for a line-shift-proof fingerprint).
+semgrep's native ``--json`` is not SARIF: it is refused with a message saying so.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlparse
+
+from gates.cvss import severity_for_score
+from gates.errors import InputError
+from gates.model import Severity
+from gates.parsers.safe import parse_json_text, read_text
+
+_LEVEL_SEVERITY = {"error": Severity.HIGH, "warning": Severity.MEDIUM, "note": Severity.LOW,
+                   "none": Severity.INFO}
+_CWE = re.compile(r"cwe[-_/ :]*0*(\d{1,5})", re.IGNORECASE)
+_SKIP_KINDS = ("pass", "notApplicable")
+
+
+@dataclass(frozen=True)
+class SarifResult:
+    """One result, with what the gate needs already resolved from its rule."""
+
+    rule_id: str
+    tool: str
+    level: str
+    severity: Severity
+    severity_source: str
+    message: str
+    path: str | None
+    line: int | None
+    column: int | None
+    snippet: str
+    cwe: tuple[str, ...]
+    partial_fingerprints: dict[str, str] = field(default_factory=dict)
+    title: str = ""
+    help_uri: str = ""
+    suppressed: bool = False
+    confidence: str = ""
+
+
+@dataclass(frozen=True)
+class SarifLog:
+    """All results of all runs, and the number of rules the tools declared."""
+
+    results: tuple[SarifResult, ...]
+    tools: tuple[str, ...]
+    rule_count: int
+
+
+def load(path: Path, root: Path | None = None) -> SarifLog:
+    """Parse a SARIF file; ``root`` makes absolute artifact URIs project-relative."""
+    return parse(read_text(path), str(path), root)
+
+
+def _not_sarif_reason(data: Any) -> str:
+    if isinstance(data, dict):
+        results = data.get("results")
+        if isinstance(results, list) and "paths" in data and (
+            not results or (isinstance(results[0], dict) and "check_id" in results[0])
+        ):
+            return "this is semgrep's native JSON (--json), not SARIF; run semgrep with --sarif"
+        if isinstance(results, list) and "metrics" in data and "generated_at" in data:
+            return "this is bandit's JSON report, not SARIF; use `tool: bandit, file: …`"
+    return "not a SARIF log (no 'runs' list)"
+
+
+def _severity_from(props: dict[str, Any]) -> tuple[Severity, str] | None:
+    raw = props.get("security-severity")
+    if raw in (None, ""):
+        return None
+    try:
+        score = float(raw)
+    except (TypeError, ValueError):
+        return None
+    return severity_for_score(score), f"security-severity {score:g}"
+
+
+def _cwes(*sources: dict[str, Any]) -> tuple[str, ...]:
+    found: dict[str, None] = {}
+    for props in sources:
+        items: list[Any] = []
+        for key in ("tags", "cwe", "cwes", "CWE"):
+            value = props.get(key)
+            items.extend(value if isinstance(value, list) else [value] if value else [])
+        for item in items:
+            for match in _CWE.finditer(str(item)):
+                found[f"CWE-{int(match.group(1))}"] = None
+    return tuple(found)
+
+
+def relative_uri(uri: str, root: Path | None) -> str:
+    """A SARIF artifact URI as a project-relative path when it points inside ``root``."""
+    text = uri
+    if text.startswith("file:"):
+        text = unquote(urlparse(text).path)
+    text = text.replace("\\", "/")
+    if root is not None and text.startswith("/"):
+        base = str(root.resolve()).replace("\\", "/").rstrip("/") + "/"
+        if text.startswith(base):
+            return text[len(base):]
+    return text.removeprefix("./")
+
+
+def _rules(run: dict[str, Any]) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
+    tool = run.get("tool") if isinstance(run.get("tool"), dict) else {}
+    components = [tool.get("driver") or {}, *(tool.get("extensions") or [])]
+    ordered: list[dict[str, Any]] = []
+    by_id: dict[str, dict[str, Any]] = {}
+    for comp in components:
+        for rule in (comp.get("rules") or []) if isinstance(comp, dict) else []:
+            if isinstance(rule, dict):
+                if comp is components[0]:
+                    ordered.append(rule)
+                if isinstance(rule.get("id"), str):
+                    by_id.setdefault(rule["id"], rule)
+    return ordered, by_id
+
+
+def _location(result: dict[str, Any], run: dict[str, Any], root: Path | None) -> tuple[str | None, int | None, int | None, str]:
+    locations = result.get("locations") or []
+    phys = locations[0].get("physicalLocation", {}) if locations and isinstance(locations[0], dict) else {}
+    art = phys.get("artifactLocation") or {}
+    uri = art.get("uri")
+    if uri is None and isinstance(art.get("index"), int):
+        artifacts = run.get("artifacts") or []
+        if 0 <= art["index"] < len(artifacts):
+            uri = (artifacts[art["index"]].get("location") or {}).get("uri")
+    region = phys.get("region") or {}
+    snippet = (region.get("snippet") or {}).get("text", "") if isinstance(region.get("snippet"), dict) else ""
+    line = region.get("startLine")
+    col = region.get("startColumn")
+    return (relative_uri(str(uri), root) if uri else None,
+            line if isinstance(line, int) else None,
+            col if isinstance(col, int) else None, str(snippet))
+
+
+def _result(result: Any, run: dict[str, Any], ordered: list[dict[str, Any]],
+            by_id: dict[str, dict[str, Any]], tool: str, root: Path | None) -> SarifResult | None:
+    if not isinstance(result, dict):
+        raise InputError("a SARIF result is not an object")
+    kind = result.get("kind", "fail")
+    if kind in _SKIP_KINDS:
+        return None
+    rule_ref = result.get("rule") if isinstance(result.get("rule"), dict) else {}
+    rule_id = result.get("ruleId") or rule_ref.get("id")
+    index = result.get("ruleIndex", rule_ref.get("index"))
+    rule: dict[str, Any] = {}
+    if isinstance(index, int) and 0 <= index < len(ordered):
+        rule = ordered[index]
+    elif isinstance(rule_id, str):
+        rule = by_id.get(rule_id, {})
+    rule_id = str(rule_id or rule.get("id") or "unknown-rule")
+    default_level = (rule.get("defaultConfiguration") or {}).get("level", "warning")
+    level = str(result.get("level") or ("none" if kind != "fail" else default_level))
+    if level not in _LEVEL_SEVERITY:
+        raise InputError(f"result of {rule_id}: unknown SARIF level {level!r}")
+    rprops = result.get("properties") if isinstance(result.get("properties"), dict) else {}
+    props = rule.get("properties") if isinstance(rule.get("properties"), dict) else {}
+    judged = _severity_from(rprops) or _severity_from(props)
+    severity, source = judged or (_LEVEL_SEVERITY[level], f"level {level}")
+    path, line, col, snippet = _location(result, run, root)
+    message = result.get("message") if isinstance(result.get("message"), dict) else {}
+    title = (rule.get("shortDescription") or {}).get("text") or rule.get("name") or rule_id
+    return SarifResult(
+        rule_id=rule_id, tool=tool, level=level, severity=severity, severity_source=source,
+        message=str(message.get("text") or title)[:2000], path=path, line=line, column=col,
+        snippet=snippet, cwe=_cwes(props, rprops),
+        partial_fingerprints={str(k): str(v) for k, v in (result.get("partialFingerprints") or {}).items()},
+        title=str(title)[:300], help_uri=str(rule.get("helpUri") or ""),
+        suppressed=bool(result.get("suppressions")),
+        confidence=str(props.get("precision") or rprops.get("issue_confidence") or ""),
+    )
+
+
+def parse(text: str, name: str = "log.sarif", root: Path | None = None) -> SarifLog:
+    """Parse SARIF 2.1.0 text; other versions and other formats → InputError."""
+    data = parse_json_text(text, name)
+    if not isinstance(data, dict) or not isinstance(data.get("runs"), list):
+        raise InputError(f"{name}: {_not_sarif_reason(data)}")
+    version = data.get("version")
+    if version != "2.1.0":
+        raise InputError(f"{name}: SARIF version {version!r} is not supported (2.1.0 is)")
+    results: list[SarifResult] = []
+    tools: list[str] = []
+    rule_count = 0
+    for run in data["runs"]:
+        if not isinstance(run, dict):
+            raise InputError(f"{name}: a SARIF run is not an object")
+        driver = (run.get("tool") or {}).get("driver") or {}
+        tool = str(driver.get("name") or "unknown tool")
+        tools.append(tool)
+        ordered, by_id = _rules(run)
+        rule_count += len(by_id)
+        raw_results = run.get("results") or []
+        if not isinstance(raw_results, list):
+            raise InputError(f"{name}: run.results is not a list")
+        for raw in raw_results:
+            try:
+                item = _result(raw, run, ordered, by_id, tool, root)
+            except InputError as exc:
+                raise InputError(f"{name}: {exc}") from None
+            if item is not None:
+                results.append(item)
+    return SarifLog(results=tuple(results), tools=tuple(tools), rule_count=rule_count)
