@@ -135,7 +135,7 @@ def _parser() -> argparse.ArgumentParser:
 def _cmd_run(args: argparse.Namespace) -> int:
     from gates import checklist as checklist_mod
     from gates import terminal
-    from gates.run_outputs import git_facts, load_baseline, write_outputs
+    from gates.run_outputs import git_facts, github_annotations, load_baseline, write_outputs
     from gates.runner import RunOptions, run_checklist
 
     checklist_path = Path(args.checklist)
@@ -185,6 +185,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
         report, secrets, out_dir, args.format, history=not args.no_history
     )
     view.finish(report, paths)
+    annotations = github_annotations(report)
+    if annotations:
+        sys.stdout.write(annotations)
     from gates.verdict import exit_code
 
     return exit_code(report.verdict)

@@ -73,3 +73,12 @@ def write_outputs(
         history_mod.append(report, out_dir)
     append_step_summary(render_md(report))
     return report, paths
+
+
+def github_annotations(report: Report) -> str:
+    """``::error file=…`` workflow commands when running in GitHub Actions, else nothing."""
+    if os.environ.get("GITHUB_ACTIONS") != "true":
+        return ""
+    from gates.writers.github_annotations import render
+
+    return render(report)
