@@ -105,7 +105,9 @@ def evaluate(values: Sequence[str], *, https: bool, report_only: bool = False) -
     """Judge the CSP header values of a response (``values`` empty: no CSP)."""
     policies = split_policies(values)
     if not policies:
-        result = "csp-not-implemented-but-reporting-enabled" if report_only else "csp-not-implemented"
+        result = (
+            "csp-not-implemented-but-reporting-enabled" if report_only else "csp-not-implemented"
+        )
         return CspVerdict(result, False, issues=("no Content-Security-Policy header",))
     try:
         csp = combine(policies)
@@ -121,8 +123,11 @@ def evaluate(values: Sequence[str], *, https: bool, report_only: bool = False) -
     invalid = False
     if "'strict-dynamic'" in script:
         if _has_nonce_or_hash(script):
-            script[:] = [s for s in script if not (s.startswith(tuple(BROAD)) or s in (
-                "'self'", "'unsafe-inline'"))]
+            script[:] = [
+                s
+                for s in script
+                if not (s.startswith(tuple(BROAD)) or s in ("'self'", "'unsafe-inline'"))
+            ]
         else:
             invalid = True
             issues.append("'strict-dynamic' in script-src without a nonce or hash")
@@ -166,8 +171,11 @@ def evaluate(values: Sequence[str], *, https: bool, report_only: bool = False) -
 
 def _unsafe_notes(csp: dict[str, list[str]], script: list[str], objects: list[str]) -> list[str]:
     notes: list[str] = []
-    where = "script-src" if "script-src" in csp else (
-        "default-src (no script-src)" if "default-src" in csp else "script-src (not set)")
+    where = (
+        "script-src"
+        if "script-src" in csp
+        else ("default-src (no script-src)" if "default-src" in csp else "script-src (not set)")
+    )
     if "'unsafe-inline'" in script:
         notes.append(f"'unsafe-inline' allowed in {where}")
     if "data:" in script:

@@ -80,15 +80,23 @@ def judge(values: Sequence[str], *, hsts: bool) -> tuple[str, bool, list[str]]:
             result = _worse(result, "cookies-samesite-flag-invalid")
             issues.append(f"{c.name}: SameSite=None without Secure")
         if not c.secure:
-            result = _worse(result, "cookies-without-secure-flag-but-protected-by-hsts" if hsts
-                            else "cookies-without-secure-flag")
+            result = _worse(
+                result,
+                "cookies-without-secure-flag-but-protected-by-hsts"
+                if hsts
+                else "cookies-without-secure-flag",
+            )
             issues.append(f"{c.name}: no Secure flag")
         if "csrf" in low and c.samesite is None:
             result = _worse(result, "cookies-anticsrf-without-samesite-flag")
             issues.append(f"{c.name}: anti-CSRF cookie without SameSite")
         if session and not c.secure:
-            result = _worse(result, "cookies-session-without-secure-flag-but-protected-by-hsts"
-                            if hsts else "cookies-session-without-secure-flag")
+            result = _worse(
+                result,
+                "cookies-session-without-secure-flag-but-protected-by-hsts"
+                if hsts
+                else "cookies-session-without-secure-flag",
+            )
         if session and not c.httponly:
             result = _worse(result, "cookies-session-without-httponly-flag")
             issues.append(f"{c.name}: session cookie readable by scripts (no HttpOnly)")

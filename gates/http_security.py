@@ -25,9 +25,29 @@ from urllib.parse import urlsplit
 from gates import csp, http_cookies
 
 MINIMUM_SCORE_FOR_EXTRA_CREDIT = 90
-GRADE_CHART = {100: "A+", 95: "A", 90: "A", 85: "A-", 80: "B+", 75: "B", 70: "B", 65: "B-",
-               60: "C+", 55: "C", 50: "C", 45: "C-", 40: "D+", 35: "D", 30: "D", 25: "D-",
-               20: "F", 15: "F", 10: "F", 5: "F", 0: "F"}
+GRADE_CHART = {
+    100: "A+",
+    95: "A",
+    90: "A",
+    85: "A-",
+    80: "B+",
+    75: "B",
+    70: "B",
+    65: "B-",
+    60: "C+",
+    55: "C",
+    50: "C",
+    45: "C-",
+    40: "D+",
+    35: "D",
+    30: "D",
+    25: "D-",
+    20: "F",
+    15: "F",
+    10: "F",
+    5: "F",
+    0: "F",
+}
 SIX_MONTHS = 15552000
 """Seconds; the MDN Observatory's threshold for HSTS max-age (a white lie for 182.5 days)."""
 
@@ -85,17 +105,41 @@ MODIFIERS: dict[str, int] = {
     "permissions-policy-not-implemented": 0,
 }
 
-TESTS = ("content-security-policy", "cookies", "cross-origin-resource-sharing", "redirection",
-         "referrer-policy", "strict-transport-security", "x-content-type-options",
-         "x-frame-options", "permissions-policy")
-ALIASES = {"csp": "content-security-policy", "hsts": "strict-transport-security",
-           "nosniff": "x-content-type-options", "xcto": "x-content-type-options",
-           "framing": "x-frame-options", "xfo": "x-frame-options", "referrer": "referrer-policy",
-           "cors": "cross-origin-resource-sharing", "https-redirect": "redirection",
-           "permissions": "permissions-policy"}
-_PRIVATE_REFERRER = {"no-referrer", "same-origin", "strict-origin",
-                     "strict-origin-when-cross-origin"}
-_UNSAFE_REFERRER = {"origin", "origin-when-cross-origin", "unsafe-url", "no-referrer-when-downgrade"}
+TESTS = (
+    "content-security-policy",
+    "cookies",
+    "cross-origin-resource-sharing",
+    "redirection",
+    "referrer-policy",
+    "strict-transport-security",
+    "x-content-type-options",
+    "x-frame-options",
+    "permissions-policy",
+)
+ALIASES = {
+    "csp": "content-security-policy",
+    "hsts": "strict-transport-security",
+    "nosniff": "x-content-type-options",
+    "xcto": "x-content-type-options",
+    "framing": "x-frame-options",
+    "xfo": "x-frame-options",
+    "referrer": "referrer-policy",
+    "cors": "cross-origin-resource-sharing",
+    "https-redirect": "redirection",
+    "permissions": "permissions-policy",
+}
+_PRIVATE_REFERRER = {
+    "no-referrer",
+    "same-origin",
+    "strict-origin",
+    "strict-origin-when-cross-origin",
+}
+_UNSAFE_REFERRER = {
+    "origin",
+    "origin-when-cross-origin",
+    "unsafe-url",
+    "no-referrer-when-downgrade",
+}
 
 
 def test_name(name: str) -> str:
@@ -103,8 +147,10 @@ def test_name(name: str) -> str:
     key = name.strip().lower()
     key = ALIASES.get(key, key)
     if key not in TESTS:
-        raise ValueError(f"unknown header test {name!r}; known: {', '.join(TESTS)} or "
-                         f"{', '.join(sorted(ALIASES))}")
+        raise ValueError(
+            f"unknown header test {name!r}; known: {', '.join(TESTS)} or "
+            f"{', '.join(sorted(ALIASES))}"
+        )
     return key
 
 
@@ -173,7 +219,9 @@ def hsts(inp: HeaderInput) -> TestResult:
     """Strict-Transport-Security: max-age >= six months; includeSubDomains/preload noted."""
     name = "strict-transport-security"
     if not _is_https(inp):
-        return _result(name, "hsts-not-implemented-no-https", False, ["site is not served over https"])
+        return _result(
+            name, "hsts-not-implemented-no-https", False, ["site is not served over https"]
+        )
     values = _values(inp, "strict-transport-security")
     if not values:
         return _result(name, "hsts-not-implemented", False, ["no Strict-Transport-Security header"])
@@ -190,8 +238,12 @@ def hsts(inp: HeaderInput) -> TestResult:
     if "includesubdomains" not in directives:
         notes.append("includeSubDomains not set")
     if max_age < SIX_MONTHS:
-        return _result(name, "hsts-implemented-max-age-less-than-six-months", False,
-                       [f"max-age={max_age} is below six months ({SIX_MONTHS})", *notes])
+        return _result(
+            name,
+            "hsts-implemented-max-age-less-than-six-months",
+            False,
+            [f"max-age={max_age} is below six months ({SIX_MONTHS})", *notes],
+        )
     if "preload" in directives and max_age < 31536000:
         notes.append("preload needs max-age >= 31536000")
     return _result(name, "hsts-implemented-max-age-at-least-six-months", True, notes)
@@ -214,8 +266,9 @@ def x_content_type_options(inp: HeaderInput) -> TestResult:
     if not values:
         return _result(name, "x-content-type-options-not-implemented", False, ["header missing"])
     if values[0].strip().lower() != "nosniff":
-        return _result(name, "x-content-type-options-header-invalid", False,
-                       ["value is not nosniff"])
+        return _result(
+            name, "x-content-type-options-header-invalid", False, ["value is not nosniff"]
+        )
     return _result(name, "x-content-type-options-nosniff", True)
 
 
@@ -226,14 +279,22 @@ def x_frame_options(inp: HeaderInput) -> TestResult:
         return _result(name, "x-frame-options-implemented-via-csp", True)
     values = _values(inp, "x-frame-options")
     if not values:
-        return _result(name, "x-frame-options-not-implemented", False,
-                       ["neither X-Frame-Options nor CSP frame-ancestors restricts framing"])
+        return _result(
+            name,
+            "x-frame-options-not-implemented",
+            False,
+            ["neither X-Frame-Options nor CSP frame-ancestors restricts framing"],
+        )
     value = values[0].strip().lower()
     if value in ("deny", "sameorigin"):
         return _result(name, "x-frame-options-sameorigin-or-deny", True)
     if value.startswith("allow-from "):
-        return _result(name, "x-frame-options-allow-from-origin", True,
-                       ["ALLOW-FROM is ignored by current browsers; use frame-ancestors"])
+        return _result(
+            name,
+            "x-frame-options-allow-from-origin",
+            True,
+            ["ALLOW-FROM is ignored by current browsers; use frame-ancestors"],
+        )
     return _result(name, "x-frame-options-header-invalid", False, [f"unrecognised value {value!r}"])
 
 
@@ -268,13 +329,18 @@ def cors(inp: HeaderInput) -> TestResult:
     origins = [v.strip() for v in _values(inp, "access-control-allow-origin")]
     if not origins:
         return _result(name, "cross-origin-resource-sharing-not-implemented", True)
-    credentials = any(v.strip().lower() == "true"
-                      for v in _values(inp, "access-control-allow-credentials"))
+    credentials = any(
+        v.strip().lower() == "true" for v in _values(inp, "access-control-allow-credentials")
+    )
     reflected = inp.cors_probe_origin is not None and inp.cors_probe_origin in origins
     if credentials and ("*" in origins or reflected):
         why = "reflects any Origin" if reflected else "is * with credentials allowed"
-        return _result(name, "cross-origin-resource-sharing-implemented-with-universal-access",
-                       False, [f"Access-Control-Allow-Origin {why}"])
+        return _result(
+            name,
+            "cross-origin-resource-sharing-implemented-with-universal-access",
+            False,
+            [f"Access-Control-Allow-Origin {why}"],
+        )
     if "*" in origins:
         return _result(name, "cross-origin-resource-sharing-implemented-with-public-access", True)
     return _result(name, "cross-origin-resource-sharing-implemented-with-restricted-access", True)
@@ -297,11 +363,19 @@ def redirection(inp: HeaderInput) -> TestResult:
     if final.scheme != "https":
         return _result(name, "redirection-not-to-https", False, [f"ends at {red.chain[-1]}"])
     if first.scheme != "https":
-        return _result(name, "redirection-not-to-https-on-initial-redirection", False,
-                       [f"first hop is {red.chain[1]}"])
+        return _result(
+            name,
+            "redirection-not-to-https-on-initial-redirection",
+            False,
+            [f"first hop is {red.chain[1]}"],
+        )
     if first.hostname != chain[0].hostname:
-        return _result(name, "redirection-off-host-from-http", False,
-                       [f"first hop leaves the host: {red.chain[1]}"])
+        return _result(
+            name,
+            "redirection-off-host-from-http",
+            False,
+            [f"first hop leaves the host: {red.chain[1]}"],
+        )
     return _result(name, "redirection-to-https", True)
 
 

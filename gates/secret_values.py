@@ -65,8 +65,9 @@ def _jwt(value: str) -> SecretLike | None:
     if role == "anon":
         return None
     if role == "service_role":
-        return SecretLike("supabase-service-role-jwt",
-                          "JWT with role service_role: bypasses Row Level Security")
+        return SecretLike(
+            "supabase-service-role-jwt", "JWT with role service_role: bypasses Row Level Security"
+        )
     shown = f"role {role}" if role else "no role claim"
     return SecretLike("jwt", f"JWT ({shown}) that is not an anon key")
 

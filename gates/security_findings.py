@@ -32,10 +32,14 @@ _ABOUT = {
     "permissions-policy": ("Permissions-Policy", "CSP"),
 }
 HEADER_RULES = tuple(
-    Rule(test, Severity.HIGH, f"{_ABOUT[test][0]} (MDN HTTP Observatory test)",
-         f"The Observatory '{test}' test failed; the finding names the result id and issues.",
-         "Set the header as the MDN practical implementation guide shows.",
-         _DOCS + _ABOUT[test][1])
+    Rule(
+        test,
+        Severity.HIGH,
+        f"{_ABOUT[test][0]} (MDN HTTP Observatory test)",
+        f"The Observatory '{test}' test failed; the finding names the result id and issues.",
+        "Set the header as the MDN practical implementation guide shows.",
+        _DOCS + _ABOUT[test][1],
+    )
     for test in TESTS
 )
 
@@ -51,8 +55,9 @@ def severity_of(result: TestResult) -> Severity:
     return Severity.LOW
 
 
-def grade_findings(grade: Grade, where: str, require: Sequence[str], *,
-                   line: int | None = None, label: str = "") -> list[Finding]:
+def grade_findings(
+    grade: Grade, where: str, require: Sequence[str], *, line: int | None = None, label: str = ""
+) -> list[Finding]:
     """One finding per failed test (``where`` is a URL or a project path)."""
     required = {test_name(name) for name in require}
     findings = []
@@ -64,15 +69,24 @@ def grade_findings(grade: Grade, where: str, require: Sequence[str], *,
         message = f"{label or where}: {result.test} → {result.result} ({result.modifier:+d})"
         if issues:
             message += f": {issues}"
-        findings.append(Finding(
-            rule=result.test, severity=severity, message=message,
-            location=Location(where, line),
-            fingerprint=fingerprint(result.test, where, "", result.result),
-            blocks=result.test in required or severity is Severity.CRITICAL,
-            title=_ABOUT[result.test][0], help_uri=_DOCS + _ABOUT[result.test][1],
-            data={"result": result.result, "modifier": result.modifier,
-                  "issues": list(result.issues), "required": result.test in required},
-        ))
+        findings.append(
+            Finding(
+                rule=result.test,
+                severity=severity,
+                message=message,
+                location=Location(where, line),
+                fingerprint=fingerprint(result.test, where, "", result.result),
+                blocks=result.test in required or severity is Severity.CRITICAL,
+                title=_ABOUT[result.test][0],
+                help_uri=_DOCS + _ABOUT[result.test][1],
+                data={
+                    "result": result.result,
+                    "modifier": result.modifier,
+                    "issues": list(result.issues),
+                    "required": result.test in required,
+                },
+            )
+        )
     return findings
 
 
@@ -85,14 +99,28 @@ def missing_required(grade: Grade, require: Sequence[str]) -> list[str]:
 def score_measurement(grade: Grade, min_score: int | None, name: str = "score") -> Measurement:
     """The score, compared with ``min_score`` when given."""
     if min_score is None:
-        return Measurement(name=name, value=grade.score, message=f"{name} {grade.score} "
-                           f"(grade {grade.grade})")
-    return compare(name, grade.score, ">=", min_score,
-                   message=f"{name} {grade.score} (grade {grade.grade}) "
-                   f"{'meets' if grade.score >= min_score else 'misses'} >= {min_score}")
+        return Measurement(
+            name=name, value=grade.score, message=f"{name} {grade.score} (grade {grade.grade})"
+        )
+    return compare(
+        name,
+        grade.score,
+        ">=",
+        min_score,
+        message=f"{name} {grade.score} (grade {grade.grade}) "
+        f"{'meets' if grade.score >= min_score else 'misses'} >= {min_score}",
+    )
 
 
 def table(grade: Grade) -> list[dict[str, Any]]:
     """Rows for GateOutcome.details: test, result, pass, modifier, issues."""
-    return [{"test": t.test, "result": t.result, "pass": t.passed, "modifier": t.modifier,
-             "issues": list(t.issues)} for t in grade.tests]
+    return [
+        {
+            "test": t.test,
+            "result": t.result,
+            "pass": t.passed,
+            "modifier": t.modifier,
+            "issues": list(t.issues),
+        }
+        for t in grade.tests
+    ]

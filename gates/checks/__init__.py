@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gates.checks import bundle, command, coverage, lighthouse, tests
+from gates.checks import bundle, command, config, coverage, headers, lighthouse, smoke, tests
 from gates.checks.base import Check
 
 CHECKS: dict[str, Check[Any]] = {
@@ -16,8 +16,11 @@ CHECKS: dict[str, Check[Any]] = {
     for check in (
         bundle.CHECK,
         command.CHECK,
+        config.CHECK,
         coverage.CHECK,
+        headers.CHECK,
         lighthouse.CHECK,
+        smoke.CHECK,
         tests.CHECK,
     )
 }

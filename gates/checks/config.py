@@ -39,8 +39,8 @@ from gates import secret_values
 from gates.checks.base import Check, GateContext, GateOutcome, OptionsBase, SeverityName, StrList
 from gates.checks.config_headers import header_findings
 from gates.checks.config_rules import RULES, finding
-from gates.parsers import dotenv
 from gates.model import Severity
+from gates.parsers import dotenv
 
 Scalar = str | bool | int | float
 
@@ -61,16 +61,21 @@ class ConfigOptions(OptionsBase):
     from_process_env: bool = Field(default=False, description="Read the process environment too")
     expand: bool = Field(default=True, description="Expand ${VAR} / ${VAR:-default} in values")
     required: list[str] | dict[str, StrList] = Field(
-        default_factory=list, description="Keys that must be set (list, or mapping per env)")
+        default_factory=list, description="Keys that must be set (list, or mapping per env)"
+    )
     forbid: list[str] | dict[str, dict[str, Scalar | list[Scalar]] | list[str]] = Field(
-        default_factory=list, description="KEY or KEY=value (list), or {env: {KEY: value}}")
+        default_factory=list, description="KEY or KEY=value (list), or {env: {KEY: value}}"
+    )
     formats: dict[str, str] = Field(
-        default_factory=dict, description="KEY → url | https-url | int | bool | regex:PATTERN")
+        default_factory=dict, description="KEY → url | https-url | int | bool | regex:PATTERN"
+    )
     differ: DifferOptions | None = Field(default=None, description="Keys that must differ")
     public_prefix: StrList = Field(
-        default_factory=lambda: ["PUBLIC_"], description="Prefixes of browser-visible keys")
+        default_factory=lambda: ["PUBLIC_"], description="Prefixes of browser-visible keys"
+    )
     headers_from: StrList = Field(
-        default_factory=list, description="vercel.json / svelte.config.js / _headers to grade")
+        default_factory=list, description="vercel.json / svelte.config.js / _headers to grade"
+    )
     headers_path: str = Field(default="/", description="Request path whose headers are graded")
     min_score: int | None = Field(default=None, description="Lowest Observatory score accepted")
     require: StrList = Field(default_factory=list, description="Header tests that must pass")
@@ -127,8 +132,9 @@ class _Source:
             self.where[key] = (path, lines.get(key))
 
 
-def _load_env(ctx: GateContext, relative: str, expand: bool) -> tuple[dict[str, str | None],
-                                                                      dotenv.EnvFile]:
+def _load_env(
+    ctx: GateContext, relative: str, expand: bool
+) -> tuple[dict[str, str | None], dotenv.EnvFile]:
     path = ctx.path(relative)
     env = dotenv.load(path)
     ctx.record(path)
@@ -140,7 +146,8 @@ def evaluate(options: ConfigOptions, ctx: GateContext) -> GateOutcome:
     """Load the env sources, then run every configured rule; see the module docstring."""
     if not options.env_file and not options.from_process_env and not options.headers_from:
         return GateOutcome.failed_closed(
-            "nothing to check: set env_file, from_process_env: true or headers_from")
+            "nothing to check: set env_file, from_process_env: true or headers_from"
+        )
     source = _Source()
     out = GateOutcome()
     fail_on = Severity(options.fail_on)
@@ -151,8 +158,9 @@ def evaluate(options: ConfigOptions, ctx: GateContext) -> GateOutcome:
         lines = {e.key: env.line_of(e.key) for e in env.entries}
         source.add(values, options.env_file, lines)
         for line, message in env.errors:
-            out.findings.append(finding("config-syntax", options.env_file, line,
-                                        message, fail_on, key=str(line)))
+            out.findings.append(
+                finding("config-syntax", options.env_file, line, message, fail_on, key=str(line))
+            )
     out.secrets.extend(_secrets(source.values))
     _required(options, ctx, source, out, fail_on)
     _forbidden(options, ctx, source, out, fail_on)
@@ -165,8 +173,9 @@ def evaluate(options: ConfigOptions, ctx: GateContext) -> GateOutcome:
     checked = len(source.values)
     blocking = sum(1 for f in out.findings if f.blocks)
     if out.summary == "":
-        out.summary = (f"{checked} keys checked, {len(out.findings)} findings"
-                       + (f" ({blocking} blocking)" if blocking else ""))
+        out.summary = f"{checked} keys checked, {len(out.findings)} findings" + (
+            f" ({blocking} blocking)" if blocking else ""
+        )
     out.details.setdefault("keys", sorted(source.values))
     return out
 
@@ -181,24 +190,33 @@ def _secrets(values: dict[str, str | None]) -> list[str]:
     return found
 
 
-def _required(options: ConfigOptions, ctx: GateContext, source: _Source, out: GateOutcome,
-              fail_on: Severity) -> None:
+def _required(
+    options: ConfigOptions, ctx: GateContext, source: _Source, out: GateOutcome, fail_on: Severity
+) -> None:
     for key in _for_env(options.required, ctx.env_name):
         name = str(key)
         if source.values.get(name) in (None, ""):
             state = "empty" if name in source.values else "not set"
             path, line = source.where.get(name, (options.env_file or "<process env>", None))
-            out.findings.append(finding("config-required-missing", path, line,
-                                        f"{name} is required{_env(ctx)} but {state}", fail_on,
-                                        key=name))
+            out.findings.append(
+                finding(
+                    "config-required-missing",
+                    path,
+                    line,
+                    f"{name} is required{_env(ctx)} but {state}",
+                    fail_on,
+                    key=name,
+                )
+            )
 
 
 def _env(ctx: GateContext) -> str:
     return f" in {ctx.env_name}" if ctx.env_name else ""
 
 
-def _forbidden(options: ConfigOptions, ctx: GateContext, source: _Source, out: GateOutcome,
-               fail_on: Severity) -> None:
+def _forbidden(
+    options: ConfigOptions, ctx: GateContext, source: _Source, out: GateOutcome, fail_on: Severity
+) -> None:
     for entry in _for_env(options.forbid, ctx.env_name):
         if isinstance(entry, tuple):
             key, banned = str(entry[0]), entry[1]
@@ -213,12 +231,14 @@ def _forbidden(options: ConfigOptions, ctx: GateContext, source: _Source, out: G
             continue
         path, line = source.where[key]
         what = "has a forbidden value" if banned_list else "must not be set"
-        out.findings.append(finding("config-forbidden-value", path, line,
-                                    f"{key} {what}{_env(ctx)}", fail_on, key=key))
+        out.findings.append(
+            finding(
+                "config-forbidden-value", path, line, f"{key} {what}{_env(ctx)}", fail_on, key=key
+            )
+        )
 
 
-def _formats(options: ConfigOptions, source: _Source, out: GateOutcome,
-             fail_on: Severity) -> None:
+def _formats(options: ConfigOptions, source: _Source, out: GateOutcome, fail_on: Severity) -> None:
     for key, fmt in options.formats.items():
         value = source.values.get(key)
         if value in (None, ""):
@@ -227,9 +247,16 @@ def _formats(options: ConfigOptions, source: _Source, out: GateOutcome,
         why = _check_format(fmt, value)
         if why:
             path, line = source.where[key]
-            out.findings.append(finding("config-format", path, line,
-                                        f"{key} {why} (expected {fmt.split(':')[0]}; "
-                                        f"{secret_values.hint(value)})", fail_on, key=key))
+            out.findings.append(
+                finding(
+                    "config-format",
+                    path,
+                    line,
+                    f"{key} {why} (expected {fmt.split(':')[0]}; {secret_values.hint(value)})",
+                    fail_on,
+                    key=key,
+                )
+            )
 
 
 def _public(options: ConfigOptions, source: _Source, out: GateOutcome) -> None:
@@ -241,15 +268,24 @@ def _public(options: ConfigOptions, source: _Source, out: GateOutcome) -> None:
             continue
         out.secrets.append(value)
         path, line = source.where[key]
-        out.findings.append(finding(
-            "config-public-secret", path, line,
-            f"{key} is public (prefix ships it to every browser) but holds a secret: "
-            f"{hit.reason} [{secret_values.hint(value)}]",
-            Severity.CRITICAL, key=key, data={"kind": hit.kind}, always_blocks=True))
+        out.findings.append(
+            finding(
+                "config-public-secret",
+                path,
+                line,
+                f"{key} is public (prefix ships it to every browser) but holds a secret: "
+                f"{hit.reason} [{secret_values.hint(value)}]",
+                Severity.CRITICAL,
+                key=key,
+                data={"kind": hit.kind},
+                always_blocks=True,
+            )
+        )
 
 
-def _differ(spec: DifferOptions, ctx: GateContext, expand: bool, out: GateOutcome,
-            fail_on: Severity) -> None:
+def _differ(
+    spec: DifferOptions, ctx: GateContext, expand: bool, out: GateOutcome, fail_on: Severity
+) -> None:
     loaded = {env: _load_env(ctx, path, expand)[0] for env, path in spec.files.items()}
     for values in loaded.values():
         out.secrets.extend(_secrets(values))
@@ -259,11 +295,24 @@ def _differ(spec: DifferOptions, ctx: GateContext, expand: bool, out: GateOutcom
         if len(present) >= 2 and len(set(present.values())) < len(present):
             same = sorted(present)
             path = spec.files[same[-1]]
-            out.findings.append(finding(
-                "config-not-different", path, None,
-                f"{key} is the same in {' and '.join(same)} ({', '.join(spec.files[e] for e in same)}):"
-                " a deploy would point at the other environment's service", fail_on, key=key))
+            out.findings.append(
+                finding(
+                    "config-not-different",
+                    path,
+                    None,
+                    f"{key} is the same in {' and '.join(same)} "
+                    f"({', '.join(spec.files[e] for e in same)}): a deploy would point at the other "
+                    "environment's service",
+                    fail_on,
+                    key=key,
+                )
+            )
 
 
-CHECK = Check(type="config", options=ConfigOptions, evaluate=evaluate, rules=RULES,
-              summary="Per-environment settings, public-prefix secrets, configured headers")
+CHECK = Check(
+    type="config",
+    options=ConfigOptions,
+    evaluate=evaluate,
+    rules=RULES,
+    summary="Per-environment settings, public-prefix secrets, configured headers",
+)

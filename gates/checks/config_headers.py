@@ -27,8 +27,11 @@ def _headers_of(ctx: GateContext, relative: str, path: str) -> dict[str, list[st
     if name.startswith("svelte.config."):
         policy = svelte_config.load(file)
         ctx.record(file)
-        return {"content-security-policy": [policy.to_header()]} if policy and \
-            policy.directives else {}
+        return (
+            {"content-security-policy": [policy.to_header()]}
+            if policy and policy.directives
+            else {}
+        )
     if name == "_headers":
         parsed = headers_file.load(file)
         ctx.record(file)
@@ -40,22 +43,35 @@ def _headers_of(ctx: GateContext, relative: str, path: str) -> dict[str, list[st
     raise InputError(f"{relative}: headers_from reads vercel.json, svelte.config.js or _headers")
 
 
-def header_findings(options: ConfigOptions, ctx: GateContext, out: GateOutcome,
-                    fail_on: Severity) -> None:
+def header_findings(
+    options: ConfigOptions, ctx: GateContext, out: GateOutcome, fail_on: Severity
+) -> None:
     """Grade the configured headers; add findings, the score and a details table to ``out``."""
     del fail_on  # header findings block by `require` and critical penalties (security_findings)
     merged: dict[str, list[str]] = {}
     for relative in options.headers_from:
         for key, values in _headers_of(ctx, relative, options.headers_path).items():
             merged.setdefault(key, []).extend(values)
-    grade = analyze(HeaderInput(url=f"https://configured.invalid{options.headers_path}",
-                                headers=merged))
+    grade = analyze(
+        HeaderInput(url=f"https://configured.invalid{options.headers_path}", headers=merged)
+    )
     label = " + ".join(options.headers_from)
-    out.findings.extend(grade_findings(grade, options.headers_from[0], options.require,
-                                       label=f"{label} ({options.headers_path})"))
+    out.findings.extend(
+        grade_findings(
+            grade,
+            options.headers_from[0],
+            options.require,
+            label=f"{label} ({options.headers_path})",
+        )
+    )
     out.measurements.append(score_measurement(grade, options.min_score, "header score"))
     missing = missing_required(grade, options.require)
     if options.require:
         out.measurements.append(compare("required header tests failing", len(missing), "<=", 0))
-    out.details["headers"] = {"files": list(options.headers_from), "path": options.headers_path,
-                              "score": grade.score, "grade": grade.grade, "tests": table(grade)}
+    out.details["headers"] = {
+        "files": list(options.headers_from),
+        "path": options.headers_path,
+        "score": grade.score,
+        "grade": grade.grade,
+        "tests": table(grade),
+    }

@@ -23,9 +23,20 @@ from gates.errors import InputError
 from gates.parsers.safe import read_text
 
 MAX_BYTES = 1024 * 1024
-KEYWORDS = frozenset({"self", "none", "unsafe-inline", "unsafe-eval", "strict-dynamic",
-                      "unsafe-hashes", "report-sample", "wasm-unsafe-eval", "unsafe-allow-redirects",
-                      "inline-speculation-rules"})
+KEYWORDS = frozenset(
+    {
+        "self",
+        "none",
+        "unsafe-inline",
+        "unsafe-eval",
+        "strict-dynamic",
+        "unsafe-hashes",
+        "report-sample",
+        "wasm-unsafe-eval",
+        "unsafe-allow-redirects",
+        "inline-speculation-rules",
+    }
+)
 _STRING = re.compile(r"""'((?:\\.|[^'\\])*)'|"((?:\\.|[^"\\])*)"|`((?:\\.|[^`\\])*)`""")
 _COMMENT = re.compile(r"//[^\n]*|/\*.*?\*/", re.S)
 _KEY = re.compile(r"""(?:'([\w-]+)'|"([\w-]+)"|([A-Za-z_$][\w$]*))\s*:""")
@@ -53,7 +64,7 @@ def _strip_comments(text: str) -> str:
     out = []
     pos = 0
     for match in re.finditer(_STRING.pattern + r"|" + _COMMENT.pattern, text, re.S):
-        out.append(text[pos:match.start()])
+        out.append(text[pos : match.start()])
         piece = match.group(0)
         out.append(piece if piece[0] in "'\"`" else re.sub(r"[^\n]", " ", piece))
         pos = match.end()
@@ -100,13 +111,14 @@ def _directives(body: str) -> dict[str, list[str]]:
     depth_zero = [m for m in _KEY.finditer(body) if _depth(body, m.start()) == 0]
     for match in depth_zero:
         name = next(g for g in match.groups() if g)
-        rest = body[match.end():]
+        rest = body[match.end() :]
         bracket = re.match(r"\s*\[", rest)
         if not bracket:
             continue
         inner, _ = _block(body, match.end() + bracket.end() - 1)
-        result[name.lower()] = [next(g for g in s.groups() if g is not None)
-                                for s in _STRING.finditer(inner)]
+        result[name.lower()] = [
+            next(g for g in s.groups() if g is not None) for s in _STRING.finditer(inner)
+        ]
     return result
 
 
@@ -114,9 +126,9 @@ def _depth(text: str, pos: int) -> int:
     depth = 0
     for match in re.finditer(r"[{}\[\]]|" + _STRING.pattern, text[:pos]):
         token = match.group(0)
-        if token in "{[":
+        if token in ("{", "["):
             depth += 1
-        elif token in "}]":
+        elif token in ("}", "]"):
             depth -= 1
     return depth
 
@@ -125,17 +137,27 @@ def _render(directives: dict[str, list[str]], *, add_nonce: bool) -> str:
     parts = []
     inline_ok = {n: "unsafe-inline" in v for n, v in directives.items()}
     for name, sources in directives.items():
-        words = [f"'{s}'" if s in KEYWORDS or s.startswith(("nonce-", "sha256-", "sha384-",
-                                                             "sha512-")) else s for s in sources]
+        words = [
+            f"'{s}'"
+            if s in KEYWORDS or s.startswith(("nonce-", "sha256-", "sha384-", "sha512-"))
+            else s
+            for s in sources
+        ]
         if add_nonce and name in ("script-src", "style-src") and not inline_ok[name]:
             words.append("'nonce-sveltekit'")
         parts.append(" ".join([name, *words]))
     if add_nonce and "default-src" in directives and not inline_ok["default-src"]:
         for name in ("script-src", "style-src"):
             if name not in directives:
-                parts.append(f"{name} " + " ".join(
-                    [*(f"'{s}'" if s in KEYWORDS else s for s in directives["default-src"]),
-                     "'nonce-sveltekit'"]))
+                parts.append(
+                    f"{name} "
+                    + " ".join(
+                        [
+                            *(f"'{s}'" if s in KEYWORDS else s for s in directives["default-src"]),
+                            "'nonce-sveltekit'",
+                        ]
+                    )
+                )
     return "; ".join(parts)
 
 

@@ -106,10 +106,18 @@ def _current(item: Any, index: int, name: str) -> HeaderRule:
     for j, pair in enumerate(pairs):
         if not isinstance(pair, dict):
             raise InputError(f"{name}: headers[{index}].headers[{j}] must be an object")
-        headers.append((_string(pair.get("key"), f"headers[{index}].headers[{j}].key", name),
-                        _string(pair.get("value"), f"headers[{index}].headers[{j}].value", name)))
-    return HeaderRule(pattern=source, regex=path_to_regex(source), headers=tuple(headers),
-                      conditional=bool(item.get("has") or item.get("missing")))
+        headers.append(
+            (
+                _string(pair.get("key"), f"headers[{index}].headers[{j}].key", name),
+                _string(pair.get("value"), f"headers[{index}].headers[{j}].value", name),
+            )
+        )
+    return HeaderRule(
+        pattern=source,
+        regex=path_to_regex(source),
+        headers=tuple(headers),
+        conditional=bool(item.get("has") or item.get("missing")),
+    )
 
 
 def _legacy(item: Any, index: int, name: str) -> HeaderRule | None:
@@ -120,8 +128,9 @@ def _legacy(item: Any, index: int, name: str) -> HeaderRule | None:
         re.compile(src)
     except re.error as exc:
         raise InputError(f"{name}: routes[{index}].src is not a valid regex: {exc}") from None
-    headers = tuple((k, _string(v, f"routes[{index}].headers.{k}", name))
-                    for k, v in item["headers"].items())
+    headers = tuple(
+        (k, _string(v, f"routes[{index}].headers.{k}", name)) for k, v in item["headers"].items()
+    )
     return HeaderRule(pattern=src, regex=src, headers=headers)
 
 
