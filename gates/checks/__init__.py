@@ -8,7 +8,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from gates.checks import bundle, command, config, coverage, headers, lighthouse, smoke, tests
+from gates.checks import (
+    bundle,
+    command,
+    config,
+    coverage,
+    headers,
+    lighthouse,
+    migrations,
+    smoke,
+    tests,
+)
 from gates.checks.base import Check
 
 CHECKS: dict[str, Check[Any]] = {
@@ -20,6 +30,7 @@ CHECKS: dict[str, Check[Any]] = {
         coverage.CHECK,
         headers.CHECK,
         lighthouse.CHECK,
+        migrations.CHECK,
         smoke.CHECK,
         tests.CHECK,
     )

@@ -1,0 +1,213 @@
+"""``migrations``: Supabase/PostgreSQL migrations checked for order, immutability, rollbacks and
+zero-downtime danger from the real parse tree, then dry-run on a real PostgreSQL.
+
+Example::
+
+    migrations:
+      type: migrations
+      dir: supabase/migrations          # <14-digit UTC timestamp>_<name>.sql (Supabase CLI)
+      down: supabase/rollbacks          # <same file name>.sql undoes each migration
+      lock: supabase/migrations.lock    # applied migrations (`gates migrations lock`)
+      lint:
+        disable: [prefer-text-field]    # rules not reported at all
+        warn: [rls-enabled-no-policy]   # reported, never blocking
+        exposed_schemas: [public]       # schemas the Supabase API exposes (RLS rules)
+      fail_on: medium                   # findings at/above this severity block
+      dry_run: {database: ephemeral, preset: supabase}   # or {dsn: "${SHADOW_DATABASE_URL}"}
+
+Per statement, ``-- gates:ignore <rule-id>[, <rule-id>] <reason>`` on the line(s) right before it
+silences a lint rule; ``-- gates:ignore-file <rule-id>`` does so for the whole file. Rules and
+their fixes: ``gates explain <rule-id>`` and docs/gates/migrations.md.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from gates.checks.base import Check, GateContext, GateOutcome, OptionsBase, SeverityName
+from gates.errors import InputError, ToolError
+from gates.migrations import lockfile, sqlsource
+from gates.migrations.inventory import Inventory, check_rollbacks, scan
+from gates.migrations.lint import LintInput, lint
+from gates.migrations.lint_rules import RULES, RULES_BY_ID
+from gates.migrations.problem import Problem
+from gates.migrations.report import migration_table, to_finding
+from gates.model import Severity
+from gates.parsers.safe import resolve_inside
+
+
+class LintOptions(BaseModel):
+    """``lint:`` — which rules to drop or downgrade."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    disable: list[str] = Field(default_factory=list, description="Rule ids not reported")
+    warn: list[str] = Field(default_factory=list, description="Rule ids reported, never blocking")
+    exposed_schemas: list[str] = Field(
+        default_factory=lambda: ["public"], description="Schemas where tables need RLS"
+    )
+    transaction_per_file: bool = Field(
+        default=True,
+        description="Each file runs in one transaction (Supabase CLI), so CONCURRENTLY must be "
+        "alone in its file",
+    )
+
+    @field_validator("disable", "warn")
+    @classmethod
+    def _known(cls, value: list[str]) -> list[str]:
+        import difflib
+
+        for rule in value:
+            if rule not in RULES_BY_ID:
+                near = difflib.get_close_matches(rule, list(RULES_BY_ID), n=1)
+                hint = f" (did you mean '{near[0]}'?)" if near else ""
+                raise ValueError(f"unknown migrations rule '{rule}'{hint}")
+        return value
+
+
+class DryRunOptions(BaseModel):
+    """``dry_run:`` — a throwaway cluster (``database: ephemeral``) or a shadow server (``dsn``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    database: Literal["ephemeral"] | None = Field(
+        default=None, description="`ephemeral`: start a throwaway PostgreSQL (initdb + pg_ctl)"
+    )
+    dsn: str | None = Field(
+        default=None, description="A server where a scratch database is created and dropped"
+    )
+    preset: Literal["supabase", "none"] = Field(
+        default="none", description="`supabase`: create auth/storage schemas, roles, auth.uid()…"
+    )
+
+    @model_validator(mode="after")
+    def _one_target(self) -> DryRunOptions:
+        if (self.database is None) == (self.dsn is None):
+            raise ValueError("dry_run needs exactly one of `database: ephemeral` or `dsn`")
+        return self
+
+
+class MigrationsOptions(OptionsBase):
+    """Options of the ``migrations`` gate."""
+
+    type: Literal["migrations"] = "migrations"
+    dir: str = Field(default="supabase/migrations", description="Folder of migration files")
+    down: str | None = Field(default=None, description="Folder of rollback files (same names)")
+    lock: str | None = Field(default=None, description="Lock file of applied migrations")
+    lint: LintOptions = Field(default_factory=LintOptions, description="Lint rule settings")
+    fail_on: SeverityName = Field(default="medium", description="Findings at/above this block")
+    dry_run: DryRunOptions | None = Field(default=None, description="Dry run on PostgreSQL")
+
+
+def evaluate(options: MigrationsOptions, ctx: GateContext) -> GateOutcome:
+    """Inventory, lock, rollbacks, lint, then the dry run; see the module docstring."""
+    deadline = time.monotonic() + ctx.timeout
+    inventory = scan(ctx.root, options.dir)
+    if not inventory.migrations:
+        return GateOutcome.failed_closed(f"no applicable migration files in {options.dir}")
+    for migration in inventory.migrations:
+        ctx.record(migration.path)
+    problems = list(inventory.problems)
+    locked = _check_lock(options, ctx, inventory, problems)
+    rollbacks: dict[str, Path] | None = None
+    if options.down:
+        rollbacks, missing = check_rollbacks(ctx.root, inventory, options.down)
+        problems += missing
+        for path in rollbacks.values():
+            ctx.record(path)
+    parsed = {m.name: sqlsource.parse(m.text) for m in inventory.migrations}
+    linted = lint(
+        [LintInput(m.name, m.rel, parsed[m.name]) for m in inventory.migrations],
+        exposed_schemas=options.lint.exposed_schemas,
+        transaction_per_file=options.lint.transaction_per_file,
+    )
+    problems += linted.problems
+    details: dict[str, Any] = {"ignored_by_comment": linted.ignored}
+    error = None
+    if options.dry_run is not None:
+        from gates.migrations.gate_dry_run import dry_run
+
+        try:
+            problems += dry_run(
+                options.dry_run, ctx, inventory, parsed, rollbacks, locked, deadline, details
+            )
+        except ToolError as exc:
+            error = f"dry run could not run: {exc}"
+    return _outcome(options, inventory, problems, locked, rollbacks, details, error)
+
+
+def _check_lock(
+    options: MigrationsOptions, ctx: GateContext, inventory: Inventory, problems: list[Problem]
+) -> set[str] | None:
+    if not options.lock:
+        return None
+    path = ctx.path(options.lock)
+    entries = lockfile.load(path, options.lock)
+    ctx.record(path)
+    problems += lockfile.check(inventory, entries, options.lock)
+    return {entry.name for entry in entries}
+
+
+def _outcome(
+    options: MigrationsOptions,
+    inventory: Inventory,
+    problems: list[Problem],
+    locked: set[str] | None,
+    rollbacks: dict[str, Path] | None,
+    details: dict[str, Any],
+    error: str | None,
+) -> GateOutcome:
+    disabled = set(options.lint.disable)
+    kept = [p for p in problems if p.rule not in disabled]
+    fail_on = Severity(options.fail_on)
+    findings = [to_finding(p, fail_on=fail_on, warn=options.lint.warn) for p in kept]
+    names = [m.name for m in inventory.migrations]
+    details["migrations"] = migration_table(
+        names,
+        locked,
+        set(rollbacks) if rollbacks is not None else None,
+        kept,
+        details.pop("dry_run_rows", {}),
+    )
+    new = len(names) if locked is None else len([n for n in names if n not in locked])
+    blocking = sum(1 for f in findings if f.blocks)
+    summary = (
+        f"{len(names)} migrations ({new} new): {blocking} blocking, "
+        f"{len(findings) - blocking} other findings"
+    )
+    if "dry_run" in details:
+        summary += f"; dry run {details['dry_run']['outcome']}"
+    secrets = [options.dry_run.dsn] if options.dry_run and options.dry_run.dsn else []
+    if error:
+        return GateOutcome.failed_closed(error, findings=findings, details=details, secrets=secrets)
+    return GateOutcome(summary=summary, findings=findings, details=details, secrets=secrets)
+
+
+def write_lock(options: MigrationsOptions, root: Path) -> Path:
+    """``gates migrations lock``: record every current migration as applied; returns the path."""
+    if not options.lock:
+        raise InputError("this migrations gate has no `lock:` path to write")
+    inventory = scan(root, options.dir)
+    bad = [
+        p.message
+        for p in inventory.problems
+        if p.rule in ("migration-name-invalid", "migration-duplicate-version")
+    ]
+    if bad:
+        raise InputError("fix the migration names before locking: " + "; ".join(bad))
+    path = resolve_inside(root, options.lock)
+    lockfile.write(path, inventory.migrations)
+    return path
+
+
+CHECK = Check(
+    type="migrations",
+    options=MigrationsOptions,
+    evaluate=evaluate,
+    rules=RULES,
+    summary="Migration order, immutability, rollbacks, lint and a dry run on PostgreSQL",
+)

@@ -1,0 +1,231 @@
+"""A throwaway PostgreSQL cluster for the dry run: initdb + pg_ctl in a temp dir under /tmp.
+
+- Binaries: ``$GATES_PG_BIN`` or the newest ``/usr/lib/postgresql/*/bin`` (Debian), else the
+  folder of ``initdb`` on PATH. Missing => :class:`~gates.errors.ToolMissing` (gate ``error``).
+- As root (initdb and postgres refuse root) everything runs as ``postgres`` (or ``nobody``) via
+  ``runuser -u USER --``; the temp dir sits directly under /tmp (pytest's 0700 temp dirs are not
+  reachable by that user) and is chowned to it.
+- No TCP: ``listen_addresses=''``; the socket lives in the temp dir (``-k``) under a free port
+  number. fsync off: it is a throwaway.
+- Lifetime: stopped with ``pg_ctl -m immediate stop`` and removed in ``finally`` (timeouts,
+  exceptions, KeyboardInterrupt). pg_ctl detaches the postmaster into its own session; its
+  process group is registered with :func:`gates.process.tracked_group`, so SIGINT/SIGTERM of
+  ``gates run`` (which kills tracked groups) stops it too. Against SIGKILL of gates a small
+  watchdog (``setsid -f sh``) polls the gates pid every second and, once gates is gone, stops
+  the cluster and deletes the dir; if even that dies, PostgreSQL shuts itself down within about
+  a minute once its data directory's lock file is gone.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import shutil
+import socket
+import tempfile
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+
+from gates.errors import ToolError, ToolMissing
+from gates.process import kill_group, run_tool, tracked_group
+
+_NEEDED = ("initdb", "pg_ctl", "postgres")
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """A running throwaway cluster."""
+
+    conninfo: str
+    """libpq connection string (unix socket in the temp dir, user postgres, db postgres)."""
+    directory: Path
+    pid: int
+    """Postmaster pid (= its process group)."""
+    version: str
+
+
+def find_bin_dir(environ: Mapping[str, str]) -> Path:
+    """The folder holding initdb, pg_ctl and postgres."""
+    candidates: list[Path] = []
+    if environ.get("GATES_PG_BIN"):
+        candidates.append(Path(environ["GATES_PG_BIN"]))
+    debian = sorted(
+        Path("/usr/lib/postgresql").glob("*/bin"),
+        key=lambda p: [int(x) for x in re.findall(r"\d+", p.parent.name)] or [0],
+    )
+    candidates.extend(reversed(debian))
+    on_path = shutil.which("initdb", path=environ.get("PATH"))
+    if on_path:
+        candidates.append(Path(on_path).resolve().parent)
+    for folder in candidates:
+        if all((folder / name).is_file() for name in _NEEDED):
+            return folder
+    raise ToolMissing(
+        "PostgreSQL server binaries (initdb, pg_ctl, postgres) not found: install "
+        "Debian's postgresql or set GATES_PG_BIN"
+    )
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _run_as() -> tuple[list[str], str | None]:
+    if os.geteuid() != 0:
+        return [], None
+    if shutil.which("runuser") is None:
+        raise ToolMissing("running as root needs runuser (util-linux) to start PostgreSQL")
+    import pwd
+
+    for user in ("postgres", "nobody"):
+        with suppress(KeyError):
+            pwd.getpwnam(user)
+            return ["runuser", "-u", user, "--"], user
+    raise ToolError("running as root needs an unprivileged 'postgres' user to start PostgreSQL")
+
+
+@contextmanager
+def ephemeral_cluster(
+    environ: Mapping[str, str], *, timeout: float, log_path: Path | None = None
+) -> Iterator[Cluster]:
+    """Start a cluster, yield it, and always stop and delete it."""
+    bin_dir = find_bin_dir(environ)
+    prefix, user = _run_as()
+    directory = Path(tempfile.mkdtemp(prefix="gates-pg-", dir="/tmp"))
+    data = directory / "data"
+    env = {"PATH": environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C", "TZ": "UTC"}
+    pid: int | None = None
+    try:
+        if user is not None:
+            shutil.chown(directory, user, user)
+        run = run_tool(
+            [
+                *prefix,
+                str(bin_dir / "initdb"),
+                "-D",
+                str(data),
+                "-U",
+                "postgres",
+                "-A",
+                "trust",
+                "-E",
+                "UTF8",
+                "--no-locale",
+                "--no-sync",
+            ],
+            timeout=timeout,
+            env=env,
+            log_path=log_path,
+        )
+        if run.returncode != 0:
+            raise ToolError(f"initdb failed ({run.describe_exit}): {run.stderr.strip()[-300:]}")
+        port = _free_port()
+        opts = (
+            f"-p {port} -k {shlex.quote(str(directory))} -c listen_addresses='' "
+            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        )
+        run = run_tool(
+            [
+                *prefix,
+                str(bin_dir / "pg_ctl"),
+                "-D",
+                str(data),
+                "-l",
+                str(directory / "postgres.log"),
+                "-w",
+                "-t",
+                str(int(max(timeout, 5))),
+                "-o",
+                opts,
+                "start",
+            ],
+            timeout=timeout + 5,
+            env=env,
+            log_path=log_path,
+        )
+        pid = _postmaster_pid(data)
+        if run.returncode != 0 or pid is None:
+            raise ToolError(f"pg_ctl start failed ({run.describe_exit}): {_tail(directory)}")
+        _start_watchdog(directory, data, bin_dir, prefix, env, log_path)
+        version = run_tool([str(bin_dir / "postgres"), "--version"], timeout=30).stdout.strip()
+        with tracked_group(pid):
+            yield Cluster(
+                f"host={directory} port={port} user=postgres dbname=postgres",
+                directory,
+                pid,
+                version,
+            )
+    finally:
+        _stop(prefix, bin_dir, data, pid, env, log_path)
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def _postmaster_pid(data: Path) -> int | None:
+    with suppress(OSError, ValueError, IndexError):
+        return int((data / "postmaster.pid").read_text().splitlines()[0])
+    return None
+
+
+def _tail(directory: Path) -> str:
+    with suppress(OSError):
+        return (directory / "postgres.log").read_text(errors="replace").strip()[-300:]
+    return ""
+
+
+def _stop(
+    prefix: list[str],
+    bin_dir: Path,
+    data: Path,
+    pid: int | None,
+    env: Mapping[str, str],
+    log_path: Path | None,
+) -> None:
+    if pid is None:
+        return
+    with suppress(ToolError, OSError):
+        run_tool(
+            [
+                *prefix,
+                str(bin_dir / "pg_ctl"),
+                "-D",
+                str(data),
+                "-m",
+                "immediate",
+                "-w",
+                "-t",
+                "20",
+                "stop",
+            ],
+            timeout=30,
+            env=env,
+            log_path=log_path,
+        )
+    kill_group(pid, grace=2.0)  # no-op when pg_ctl stopped it
+
+
+def _start_watchdog(
+    directory: Path,
+    data: Path,
+    bin_dir: Path,
+    prefix: list[str],
+    env: Mapping[str, str],
+    log_path: Path | None,
+) -> None:
+    """Stop and delete the cluster if this gates process dies without cleaning up (SIGKILL)."""
+    if shutil.which("setsid") is None:
+        return
+    d = shlex.quote(str(directory))
+    stop = shlex.join(
+        [*prefix, str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]
+    )
+    script = (
+        f"exec </dev/null >/dev/null 2>&1; while kill -0 {os.getpid()} && [ -d {d} ]; "
+        f"do sleep 1; done; if [ -d {d} ]; then {stop}; rm -rf {d}; fi"
+    )
+    with suppress(ToolError, OSError):
+        run_tool(["setsid", "-f", "/bin/sh", "-c", script], timeout=10, env=env, log_path=log_path)

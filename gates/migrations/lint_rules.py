@@ -1,0 +1,327 @@
+"""Every rule the ``migrations`` gate can report: id, severity, why, safe alternative.
+
+Lint rule ids follow squawk's names where the meaning is the same (``ban-drop-column``,
+``renaming-table``...), so people who know squawk recognise them. The list feeds
+``gates explain <id>`` and SARIF rule metadata.
+"""
+
+from __future__ import annotations
+
+from gates.checks.base import Rule
+from gates.model import Severity
+
+C, H, M, L = Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW
+_SQUAWK = "https://squawkhq.com/docs/"
+
+LINT_RULES: tuple[Rule, ...] = (
+    Rule(
+        "syntax-error",
+        H,
+        "SQL does not parse",
+        "PostgreSQL's own parser (libpg_query via pglast) rejects the file; it cannot apply.",
+        "Fix the statement at the reported line; run it against a local database.",
+    ),
+    Rule(
+        "ban-drop-table",
+        H,
+        "Dropping a table",
+        "Running application versions still read and write the table; data is lost for good.",
+        "Expand/contract: stop using the table in a release first, back it up, drop it later.",
+    ),
+    Rule(
+        "ban-drop-column",
+        H,
+        "Dropping a column",
+        "The application version still running during the deploy selects or writes the column.",
+        "Make the app ignore the column and deploy; drop the column in a later migration.",
+    ),
+    Rule(
+        "ban-drop-schema",
+        H,
+        "Dropping a schema",
+        "Drops every object in it (with CASCADE) while clients still use them.",
+        "Move objects out or empty it in earlier releases; drop it when nothing refers to it.",
+    ),
+    Rule(
+        "ban-drop-database",
+        C,
+        "Dropping a database",
+        "Destroys all data; never part of a forward migration.",
+        "Do it by hand, not in a migration.",
+    ),
+    Rule(
+        "renaming-table",
+        H,
+        "Renaming a table",
+        "The old app version still uses the old name and fails during the rollout.",
+        "Create the new table (or a view with the new name), dual-write, move reads, drop later.",
+    ),
+    Rule(
+        "renaming-column",
+        H,
+        "Renaming a column",
+        "The old app version still uses the old name and fails during the rollout.",
+        "Add the new column, backfill, dual-write, move reads, then drop the old column.",
+    ),
+    Rule(
+        "changing-column-type",
+        H,
+        "Changing a column's type",
+        "Most type changes rewrite the table and its indexes under an ACCESS EXCLUSIVE lock, "
+        "blocking reads and writes; old clients may break on the new type.",
+        "Add a column of the new type, backfill in batches, switch reads, drop the old one. "
+        "varchar(n) -> text or a larger varchar is safe (no rewrite) and not flagged.",
+    ),
+    Rule(
+        "adding-required-field",
+        H,
+        "Adding a NOT NULL column without a default",
+        "Fails on a populated table, and old app versions cannot INSERT without the column.",
+        "Add the column nullable or with a constant DEFAULT; backfill; then add NOT NULL safely.",
+    ),
+    Rule(
+        "adding-not-nullable-field",
+        H,
+        "Setting NOT NULL on an existing column",
+        "SET NOT NULL scans the whole table under an ACCESS EXCLUSIVE lock.",
+        "ADD CONSTRAINT c CHECK (col IS NOT NULL) NOT VALID; VALIDATE CONSTRAINT c; then SET NOT "
+        "NULL (PostgreSQL 12+ uses the validated check and skips the scan); drop the check.",
+    ),
+    Rule(
+        "adding-field-with-default",
+        H,
+        "Adding a column with a volatile default",
+        "A volatile default (random(), gen_random_uuid(), clock_timestamp(), serial, a stored "
+        "generated column...) rewrites the table under ACCESS EXCLUSIVE. Constant and stable "
+        "defaults such as now() are metadata-only since PostgreSQL 11 and are not flagged.",
+        "Add the column without a default, set the default in a second statement, backfill in "
+        "batches.",
+    ),
+    Rule(
+        "require-concurrent-index-creation",
+        H,
+        "CREATE INDEX without CONCURRENTLY",
+        "On a table that existed before this migration, CREATE INDEX blocks all writes while "
+        "the index builds.",
+        "CREATE INDEX CONCURRENTLY, alone in its own migration file (Supabase runs each file in "
+        "one transaction). Tables created in the same migration are exempt.",
+    ),
+    Rule(
+        "require-concurrent-index-deletion",
+        M,
+        "DROP INDEX without CONCURRENTLY",
+        "DROP INDEX takes an ACCESS EXCLUSIVE lock on the table.",
+        "DROP INDEX CONCURRENTLY, alone in its own migration file.",
+    ),
+    Rule(
+        "ban-concurrent-index-creation-in-transaction",
+        H,
+        "CONCURRENTLY inside a transaction",
+        "CREATE/DROP INDEX CONCURRENTLY cannot run inside a transaction block. The Supabase CLI "
+        "sends each migration file as one implicit transaction, so a CONCURRENTLY statement "
+        "fails unless it is the only statement in its file (and there is no BEGIN).",
+        "Put the CONCURRENTLY statement alone in its own migration file.",
+    ),
+    Rule(
+        "constraint-missing-not-valid",
+        H,
+        "FOREIGN KEY or CHECK constraint without NOT VALID",
+        "Adding a validated constraint to an existing table scans it while holding a lock that "
+        "blocks writes (a FOREIGN KEY locks the referenced table too).",
+        "ADD CONSTRAINT ... NOT VALID; then VALIDATE CONSTRAINT in a separate migration.",
+    ),
+    Rule(
+        "constraint-without-index",
+        H,
+        "PRIMARY KEY or UNIQUE constraint without an index",
+        "Building the index behind a new PRIMARY KEY/UNIQUE constraint holds an ACCESS "
+        "EXCLUSIVE lock for the whole build.",
+        "CREATE UNIQUE INDEX CONCURRENTLY (own file), then ADD CONSTRAINT ... USING INDEX.",
+    ),
+    Rule(
+        "ban-vacuum-full",
+        H,
+        "VACUUM FULL",
+        "Rewrites the table under ACCESS EXCLUSIVE.",
+        "Use pg_repack, or plain VACUUM.",
+    ),
+    Rule(
+        "ban-cluster",
+        H,
+        "CLUSTER",
+        "Rewrites the table under ACCESS EXCLUSIVE.",
+        "Use pg_repack; do not CLUSTER live tables.",
+    ),
+    Rule(
+        "ban-lock-table",
+        H,
+        "LOCK TABLE",
+        "Explicit locks queue behind and block other traffic; ACCESS EXCLUSIVE by default.",
+        "Design the migration to need no explicit lock; if unavoidable, set a short lock_timeout.",
+    ),
+    Rule(
+        "require-lock-timeout",
+        M,
+        "No lock_timeout before an ACCESS EXCLUSIVE statement",
+        "A statement waiting for an ACCESS EXCLUSIVE lock blocks every query queued behind it; "
+        "without lock_timeout one long transaction can take the site down.",
+        "SET lock_timeout = '5s'; at the top of the file (and retry the migration if it times "
+        "out).",
+    ),
+    Rule(
+        "ban-truncate",
+        H,
+        "TRUNCATE",
+        "Deletes all rows (CASCADE: of referencing tables too) under ACCESS EXCLUSIVE.",
+        "Delete deliberately in batches, or do data clean-up outside schema migrations.",
+    ),
+    Rule(
+        "delete-without-where",
+        H,
+        "DELETE without WHERE",
+        "Deletes every row of a live table in one long transaction.",
+        "Add a WHERE clause; delete in batches.",
+    ),
+    Rule(
+        "update-without-where",
+        H,
+        "UPDATE without WHERE",
+        "Rewrites every row in one transaction, locking them all and bloating the table.",
+        "Add a WHERE clause; backfill in batches outside the migration transaction.",
+    ),
+    Rule(
+        "rls-not-enabled",
+        H,
+        "Table in an exposed schema without row level security",
+        "Supabase exposes the `public` schema through its REST API; a table without RLS there "
+        "is readable and writable by anyone holding the anon key.",
+        "ALTER TABLE ... ENABLE ROW LEVEL SECURITY; and add policies.",
+    ),
+    Rule(
+        "rls-enabled-no-policy",
+        M,
+        "Row level security enabled but no policy",
+        "With RLS on and no policy, the table is invisible to every API role; usually a "
+        "forgotten CREATE POLICY (Supabase advisor rls_enabled_no_policy).",
+        "CREATE POLICY for the roles that need access, or ignore if only service_role uses it.",
+    ),
+    Rule(
+        "security-definer-search-path",
+        H,
+        "SECURITY DEFINER function without fixed search_path",
+        "A SECURITY DEFINER function runs with its owner's rights; with a mutable search_path a "
+        "caller can shadow the objects it uses and run code as the owner.",
+        "Add SET search_path = '' (and schema-qualify names) to the function definition.",
+    ),
+    Rule(
+        "grant-to-anon",
+        H,
+        "GRANT to anon",
+        "`anon` is everyone holding the public anon key; privileges granted to it are public. "
+        "(GRANT USAGE ON SCHEMA is not flagged.)",
+        "Grant to `authenticated` and restrict with RLS policies; or ignore with a reason.",
+    ),
+    Rule(
+        "prefer-text-field",
+        L,
+        "varchar(n) column",
+        "Changing the length limit later needs an ACCESS EXCLUSIVE lock (and maybe a rewrite).",
+        "Use text, with a CHECK (char_length(col) <= n) constraint if a limit is needed.",
+    ),
+)
+
+INVENTORY_RULES: tuple[Rule, ...] = (
+    Rule(
+        "migration-name-invalid",
+        H,
+        "Migration file name not accepted by the Supabase CLI",
+        "The CLI only applies files named `<digits>_<name>.sql` and silently skips the rest.",
+        "Rename to `<YYYYMMDDHHMMSS>_<name>.sql` (`supabase migration new <name>`).",
+    ),
+    Rule(
+        "migration-version-not-timestamp",
+        L,
+        "Migration version is not a 14-digit timestamp",
+        "The convention is a UTC `YYYYMMDDHHMMSS`; other versions sort surprisingly.",
+        "Use `supabase migration new <name>`, which writes a UTC timestamp.",
+    ),
+    Rule(
+        "migration-duplicate-version",
+        H,
+        "Two migrations share a version",
+        "The history table keys on the version: the second file is never applied.",
+        "Give one of them a new timestamp.",
+    ),
+    Rule(
+        "migration-out-of-order",
+        H,
+        "New migration older than the newest applied one",
+        "Environments that applied the newer migrations refuse (or skip) the older one: "
+        "`supabase db push` stops with 'Expected version X but found migration Y'.",
+        "Rename the new migration to a timestamp after the newest locked migration.",
+    ),
+    Rule(
+        "migration-changed",
+        C,
+        "An applied migration was edited",
+        "Environments that already applied it will never run the edit; schemas diverge.",
+        "Revert the edit and write a new migration with the change.",
+    ),
+    Rule(
+        "migration-vanished",
+        C,
+        "An applied migration was deleted or renamed",
+        "Environments that applied it keep its changes; fresh ones do not; history diverges.",
+        "Restore the file; undo its changes in a new migration instead.",
+    ),
+    Rule(
+        "rollback-missing",
+        H,
+        "Migration without a rollback file",
+        "This project's convention: every migration has `<down dir>/<same name>.sql` so a "
+        "release can be rolled back (Supabase has no down migrations).",
+        "Write the rollback file that restores the schema from before the migration.",
+    ),
+    Rule(
+        "rollback-orphan",
+        L,
+        "Rollback file without a migration",
+        "A rollback whose migration does not exist is probably misnamed.",
+        "Rename it to the migration's file name, or delete it.",
+    ),
+)
+
+DRY_RUN_RULES: tuple[Rule, ...] = (
+    Rule(
+        "dry-run-apply-failed",
+        C,
+        "Migration fails on a real PostgreSQL",
+        "The dry run applied the migrations in order on a throwaway database and this one failed.",
+        "Fix the migration; reproduce with `supabase db reset` locally.",
+    ),
+    Rule(
+        "dry-run-rollback-failed",
+        H,
+        "Rollback fails on a real PostgreSQL",
+        "Applying the rollback file after the migration raised an error.",
+        "Fix the rollback so it runs right after its migration.",
+    ),
+    Rule(
+        "dry-run-rollback-mismatch",
+        H,
+        "Rollback does not restore the schema",
+        "After the rollback the schema differs from the schema before the migration.",
+        "Make the rollback undo everything the migration does (see the schema diff).",
+    ),
+    Rule(
+        "dry-run-reapply-failed",
+        H,
+        "Migration fails when re-applied after its rollback",
+        "up -> down -> up must work; a leftover object makes the second apply fail or differ.",
+        "Make the rollback remove everything the migration creates.",
+    ),
+)
+
+RULES: tuple[Rule, ...] = LINT_RULES + INVENTORY_RULES + DRY_RUN_RULES
+RULES_BY_ID: dict[str, Rule] = {rule.id: rule for rule in RULES}
+LINT_RULE_IDS: frozenset[str] = frozenset(rule.id for rule in LINT_RULES)

@@ -1,0 +1,124 @@
+"""One migration file parsed by PostgreSQL's own parser (pglast / libpg_query).
+
+Offsets: libpg_query reports byte offsets; pglast converts them to *character* offsets into the
+Python string (checked with non-ASCII comments before statements, see
+tests/checks/test_migrations_lint.py::test_line_numbers_after_non_ascii), so line numbers are
+counted over the text, not the UTF-8 bytes.
+
+Ignore comments (on the line(s) right before a statement, between it and the previous one)::
+
+    -- gates:ignore ban-drop-column, renaming-column   (reason...)
+    ALTER TABLE t DROP COLUMN c;
+
+and ``-- gates:ignore-file rule-id`` anywhere in the file for the whole file.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+IGNORE = re.compile(r"gates:ignore(-file)?\b([^\n]*)")
+_RULE_ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+ALL = "*"
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One top-level statement: its pglast node, where it starts and its text."""
+
+    node: Any
+    """A ``pglast.ast`` node (``RawStmt.stmt``)."""
+    start: int
+    """Character offset of its first token."""
+    line: int
+    text: str
+    ignores: frozenset[str] = frozenset()
+    """Rule ids ignored for this statement (``*`` for all)."""
+
+
+@dataclass(frozen=True)
+class SyntaxProblem:
+    """The parser's message and where it points."""
+
+    message: str
+    line: int
+
+
+@dataclass(frozen=True)
+class SqlFile:
+    """A parsed migration file (or the syntax error that stopped it)."""
+
+    text: str
+    statements: tuple[Statement, ...] = ()
+    syntax_error: SyntaxProblem | None = None
+    file_ignores: frozenset[str] = field(default_factory=frozenset)
+
+
+class LineIndex:
+    """Character offset -> 1-based line number."""
+
+    def __init__(self, text: str) -> None:
+        self._newlines = [i for i, ch in enumerate(text) if ch == "\n"]
+
+    def line(self, offset: int) -> int:
+        """The line holding character ``offset``."""
+        return bisect.bisect_left(self._newlines, offset) + 1
+
+
+def _rule_ids(rest: str) -> set[str]:
+    words = re.split(r"[\s,]+", rest.strip())
+    ids: set[str] = set()
+    for word in words:
+        if not _RULE_ID.fullmatch(word):
+            break  # the reason starts here
+        ids.add(word)
+    return ids or {ALL}
+
+
+def parse(text: str) -> SqlFile:
+    """Parse ``text``; a syntax error is returned (with its line), never raised."""
+    from pglast import parse_sql
+    from pglast.parser import ParseError, scan
+
+    lines = LineIndex(text)
+    try:
+        raws = parse_sql(text)
+        tokens = scan(text)
+    except ParseError as exc:
+        message = str(exc.args[0]) if exc.args else str(exc)
+        offset = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], int) else 0
+        return SqlFile(text, syntax_error=SyntaxProblem(message, lines.line(max(offset, 0))))
+    comments = [
+        (t.start, text[t.start : t.end + 1])
+        for t in tokens
+        if t.name in ("SQL_COMMENT", "C_COMMENT")
+    ]
+    code_starts = [t.start for t in tokens if t.name not in ("SQL_COMMENT", "C_COMMENT")]
+    file_ignores: set[str] = set()
+    for _, comment in comments:
+        for match in IGNORE.finditer(comment):
+            if match.group(1):
+                file_ignores |= _rule_ids(match.group(2))
+    statements: list[Statement] = []
+    previous_end = 0
+    for raw in raws:
+        loc = raw.stmt_location or 0
+        end = loc + raw.stmt_len if raw.stmt_len else len(text)
+        at = bisect.bisect_left(code_starts, loc)
+        start = code_starts[at] if at < len(code_starts) else loc
+        ignores: set[str] = set()
+        for offset, comment in comments:
+            if previous_end <= offset < start:
+                for match in IGNORE.finditer(comment):
+                    if not match.group(1):
+                        ignores |= _rule_ids(match.group(2))
+        statements.append(
+            Statement(
+                raw.stmt, start, lines.line(start), text[start:end].strip(), frozenset(ignores)
+            )
+        )
+        previous_end = end
+    return SqlFile(text, tuple(statements), None, frozenset(file_ignores))
