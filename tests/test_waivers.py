@@ -1,0 +1,111 @@
+"""Waivers, baselines of findings and the one judgement rule, on findings built in the test."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from gates.checklist.model import GateSpec, Waiver
+from gates.checks.base import GateOutcome
+from gates.checks.command import CommandOptions
+from gates.measure import compare
+from gates.model import Finding, GateResult, Location, Severity, Status
+from gates.runner import _mark_new, judge
+from gates.waivers import apply, matches, usage
+
+TODAY = date(2026, 11, 26)
+
+
+def finding(rule: str = "B602", fp: str = "fp1", path: str = "app/x.py", blocks: bool = True,
+            **data: object) -> Finding:
+    return Finding(rule=rule, severity=Severity.HIGH, message="m", location=Location(path, 3),
+                   fingerprint=fp, blocks=blocks, data=dict(data))
+
+
+def waiver(match: str, expires: date = date(2027, 1, 1)) -> Waiver:
+    return Waiver(gate="sast", match=match, reason="r", owner="sec@example.com", expires=expires)
+
+
+def spec(**options: object) -> GateSpec:
+    return GateSpec(id="sast", options=CommandOptions(run="x", **options),  # type: ignore[arg-type]
+                    timeout=10, blocking=True)
+
+
+def test_waiver_matches_rule_fingerprint_advisory_id_and_path_glob() -> None:
+    f = finding(ids=["GHSA-aaaa-bbbb-cccc", "CVE-2020-1"])
+    assert matches(waiver("B602"), f)
+    assert matches(waiver("fp1"), f)
+    assert matches(waiver("CVE-2020-1"), f)
+    assert matches(waiver("app/*.py"), f)
+    assert not matches(waiver("B603"), f)
+    assert not matches(waiver("lib/*.py"), f)
+
+
+def test_waived_finding_stays_visible_and_stops_blocking() -> None:
+    findings, expired, used = apply([finding()], [waiver("B602")], TODAY)
+    assert findings[0].waived == "B602" and not expired and used == {0}
+    status, _ = judge(spec(), GateOutcome(), findings, expired, baseline_given=False)
+    assert status is Status.PASS
+
+
+def test_expired_waiver_waives_nothing_and_names_its_owner() -> None:
+    findings, expired, used = apply([finding()], [waiver("B602", date(2026, 1, 1))], TODAY)
+    assert findings[0].waived is None and expired and used == {0}
+    status, summary = judge(spec(), GateOutcome(), findings, expired, baseline_given=False)
+    assert status is Status.FAIL
+    assert "expired waiver (owner sec@example.com)" in summary
+
+
+def test_expired_waiver_alone_is_a_warning() -> None:
+    findings, expired, _ = apply([finding(blocks=False)], [waiver("B602", date(2026, 1, 1))],
+                                 TODAY)
+    status, _ = judge(spec(), GateOutcome(), findings, expired, baseline_given=False)
+    assert status is Status.WARN
+
+
+def test_unused_waiver_is_reported() -> None:
+    _, _, used = apply([finding()], [waiver("B602"), waiver("NOPE")], TODAY)
+    rows = usage([waiver("B602"), waiver("NOPE")], used, TODAY)
+    assert [r.used for r in rows] == [True, False]
+
+
+def test_findings_are_new_or_known_against_the_baseline() -> None:
+    base = GateResult(id="sast", type="sast", status=Status.FAIL, blocking=True, summary="",
+                      findings=(finding(fp="old"),))
+    marked = _mark_new([finding(fp="old"), finding(fp="fresh")], base, True)
+    assert [f.new for f in marked] == [False, True]
+    assert [f.new for f in _mark_new([finding()], None, False)] == [None]
+
+
+def test_fail_on_new_only_blocks_only_new_findings_and_needs_a_baseline() -> None:
+    known = [finding(fp="old")]
+    base = GateResult(id="sast", type="sast", status=Status.FAIL, blocking=True, summary="",
+                      findings=tuple(known))
+    only_new = spec(fail_on_new_only=True)
+    status, _ = judge(only_new, GateOutcome(), _mark_new(known, base, True), [],
+                      baseline_given=True)
+    assert status is Status.PASS
+    status, _ = judge(only_new, GateOutcome(), _mark_new([finding(fp="x")], base, True), [],
+                      baseline_given=True)
+    assert status is Status.FAIL
+    status, summary = judge(only_new, GateOutcome(), known, [], baseline_given=False)
+    assert status is Status.ERROR and "needs --baseline" in summary
+
+
+def test_measurements_and_errors_decide_the_status() -> None:
+    failing = GateOutcome(measurements=[compare("lines", 79.95, ">=", 80, unit="%")])
+    assert judge(spec(), failing, [], [], baseline_given=False)[0] is Status.FAIL
+    unmeasured = GateOutcome(measurements=[compare("lines", None, ">=", 80)])
+    assert judge(spec(), unmeasured, [], [], baseline_given=False)[0] is Status.ERROR
+    errored = GateOutcome.failed_closed("no JUnit files matched")
+    status, summary = judge(spec(), errored, [], [], baseline_given=False)
+    assert status is Status.ERROR and summary == "no JUnit files matched"
+    soft = GateSpec(id="s", options=CommandOptions(run="x"), timeout=1, blocking=False)
+    status, summary = judge(soft, errored, [], [], baseline_given=False)
+    assert status is Status.WARN and summary.startswith("non-blocking error")
+
+
+def test_warn_band_near_a_threshold() -> None:
+    near = compare("lcp", 2540, "<=", 2500, unit="ms", warn_within=0.05)
+    assert near.status is Status.WARN
+    far = compare("lcp", 3000, "<=", 2500, unit="ms", warn_within=0.05)
+    assert far.status is Status.FAIL
