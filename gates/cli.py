@@ -341,7 +341,9 @@ def _cmd_migrations_lock(args: argparse.Namespace) -> int:
         )
     from gates.checks import migrations
 
-    written = migrations.write_lock(candidates[0].options, path.resolve().parent)
+    options = candidates[0].options
+    assert isinstance(options, migrations.MigrationsOptions)
+    written = migrations.write_lock(options, path.resolve().parent)
     print(f"wrote {written}")
     return EXIT_PASS
 
