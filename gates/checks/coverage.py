@@ -170,8 +170,8 @@ def load_one(path: Path, fmt: str, root: Path) -> CoverageData:
         return coverage_data.load(path, config_dir=root)
     data = coverage_json.load(path)
     want = {"coverage-json": "coverage.py-json", "istanbul-summary": "istanbul-summary"}
-    if kind in want and data.format != want[kind]:
-        raise InputError(f"{path}: format {kind} was asked for but the file is {data.format}")
+    if fmt in want and data.format != want[fmt]:
+        raise InputError(f"{path}: format {fmt} was asked for but the file is {data.format}")
     return data
 
 

@@ -70,7 +70,7 @@ class CaseResult:
     message: str = ""
     """First line(s) of the failure message, control characters removed."""
     output: str = ""
-    """Tail of the failure text and captured output (ANSI colours removed), trimmed."""
+    """Failure text and captured output (ANSI colours removed), trimmed to head and tail."""
     time: float | None = None
     attempts: int = 1
     """How many times it ran (1 = no rerun)."""
@@ -264,7 +264,10 @@ def _case(
         message = f"passed after {attempts - 1} failed attempt(s)"
     output = "\n".join(part for part in (text, *captured) if part.strip())
     file, line = _where(
-        case, classname, f"{marker.get('message', '') if marker is not None else ''}\n{text}"
+        case,
+        classname,
+        f"{marker.get('message', '') if marker is not None else ''}\n{text}",
+        suite_name,
     )
     return CaseResult(
         suite=suite_name,
@@ -280,26 +283,29 @@ def _case(
     )
 
 
-def _where(case: Element, classname: str, text: str) -> tuple[str | None, int | None]:
-    """The case's source file and line, from attributes or from the failure text."""
+def _where(
+    case: Element, classname: str, text: str, suite_name: str
+) -> tuple[str | None, int | None]:
+    """The case's source file and line: the innermost frame of the failure text in the test's
+    own file (the failing assertion), else the ``line`` attribute (the test's definition)."""
     file = case.get("file")
     line = _int(case.get("line"))
+    if line is not None and suite_name == "pytest":
+        line += 1  # pytest writes item.location's 0-based line number
     if not file and _PATHLIKE.search(classname) and " " not in classname.strip():
         file = classname.strip()
     if file:
         file = file.replace("\\", "/")
-    if line is not None:
-        return file, line
     candidates = [
         (m.group("path").strip().replace("\\", "/"), int(m.group("line")))
         for m in _LOCATION.finditer(text)
     ]
     if file:
         base = file.rsplit("/", 1)[-1]
-        for path, number in candidates:
+        for path, number in reversed(candidates):
             if path.rsplit("/", 1)[-1] == base:
                 return file, number
-        return file, None
+        return file, line
     # pytest-style dotted classname (tests.test_mod.TestClass): the innermost frame in a file
     # whose stem is one of the classname's parts is the failing line of the test itself.
     parts = set(classname.split("."))
@@ -358,8 +364,12 @@ def _trim_message(message: str) -> str:
 
 
 def _tail(text: str) -> str:
+    """The text, or its head (the error) and tail (where it ended) when it is long."""
     text = text.strip("\n")
-    return text if len(text) <= SNIPPET_CHARS else "…" + text[-(SNIPPET_CHARS - 1) :]
+    if len(text) <= SNIPPET_CHARS:
+        return text
+    head = SNIPPET_CHARS * 3 // 5
+    return text[:head] + "\n…\n" + text[-(SNIPPET_CHARS - head - 3) :]
 
 
 def _int(value: str | None) -> int | None:
