@@ -1,0 +1,215 @@
+"""Credential patterns and the byte scanner behind the ``secrets`` gate.
+
+Each file is read once as bytes and scanned with precompiled patterns that begin with a literal
+(``AKIA``, ``ghp_``, ``eyJ``…), which CPython's regex engine finds with a fast prefix search; the
+keyword-based "generic secret" pattern runs on a lower-cased copy (one C-level ``bytes.lower``) so
+no case-insensitive alternation is needed, and Shannon entropy is computed only on captured
+values (≤ 200 bytes), never on whole lines, so long minified bundle lines cost nothing extra.
+
+JWTs are decoded (base64url payload, no signature check) to judge them: a Supabase key whose
+payload ``role`` is ``service_role`` bypasses Row Level Security; ``anon`` keys are public by
+design and are not reported.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from gates.model import Severity
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """A credential pattern: ``group`` is the secret value inside the match."""
+
+    rule: str
+    regex: re.Pattern[bytes]
+    severity: Severity
+    title: str
+    group: int = 0
+
+
+def _p(rule: str, pattern: bytes, severity: Severity, title: str, group: int = 0) -> Pattern:
+    return Pattern(rule, re.compile(pattern), severity, title, group)
+
+
+H, C, M, L = Severity.HIGH, Severity.CRITICAL, Severity.MEDIUM, Severity.LOW
+
+PATTERNS: tuple[Pattern, ...] = (
+    _p("private-key", rb"-----BEGIN[ A-Z0-9]{0,30}PRIVATE KEY(?: BLOCK)?-----", H, "Private key"),
+    _p("aws-access-key-id", rb"\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b", H, "AWS access key id"),
+    _p("gcp-api-key", rb"\bAIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])", L, "Google API key"),
+    _p("stripe-live-secret-key", rb"\bsk_live_[0-9A-Za-z]{16,247}\b", C, "Stripe live secret key"),
+    _p("stripe-restricted-key", rb"\brk_(?:live|test)_[0-9A-Za-z]{16,247}\b", H, "Stripe restricted key"),
+    _p("stripe-test-secret-key", rb"\bsk_test_[0-9A-Za-z]{16,247}\b", M, "Stripe test secret key"),
+    _p("stripe-webhook-secret", rb"\bwhsec_[0-9A-Za-z]{24,}\b", H, "Stripe webhook signing secret"),
+    _p("github-token", rb"\bgh[pousr]_[A-Za-z0-9]{36,251}\b", H, "GitHub token"),
+    _p("github-fine-grained-pat", rb"\bgithub_pat_[A-Za-z0-9_]{60,255}\b", H, "GitHub fine-grained token"),
+    _p("slack-token", rb"\bxox[abposr]-[0-9A-Za-z-]{10,250}", H, "Slack token"),
+    _p("slack-webhook", rb"https://hooks\.slack\.com/services/T[A-Z0-9]+/B[A-Z0-9]+/[A-Za-z0-9]{20,}",
+       M, "Slack incoming webhook URL"),
+    _p("openai-api-key", rb"\bsk-(?:proj|svcacct|admin)-[A-Za-z0-9_-]{40,}|\bsk-[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20}",
+       H, "OpenAI API key"),
+    _p("npm-token", rb"\bnpm_[A-Za-z0-9]{36}\b", H, "npm access token"),
+    _p("pypi-token", rb"\bpypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,}", H, "PyPI upload token"),
+    _p("sendgrid-api-key", rb"\bSG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}\b", H, "SendGrid API key"),
+    _p("supabase-secret-key", rb"\bsb_secret_[A-Za-z0-9_-]{20,}", C, "Supabase secret key (sb_secret_)"),
+)
+
+JWT = re.compile(rb"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*")
+AWS_SECRET = re.compile(
+    rb"aws_?secret_?(?:access_?)?key[a-z0-9_]*[\"']?\s*(?::=|=>|=|:)\s*[\"'`]?([a-z0-9/+=]{40})(?![a-z0-9/+=])"
+)
+GENERIC = re.compile(
+    rb"(?:secret|token|passw(?:or)?d|pwd|api_?key|apikey|access_?key|private_?key|auth_?key"
+    rb"|credential|client_?secret|signing_?key)[a-z0-9_.-]{0,24}[\"']?\s*(?::=|=>|=|:)\s*"
+    rb"([\"'`]?)([a-z0-9+/=_.~!@#$%^&*-]{16,200})"
+)
+PUBLIC_VAR = re.compile(
+    rb"\b(?:PUBLIC_|VITE_|NEXT_PUBLIC_|NUXT_PUBLIC_|REACT_APP_|EXPO_PUBLIC_|GATSBY_)[A-Z0-9_]*[\"']?\s*[:=]"
+)
+ALLOW_MARK = b"gates:allow-secret"
+_PLACEHOLDER = re.compile(
+    r"example|changeme|change_me|placeholder|your[_-]|xxxx|dummy|sample|redacted|\*\*\*\*|<|\$\{|\{\{|process\.env|import\.meta",
+    re.IGNORECASE,
+)
+_IDENTIFIER = re.compile(r"[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*")
+
+
+def shannon_entropy(text: str) -> float:
+    """Bits per character of ``text``."""
+    if not text:
+        return 0.0
+    counts = Counter(text)
+    total = len(text)
+    return -sum(n / total * math.log2(n / total) for n in counts.values())
+
+
+def redact(value: str) -> str:
+    """A short prefix (≤ 4 chars, ≤ a quarter of the value) and a sha256 digest, never the value."""
+    keep = min(4, len(value) // 4)
+    digest = hashlib.sha256(value.encode("utf-8", "surrogateescape")).hexdigest()[:12]
+    return f"{value[:keep]}…(sha256:{digest})"
+
+
+def secret_hash(value: str) -> str:
+    """Full sha256 of a secret value (for fingerprints and the baseline; not reversible)."""
+    return hashlib.sha256(value.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def decode_jwt_payload(token: str) -> dict[str, object] | None:
+    """The JSON payload of a JWT (no signature check), or ``None`` if it does not decode."""
+    parts = token.split(".")
+    if len(parts) < 2:
+        return None
+    body = parts[1] + "=" * (-len(parts[1]) % 4)
+    try:
+        payload = json.loads(base64.urlsafe_b64decode(body))
+    except (binascii.Error, ValueError, UnicodeDecodeError, RecursionError):
+        return None
+    return payload if isinstance(payload, dict) else None
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A candidate secret in one file (before context, allowlist and baseline are applied)."""
+
+    rule: str
+    severity: Severity
+    title: str
+    value: str
+    start: int
+    line_has_public_var: bool
+    allowlisted: bool
+    note: str = ""
+    supabase_service: bool = False
+
+
+def _line_bounds(data: bytes, start: int, end: int) -> tuple[int, int]:
+    lo = data.rfind(b"\n", 0, start) + 1
+    hi = data.find(b"\n", end)
+    return lo, (len(data) if hi < 0 else hi)
+
+
+def _hit(data: bytes, start: int, end: int, rule: str, severity: Severity, title: str,
+         note: str = "", supabase_service: bool = False) -> Hit:
+    lo, hi = _line_bounds(data, start, end)
+    # Only the text before the value decides "assigned to a PUBLIC_* variable" (bounded window).
+    before = data[max(lo, start - 200):start]
+    return Hit(rule, severity, title, data[start:end].decode("latin-1"), start,
+               PUBLIC_VAR.search(before) is not None, ALLOW_MARK in data[lo:hi], note,
+               supabase_service)
+
+
+def _jwt_hits(data: bytes) -> tuple[list[Hit], int]:
+    hits, public = [], 0
+    for match in JWT.finditer(data):
+        token = match.group(0).decode("latin-1")
+        payload = decode_jwt_payload(token)
+        if payload is None:
+            continue
+        role = payload.get("role")
+        iss = str(payload.get("iss", ""))
+        if role == "anon":
+            public += 1
+            continue
+        if role == "service_role":
+            demo = iss == "supabase-demo"
+            hits.append(_hit(data, match.start(), match.end(), "supabase-service-role",
+                             Severity.LOW if demo else Severity.CRITICAL,
+                             "Supabase service_role key (bypasses Row Level Security)",
+                             "the well-known local Supabase demo key" if demo else "", True))
+        else:
+            hits.append(_hit(data, match.start(), match.end(), "jwt", Severity.LOW, "JSON Web Token"))
+    return hits, public
+
+
+def _generic_hits(data: bytes, lowered: bytes, threshold: float) -> list[Hit]:
+    hits = []
+    for match in GENERIC.finditer(lowered):
+        start, end = match.span(2)
+        value = data[start:end].decode("latin-1")
+        quote = match.group(1)
+        if quote and lowered[end:end + 1] != quote:
+            continue  # the value ran past the closing quote: not a plain string literal
+        if lowered[end:end + 1] == b"(" or _PLACEHOLDER.search(value):
+            continue
+        if _IDENTIFIER.fullmatch(value) and not any(ch.isdigit() for ch in value):
+            continue  # a variable or attribute reference, not a literal
+        is_hex = all(ch in "0123456789abcdefABCDEF" for ch in value)
+        if shannon_entropy(value) < (threshold - 0.5 if is_hex else threshold):
+            continue
+        hits.append(_hit(data, start, end, "high-entropy-assignment", Severity.MEDIUM,
+                         "High-entropy value assigned to a secret-looking name"))
+    return hits
+
+
+def scan_bytes(data: bytes, entropy_threshold: float = 3.5) -> tuple[list[Hit], int]:
+    """All candidate secrets in ``data`` and the number of public (anon) JWTs seen."""
+    hits: list[Hit] = []
+    for pattern in PATTERNS:
+        for match in pattern.regex.finditer(data):
+            start, end = match.span(pattern.group)
+            hits.append(_hit(data, start, end, pattern.rule, pattern.severity, pattern.title,
+                             supabase_service=pattern.rule == "supabase-secret-key"))
+    public = 0
+    if b"eyJ" in data:
+        jwt_hits, public = _jwt_hits(data)
+        hits += jwt_hits
+    lowered = data.lower()
+    for match in AWS_SECRET.finditer(lowered):
+        start, end = match.span(1)
+        hits.append(_hit(data, start, end, "aws-secret-access-key", Severity.CRITICAL,
+                         "AWS secret access key"))
+    spans = [(h.start, h.start + len(h.value)) for h in hits]
+    hits += [g for g in _generic_hits(data, lowered, entropy_threshold)
+             if not any(lo <= g.start < hi for lo, hi in spans)]
+    # AWS's documentation keys (AKIAIOSFODNN7EXAMPLE…) are not credentials.
+    return [h for h in hits if not (h.rule.startswith("aws-") and "EXAMPLE" in h.value)], public
