@@ -11,6 +11,7 @@ Example::
         - {name: all CSS, type: css, brotli: 20kB}
         - {name: everything, raw: 1MB}                                 # no selector: every file
         - {name: home route, entry: "src/routes/+page.svelte", brotli: 80kB}
+        - {name: any chunk, files: "_app/immutable/chunks/*.js", gzip: 50kB, per_file: true}
       max_growth: 5%                       # vs the baseline report (gzip by default)
       growth_metric: gzip
 
@@ -80,6 +81,9 @@ class BundleBudget(BaseModel):
     raw: Size | None = Field(default=None, description="Limit on uncompressed bytes")
     gzip: Size | None = Field(default=None, description="Limit on gzip -9 bytes")
     brotli: Size | None = Field(default=None, description="Limit on brotli -q 11 bytes")
+    per_file: bool = Field(
+        default=False, description="Limit each matched file (the largest one) instead of the sum"
+    )
 
     @model_validator(mode="after")
     def _one_selector_some_limit(self) -> BundleBudget:
@@ -215,7 +219,14 @@ def _budget_values(
             return None, f"no {budget.type} file in {options.dir}"
     else:
         chosen = sizes
+    if budget.per_file:
+        return {m: max(item.size(m) for item in chosen) for m in METRICS}, _largest(chosen)
     return {m: sum(item.size(m) for item in chosen) for m in METRICS}, f"{len(chosen)} files"
+
+
+def _largest(chosen: list[FileSize]) -> str:
+    top = max(chosen, key=lambda f: f.raw)
+    return f"largest of {len(chosen)} files: {top.path}"
 
 
 def resolve_entry(
@@ -269,8 +280,11 @@ def _budget_measurements(
     for metric, limit in budget.limits():
         name = f"{budget.name} {metric}"
         value = None if values is None else values[metric]
+        message = f"{name}: {note}" if values is None else (
+            f"{name} {format_size(values[metric])} {'≤' if values[metric] <= limit else '>'} "
+            f"{format_size(limit)} ({note})")
         out.append(compare(name, value, "<=", limit, unit="B", baseline=_base(ctx, name),
-                           message="" if values is not None else f"{name}: {note}"))
+                           message=message))
     return out
 
 
