@@ -50,8 +50,11 @@ class Cluster:
 def find_bin_dir(environ: Mapping[str, str]) -> Path:
     """The folder holding initdb, pg_ctl and postgres."""
     candidates: list[Path] = []
-    if environ.get("GATES_PG_BIN"):
-        candidates.append(Path(environ["GATES_PG_BIN"]))
+    if environ.get("GATES_PG_BIN"):  # an explicit choice: only that folder
+        folder = Path(environ["GATES_PG_BIN"])
+        if all((folder / name).is_file() for name in _NEEDED):
+            return folder
+        raise ToolMissing(f"GATES_PG_BIN={folder}: initdb, pg_ctl or postgres missing there")
     debian = sorted(
         Path("/usr/lib/postgresql").glob("*/bin"),
         key=lambda p: [int(x) for x in re.findall(r"\d+", p.parent.name)] or [0],

@@ -181,6 +181,8 @@ class _FileLinter:
                 if self.existing(key):
                     self.emit("ban-drop-table", f"DROP TABLE {key}", table=key)
                     self.exclusive(key, "DROP TABLE")
+            elif kind == OT.OBJECT_POLICY and len(obj) >= 2:
+                self.exclusive(names_key(obj[:-1]), "DROP POLICY")
             elif kind == OT.OBJECT_SCHEMA:
                 name = getattr(obj, "sval", "?")
                 self.emit("ban-drop-schema", f"DROP SCHEMA {name}", schema=name)
@@ -190,6 +192,12 @@ class _FileLinter:
                     self.concurrently("DROP INDEX")
                 elif name not in self.indexes_here:
                     self.emit("require-concurrent-index-deletion", f"DROP INDEX {name}")
+
+    def _CreatePolicyStmt(self, node: Any) -> None:
+        self.exclusive(qualified(node.table), "CREATE POLICY")
+
+    def _AlterPolicyStmt(self, node: Any) -> None:
+        self.exclusive(qualified(node.table), "ALTER POLICY")
 
     def _DropdbStmt(self, node: Any) -> None:
         self.emit("ban-drop-database", f"DROP DATABASE {node.dbname}")
