@@ -42,6 +42,24 @@ def delta_text(value: float | None, baseline: float | None, unit: str = "") -> s
     return sign + body
 
 
+def format_value(value: float | None, unit: str = "") -> str:
+    """A measured value as people read it: ``79.1%``, ``108 kB``, ``2500 ms``, ``0.92``;
+    ``—`` when nothing was measured."""
+    if value is None:
+        return "—"
+    if unit in _BYTE_UNITS:
+        return format_size(value).replace(".00 ", " ")
+    if float(value).is_integer() and abs(value) < 1e15:
+        shown = str(int(value))
+    elif abs(value) >= 1000:
+        shown = f"{value:,.1f}"
+    else:
+        shown = f"{value:.4g}"
+    if not unit:
+        return shown
+    return f"{shown}{unit}" if unit == "%" else f"{shown} {unit}"
+
+
 def _num(value: float, decimals: int) -> str:
     text = f"{value:.{decimals}f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
@@ -143,8 +161,7 @@ def render_text(diff: ReportDiff) -> str:
     if diff.measurements:
         lines += ["", "measurements:"]
         for m in diff.measurements:
-            a = "—" if m.before is None else f"{m.before:g}{m.unit}"
-            b = "—" if m.after is None else f"{m.after:g}{m.unit}"
+            a, b = format_value(m.before, m.unit), format_value(m.after, m.unit)
             lines.append(f"  {m.gate} {m.name}: {a} → {b}" + (f" ({m.text})" if m.text else ""))
     for title, items in (
         ("new findings", diff.new_findings),

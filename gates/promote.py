@@ -20,7 +20,6 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from gates.model import Report, Status
-from gates.units import format_duration
 from gates.verdict import decide
 from gates.writers.json_report import compute_digest, verify_signature
 
@@ -104,13 +103,24 @@ def _age(report: Report, max_age_s: float, now: datetime) -> list[str]:
         now = now.replace(tzinfo=UTC)
     age = (now - started).total_seconds()
     if age < -CLOCK_SKEW_S:
-        return [f"report is dated {format_duration(-age)} in the future ({report.started_at})"]
+        return [f"report is dated {_human(-age)} in the future ({report.started_at})"]
     if age > max_age_s:
         return [
-            f"report is {format_duration(age)} old, older than --max-age "
-            f"{format_duration(max_age_s)} ({report.started_at})"
+            f"report is {_human(age)} old, older than --max-age "
+            f"{_human(max_age_s)} ({report.started_at})"
         ]
     return []
+
+
+def _human(seconds: float) -> str:
+    """``45 s``, ``12 min``, ``26.5 h``, ``3.2 d``."""
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 172800:
+        return f"{seconds / 3600:.1f} h".replace(".0 h", " h")
+    return f"{seconds / 86400:.1f} d".replace(".0 d", " d")
 
 
 def _coverage(report: Report, target_env: str, required: Sequence[str]) -> list[str]:

@@ -7,8 +7,13 @@ from gates.verdict import EXIT_FAIL, EXIT_INTERNAL, EXIT_PASS, EXIT_USAGE, decid
 
 
 def _gate(gate_id: str, status: Status, *, blocking: bool = True) -> GateResult:
-    return GateResult(id=gate_id, type="command", status=status, blocking=blocking,
-                      summary=f"{gate_id} is {status.value}")
+    return GateResult(
+        id=gate_id,
+        type="command",
+        status=status,
+        blocking=blocking,
+        summary=f"{gate_id} is {status.value}",
+    )
 
 
 def test_all_pass_and_warn_is_pass() -> None:

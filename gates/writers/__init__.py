@@ -43,13 +43,18 @@ FILENAMES = {
 
 def write_atomic(path: Path, text: str) -> None:
     """Write ``text`` (UTF-8) to ``path`` atomically: temp file beside it, fsync, rename."""
+    write_bytes_atomic(path, text.encode("utf-8"))
+
+
+def write_bytes_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically (see :func:`write_atomic`)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     tmp = Path(tmp_name)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
         tmp.chmod(0o644)
@@ -82,8 +87,8 @@ def write_all(
 ) -> list[Path]:
     """Render and write each format into ``out_dir``; JSON last. Returns the paths written.
 
-    Every text is rendered before any file is replaced, so a writer that raises leaves all of
-    the previous files as they were.
+    Every text is rendered and encoded before any file is replaced, so a writer that raises
+    leaves all of the previous files as they were.
     """
     wanted = list(dict.fromkeys(formats))
     unknown = [name for name in wanted if name not in WRITERS]
@@ -92,13 +97,13 @@ def write_all(
             f"unknown report format(s): {', '.join(unknown)} (known: {', '.join(WRITERS)})"
         )
     ordered = [name for name in wanted if name != "json"] + (["json"] if "json" in wanted else [])
-    texts: list[tuple[Path, str]] = []
+    texts: list[tuple[Path, bytes]] = []
     for name in ordered:
         if name == "html":
             text = html_report.render(report, history=history)
         else:
             text = WRITERS[name](report)
-        texts.append((Path(out_dir) / FILENAMES[name], text))
-    for path, text in texts:
-        write_atomic(path, text)
+        texts.append((Path(out_dir) / FILENAMES[name], text.encode("utf-8")))
+    for path, data in texts:
+        write_bytes_atomic(path, data)
     return [path for path, _ in texts]

@@ -26,7 +26,7 @@ from urllib.parse import quote
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from gates.diff import delta_text
+from gates.diff import delta_text, format_value
 from gates.history import series
 from gates.model import Artifact, GateResult, Measurement, Report, Severity, Status
 from gates.units import format_duration
@@ -58,14 +58,6 @@ def clean(text: object) -> str:
     return _CONTROL.sub("", str(text))
 
 
-def fmt_value(value: float | None, unit: str) -> str:
-    """A measured value with its unit, ``—`` when nothing was measured."""
-    if value is None:
-        return "—"
-    shown = f"{value:.4g}" if abs(value) < 1e5 else f"{value:,.0f}"
-    return f"{shown} {unit}".strip() if unit not in ("%",) else f"{shown}%"
-
-
 def sparkline(values: list[float], width: int = 96, height: int = 24) -> dict[str, Any] | None:
     """Points of an inline SVG trend line (numbers only), or ``None`` under two values."""
     if len(values) < 2:
@@ -91,11 +83,11 @@ def _measurement(gate: GateResult, m: Measurement, history: list[dict[str, Any]]
     trend = series(history, gate.id, m.name) + ([m.value] if m.value is not None else [])
     return {
         "name": clean(m.name),
-        "value": fmt_value(m.value, m.unit),
+        "value": format_value(m.value, m.unit),
         "threshold": ""
         if m.op is None or m.threshold is None
-        else f"{m.op} {fmt_value(m.threshold, m.unit)}",
-        "baseline": fmt_value(m.baseline, m.unit) if m.baseline is not None else "",
+        else f"{m.op} {format_value(m.threshold, m.unit)}",
+        "baseline": format_value(m.baseline, m.unit) if m.baseline is not None else "",
         "change": delta_text(m.value, m.baseline, m.unit),
         "status": m.status.value,
         "message": clean(m.message),

@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 
-from gates.diff import delta_text
+from gates.diff import delta_text, format_value
 from gates.model import Finding, GateResult, Measurement, Report, Status
 
 MAX_BYTES = 1_000_000
@@ -27,7 +27,7 @@ ICONS = {
     Status.SKIPPED: "⏭️",
 }
 _CONTROL = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|[\x00-\x08\x0b-\x1f\x7f]")
-_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~>-])")
+_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
 
 
 def esc(text: object, limit: int = 300) -> str:
@@ -39,17 +39,11 @@ def esc(text: object, limit: int = 300) -> str:
     return _SPECIAL.sub(r"\\\1", value)
 
 
-def _fmt(value: float | None, unit: str) -> str:
-    if value is None:
-        return "—"
-    return f"{value:.4g}{unit}" if abs(value) < 1e6 else f"{value:.0f}{unit}"
-
-
 def measurement_cell(m: Measurement) -> str:
     """``71.4% (>= 80%) −1.2 pp`` for one measurement."""
-    text = f"{m.name} {_fmt(m.value, m.unit)}"
+    text = f"{m.name} {format_value(m.value, m.unit)}"
     if m.op and m.threshold is not None:
-        text += f" ({m.op} {_fmt(m.threshold, m.unit)})"
+        text += f" ({m.op} {format_value(m.threshold, m.unit)})"
     change = delta_text(m.value, m.baseline, m.unit)
     if change:
         text += f" {change} vs baseline"
@@ -104,7 +98,7 @@ def _render(report: Report, findings: list[tuple[GateResult, Finding]], limit: i
     lines = [
         f"## {ICONS[verdict]} gates: {verdict.value.upper()} — {esc(report.project)}",
         "",
-        f"**Commit** `{esc(report.commit or '?', 60)}` · **branch** {esc(report.branch or '—')} · "
+        f"**Commit** {esc(report.commit or '?', 60)} · **branch** {esc(report.branch or '—')} · "
         f"**environment** {esc(report.environment or '—')} · **stage** {esc(report.stage)} · "
         f"**started** {esc(report.started_at)} · **duration** {report.duration_s:.1f} s",
         "",
