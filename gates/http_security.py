@@ -142,7 +142,7 @@ _UNSAFE_REFERRER = {
 }
 
 
-def test_name(name: str) -> str:
+def canonical_test(name: str) -> str:
     """A test's canonical Observatory name from a checklist alias (``hsts``, ``csp``…)."""
     key = name.strip().lower()
     key = ALIASES.get(key, key)

@@ -15,7 +15,7 @@ from typing import Any
 
 from gates.checks.base import Rule
 from gates.fingerprint import fingerprint
-from gates.http_security import TESTS, Grade, TestResult, test_name
+from gates.http_security import TESTS, Grade, TestResult, canonical_test
 from gates.measure import compare
 from gates.model import Finding, Location, Measurement, Severity
 
@@ -59,7 +59,7 @@ def grade_findings(
     grade: Grade, where: str, require: Sequence[str], *, line: int | None = None, label: str = ""
 ) -> list[Finding]:
     """One finding per failed test (``where`` is a URL or a project path)."""
-    required = {test_name(name) for name in require}
+    required = {canonical_test(name) for name in require}
     findings = []
     for result in grade.tests:
         if result.passed:
@@ -92,7 +92,7 @@ def grade_findings(
 
 def missing_required(grade: Grade, require: Sequence[str]) -> list[str]:
     """Required tests that did not pass (canonical names)."""
-    required = [test_name(name) for name in require]
+    required = [canonical_test(name) for name in require]
     return [name for name in required if not grade.get(name).passed]
 
 

@@ -301,8 +301,8 @@ def _differ(
                     path,
                     None,
                     f"{key} is the same in {' and '.join(same)} "
-                    f"({', '.join(spec.files[e] for e in same)}): a deploy would point at the other "
-                    "environment's service",
+                    f"({', '.join(spec.files[e] for e in same)}): a deploy would point at "
+                    "the other environment's service",
                     fail_on,
                     key=key,
                 )

@@ -28,7 +28,7 @@ from pydantic import Field
 
 from gates.checks.base import Check, Duration, GateContext, GateOutcome, OptionsBase, StrList
 from gates.http_fetch import FetchError, fetch, redirect_chain
-from gates.http_security import HeaderInput, Redirect, analyze, test_name
+from gates.http_security import HeaderInput, Redirect, analyze, canonical_test
 from gates.measure import compare
 from gates.model import Status
 from gates.security_findings import (
@@ -77,7 +77,7 @@ def evaluate(options: HeadersOptions, ctx: GateContext) -> GateOutcome:
     """Fetch and grade every target URL."""
     try:
         for name in options.require:
-            test_name(name)
+            canonical_test(name)
         urls = targets(options, ctx.url)
     except ValueError as exc:
         return GateOutcome.failed_closed(str(exc))
