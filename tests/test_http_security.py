@@ -63,7 +63,8 @@ def test_csp_multiple_policies_intersect() -> None:
 
 
 @pytest.mark.parametrize(("value", "result"), [
-    ("max-age=63072000; includeSubDomains; preload", "hsts-implemented-max-age-at-least-six-months"),
+    ("max-age=63072000; includeSubDomains; preload",
+     "hsts-implemented-max-age-at-least-six-months"),
     ("max-age=15552000", "hsts-implemented-max-age-at-least-six-months"),
     ("max-age=300", "hsts-implemented-max-age-less-than-six-months"),
     ("includeSubDomains", "hsts-header-invalid"),
