@@ -44,9 +44,14 @@ OSV_SCANNER_EXITS = {
     130: "invalid configuration",
 }
 SAFETY_EXITS = {
-    65: "invalid API key", 66: "too many requests", 67: "cannot load the local database",
-    68: "cannot fetch the database", 69: "malformed database", 70: "invalid report",
-    71: "invalid requirement", 72: "email not verified",
+    65: "invalid API key",
+    66: "too many requests",
+    67: "cannot load the local database",
+    68: "cannot fetch the database",
+    69: "malformed database",
+    70: "invalid report",
+    71: "invalid requirement",
+    72: "email not verified",
 }
 
 
@@ -77,14 +82,18 @@ def _check_exit(tool: str, run: ToolRun) -> None:
     if run.signal is not None:
         raise ToolError(f"{tool} was {run.describe_exit}")
     if tool == "osv-scanner" and code not in (0, 1):
-        raise ToolError(f"osv-scanner exit {code}: {OSV_SCANNER_EXITS.get(code, 'unexpected exit code')}")
+        raise ToolError(
+            f"osv-scanner exit {code}: {OSV_SCANNER_EXITS.get(code, 'unexpected exit code')}"
+        )
     if tool == "safety" and code not in (0, 64):
         raise ToolError(f"safety exit {code}: {SAFETY_EXITS.get(code, 'failure')}")
     if tool == "pip-audit" and code not in (0, 1):
         raise ToolError(f"pip-audit exit {code}")
 
 
-def run_report(tool: str, argv: str | list[str], shell: bool, ctx: GateContext, index: int) -> AuditReport:
+def run_report(
+    tool: str, argv: str | list[str], shell: bool, ctx: GateContext, index: int
+) -> AuditReport:
     """Run the tool, keep its stdout as evidence, and parse it strictly."""
     run = ctx.run(argv, shell=shell)
     _check_exit(tool, run)
@@ -92,14 +101,21 @@ def run_report(tool: str, argv: str | list[str], shell: bool, ctx: GateContext, 
     raw.write_text(run.stdout, encoding="utf-8")
     if run.stdout.strip():
         ctx.record(raw)
-    line = unreachable_line(run.stderr) or (None if run.stdout.lstrip().startswith(("{", "[")) else unreachable_line(run.stdout))
+    line = unreachable_line(run.stderr) or (
+        None if run.stdout.lstrip().startswith(("{", "[")) else unreachable_line(run.stdout)
+    )
     if line:
         raise ToolError(f"{tool}: the audit service was not reachable: {line}")
     if not run.stdout.strip():
         tail = (run.stderr.strip().splitlines() or ["no output"])[-1][:200]
         raise ToolError(f"{tool} printed no report ({run.describe_exit}): {tail}")
     report = PARSERS[tool](run.stdout, f"{tool} output")
-    if tool == "pip-audit" and run.returncode == 1 and not report.advisories and not report.unaudited:
+    if (
+        tool == "pip-audit"
+        and run.returncode == 1
+        and not report.advisories
+        and not report.unaudited
+    ):
         raise ToolError("pip-audit exit 1 without vulnerabilities: it failed (see the gate log)")
     return report
 
@@ -107,8 +123,6 @@ def run_report(tool: str, argv: str | list[str], shell: bool, ctx: GateContext, 
 def pip_audit_argv(requirements: str) -> list[str]:
     """``pip-audit --strict`` on a requirements file: a skipped dependency fails the run."""
     return ["pip-audit", "--strict", "--progress-spinner", "off", "-f", "json", "-r", requirements]
-
-
 
 
 def osv_offline(lockfiles: list[Path], db_dir: Path, ctx: GateContext) -> AuditReport:
@@ -123,8 +137,10 @@ def osv_offline(lockfiles: list[Path], db_dir: Path, ctx: GateContext) -> AuditR
         ctx.record(path)
         unaudited.extend(lock.unaudited)
         if lock.local:
-            notes.append(f"{ctx_rel(path, ctx)}: {len(lock.local)} local packages not audited: "
-                         + ", ".join(lock.local[:10]))
+            notes.append(
+                f"{ctx_rel(path, ctx)}: {len(lock.local)} local packages not audited: "
+                + ", ".join(lock.local[:10])
+            )
         for pkg in lock.packages:
             try:
                 matched = db.match(pkg.ecosystem, pkg.name, pkg.version)
@@ -134,8 +150,14 @@ def osv_offline(lockfiles: list[Path], db_dir: Path, ctx: GateContext) -> AuditR
                 unaudited.append(f"{pkg.name} {pkg.version} ({exc})")
                 continue
             audited += 1
-    return AuditReport(tool="osv", format="offline OSV", advisories=tuple(advisories),
-                       audited=audited, unaudited=tuple(unaudited), notes=tuple(notes))
+    return AuditReport(
+        tool="osv",
+        format="offline OSV",
+        advisories=tuple(advisories),
+        audited=audited,
+        unaudited=tuple(unaudited),
+        notes=tuple(notes),
+    )
 
 
 def ctx_rel(path: Path, ctx: GateContext) -> str:

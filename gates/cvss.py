@@ -62,10 +62,8 @@ def _v3_score(vector: str, metrics: dict[str, str], minor: str) -> float:
     except KeyError as exc:
         raise InputError(f"CVSS vector {vector!r}: missing or invalid base metric {exc}") from None
     iss = 1 - (1 - weights["C"]) * (1 - weights["I"]) * (1 - weights["A"])
-    if scope == "U":
-        impact = 6.42 * iss
-    else:
-        impact = 7.52 * (iss - 0.029) - 3.25 * (iss - 0.02) ** 15
+    changed = 7.52 * (iss - 0.029) - 3.25 * (iss - 0.02) ** 15
+    impact = 6.42 * iss if scope == "U" else changed
     exploitability = 8.22 * weights["AV"] * weights["AC"] * pr * weights["UI"]
     if impact <= 0:
         return 0.0

@@ -47,20 +47,43 @@ PATTERNS: tuple[Pattern, ...] = (
     _p("aws-access-key-id", rb"\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b", H, "AWS access key id"),
     _p("gcp-api-key", rb"\bAIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])", L, "Google API key"),
     _p("stripe-live-secret-key", rb"\bsk_live_[0-9A-Za-z]{16,247}\b", C, "Stripe live secret key"),
-    _p("stripe-restricted-key", rb"\brk_(?:live|test)_[0-9A-Za-z]{16,247}\b", H, "Stripe restricted key"),
+    _p(
+        "stripe-restricted-key",
+        rb"\brk_(?:live|test)_[0-9A-Za-z]{16,247}\b",
+        H,
+        "Stripe restricted key",
+    ),
     _p("stripe-test-secret-key", rb"\bsk_test_[0-9A-Za-z]{16,247}\b", M, "Stripe test secret key"),
     _p("stripe-webhook-secret", rb"\bwhsec_[0-9A-Za-z]{24,}\b", H, "Stripe webhook signing secret"),
     _p("github-token", rb"\bgh[pousr]_[A-Za-z0-9]{36,251}\b", H, "GitHub token"),
-    _p("github-fine-grained-pat", rb"\bgithub_pat_[A-Za-z0-9_]{60,255}\b", H, "GitHub fine-grained token"),
+    _p(
+        "github-fine-grained-pat",
+        rb"\bgithub_pat_[A-Za-z0-9_]{60,255}\b",
+        H,
+        "GitHub fine-grained token",
+    ),
     _p("slack-token", rb"\bxox[abposr]-[0-9A-Za-z-]{10,250}", H, "Slack token"),
-    _p("slack-webhook", rb"https://hooks\.slack\.com/services/T[A-Z0-9]+/B[A-Z0-9]+/[A-Za-z0-9]{20,}",
-       M, "Slack incoming webhook URL"),
-    _p("openai-api-key", rb"\bsk-(?:proj|svcacct|admin)-[A-Za-z0-9_-]{40,}|\bsk-[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20}",
-       H, "OpenAI API key"),
+    _p(
+        "slack-webhook",
+        rb"https://hooks\.slack\.com/services/T[A-Z0-9]+/B[A-Z0-9]+/[A-Za-z0-9]{20,}",
+        M,
+        "Slack incoming webhook URL",
+    ),
+    _p(
+        "openai-api-key",
+        rb"\bsk-(?:proj|svcacct|admin)-[A-Za-z0-9_-]{40,}|\bsk-[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20}",
+        H,
+        "OpenAI API key",
+    ),
     _p("npm-token", rb"\bnpm_[A-Za-z0-9]{36}\b", H, "npm access token"),
     _p("pypi-token", rb"\bpypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,}", H, "PyPI upload token"),
     _p("sendgrid-api-key", rb"\bSG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}\b", H, "SendGrid API key"),
-    _p("supabase-secret-key", rb"\bsb_secret_[A-Za-z0-9_-]{20,}", C, "Supabase secret key (sb_secret_)"),
+    _p(
+        "supabase-secret-key",
+        rb"\bsb_secret_[A-Za-z0-9_-]{20,}",
+        C,
+        "Supabase secret key (sb_secret_)",
+    ),
 )
 
 JWT = re.compile(rb"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*")
@@ -138,14 +161,30 @@ def _line_bounds(data: bytes, start: int, end: int) -> tuple[int, int]:
     return lo, (len(data) if hi < 0 else hi)
 
 
-def _hit(data: bytes, start: int, end: int, rule: str, severity: Severity, title: str,
-         note: str = "", supabase_service: bool = False) -> Hit:
+def _hit(
+    data: bytes,
+    start: int,
+    end: int,
+    rule: str,
+    severity: Severity,
+    title: str,
+    note: str = "",
+    supabase_service: bool = False,
+) -> Hit:
     lo, hi = _line_bounds(data, start, end)
     # Only the text before the value decides "assigned to a PUBLIC_* variable" (bounded window).
-    before = data[max(lo, start - 200):start]
-    return Hit(rule, severity, title, data[start:end].decode("latin-1"), start,
-               PUBLIC_VAR.search(before) is not None, ALLOW_MARK in data[lo:hi], note,
-               supabase_service)
+    before = data[max(lo, start - 200) : start]
+    return Hit(
+        rule,
+        severity,
+        title,
+        data[start:end].decode("latin-1"),
+        start,
+        PUBLIC_VAR.search(before) is not None,
+        ALLOW_MARK in data[lo:hi],
+        note,
+        supabase_service,
+    )
 
 
 def _jwt_hits(data: bytes) -> tuple[list[Hit], int]:
@@ -162,12 +201,22 @@ def _jwt_hits(data: bytes) -> tuple[list[Hit], int]:
             continue
         if role == "service_role":
             demo = iss == "supabase-demo"
-            hits.append(_hit(data, match.start(), match.end(), "supabase-service-role",
-                             Severity.LOW if demo else Severity.CRITICAL,
-                             "Supabase service_role key (bypasses Row Level Security)",
-                             "the well-known local Supabase demo key" if demo else "", True))
+            hits.append(
+                _hit(
+                    data,
+                    match.start(),
+                    match.end(),
+                    "supabase-service-role",
+                    Severity.LOW if demo else Severity.CRITICAL,
+                    "Supabase service_role key (bypasses Row Level Security)",
+                    "the well-known local Supabase demo key" if demo else "",
+                    True,
+                )
+            )
         else:
-            hits.append(_hit(data, match.start(), match.end(), "jwt", Severity.LOW, "JSON Web Token"))
+            hits.append(
+                _hit(data, match.start(), match.end(), "jwt", Severity.LOW, "JSON Web Token")
+            )
     return hits, public
 
 
@@ -177,17 +226,25 @@ def _generic_hits(data: bytes, lowered: bytes, threshold: float) -> list[Hit]:
         start, end = match.span(2)
         value = data[start:end].decode("latin-1")
         quote = match.group(1)
-        if quote and lowered[end:end + 1] != quote:
+        if quote and lowered[end : end + 1] != quote:
             continue  # the value ran past the closing quote: not a plain string literal
-        if lowered[end:end + 1] == b"(" or _PLACEHOLDER.search(value):
+        if lowered[end : end + 1] == b"(" or _PLACEHOLDER.search(value):
             continue
         if _IDENTIFIER.fullmatch(value) and not any(ch.isdigit() for ch in value):
             continue  # a variable or attribute reference, not a literal
         is_hex = all(ch in "0123456789abcdefABCDEF" for ch in value)
         if shannon_entropy(value) < (threshold - 0.5 if is_hex else threshold):
             continue
-        hits.append(_hit(data, start, end, "high-entropy-assignment", Severity.MEDIUM,
-                         "High-entropy value assigned to a secret-looking name"))
+        hits.append(
+            _hit(
+                data,
+                start,
+                end,
+                "high-entropy-assignment",
+                Severity.MEDIUM,
+                "High-entropy value assigned to a secret-looking name",
+            )
+        )
     return hits
 
 
@@ -197,8 +254,17 @@ def scan_bytes(data: bytes, entropy_threshold: float = 3.5) -> tuple[list[Hit], 
     for pattern in PATTERNS:
         for match in pattern.regex.finditer(data):
             start, end = match.span(pattern.group)
-            hits.append(_hit(data, start, end, pattern.rule, pattern.severity, pattern.title,
-                             supabase_service=pattern.rule == "supabase-secret-key"))
+            hits.append(
+                _hit(
+                    data,
+                    start,
+                    end,
+                    pattern.rule,
+                    pattern.severity,
+                    pattern.title,
+                    supabase_service=pattern.rule == "supabase-secret-key",
+                )
+            )
     public = 0
     if b"eyJ" in data:
         jwt_hits, public = _jwt_hits(data)
@@ -206,10 +272,21 @@ def scan_bytes(data: bytes, entropy_threshold: float = 3.5) -> tuple[list[Hit], 
     lowered = data.lower()
     for match in AWS_SECRET.finditer(lowered):
         start, end = match.span(1)
-        hits.append(_hit(data, start, end, "aws-secret-access-key", Severity.CRITICAL,
-                         "AWS secret access key"))
+        hits.append(
+            _hit(
+                data,
+                start,
+                end,
+                "aws-secret-access-key",
+                Severity.CRITICAL,
+                "AWS secret access key",
+            )
+        )
     spans = [(h.start, h.start + len(h.value)) for h in hits]
-    hits += [g for g in _generic_hits(data, lowered, entropy_threshold)
-             if not any(lo <= g.start < hi for lo, hi in spans)]
+    hits += [
+        g
+        for g in _generic_hits(data, lowered, entropy_threshold)
+        if not any(lo <= g.start < hi for lo, hi in spans)
+    ]
     # AWS's documentation keys (AKIAIOSFODNN7EXAMPLE…) are not credentials.
     return [h for h in hits if not (h.rule.startswith("aws-") and "EXAMPLE" in h.value)], public

@@ -54,7 +54,7 @@ class SemVer:
 
 
 def parse_version(ecosystem: str, text: str) -> Any:
-    """A comparable version for ``ecosystem`` (``npm``/``Go``: SemVer, ``PyPI``: PEP 440); bad input → InputError."""
+    """A comparable version: ``npm``/``Go`` SemVer, ``PyPI`` PEP 440; bad input → InputError."""
     if ecosystem in ("npm", "Go"):
         return SemVer(text)
     if ecosystem == "PyPI":

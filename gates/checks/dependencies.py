@@ -8,7 +8,7 @@ Sources (any number, all judged together)::
       unknown_severity: high        # pip-audit and safety give none: treat as this (default high)
       advisories_db: advisories/    # optional OSV folder to look up severities by id/alias
       sources:
-        - {tool: npm-audit, file: reports/raw/npm-audit.json}    # auditReportVersion 2 or npm 6/pnpm
+        - {tool: npm-audit, file: reports/raw/npm-audit.json}    # npm audit v2, npm 6 or pnpm
         - {tool: npm-audit, run: npm audit --json}
         - {tool: pip-audit, requirements: requirements.txt}      # runs pip-audit --strict -f json
         - {tool: pip-audit, file: reports/raw/pip-audit.json}
@@ -26,13 +26,20 @@ fixed version when one exists; findings at or above ``fail_on`` block.
 from __future__ import annotations
 
 import fnmatch
-from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from gates import audit_sources
-from gates.checks.base import Check, GateContext, GateOutcome, OptionsBase, Rule, SeverityName, StrList
+from gates.checks.base import (
+    Check,
+    GateContext,
+    GateOutcome,
+    OptionsBase,
+    Rule,
+    SeverityName,
+    StrList,
+)
 from gates.errors import InputError, ToolError
 from gates.fingerprint import fingerprint
 from gates.model import Finding, Location, Severity
@@ -50,9 +57,13 @@ class DependencySource(BaseModel):
 
     tool: Tool = Field(description="npm-audit | pip-audit | safety | osv-scanner | osv (offline)")
     file: str | None = Field(default=None, description="A saved JSON report, in the project")
-    run: str | list[str] | None = Field(default=None, description="Command printing the JSON report")
+    run: str | list[str] | None = Field(
+        default=None, description="Command printing the JSON report"
+    )
     shell: bool = Field(default=False, description="Run `run:` through /bin/sh -c")
-    requirements: str | None = Field(default=None, description="pip-audit only: run it on this file")
+    requirements: str | None = Field(
+        default=None, description="pip-audit only: run it on this file"
+    )
     lockfile: StrList | None = Field(default=None, description="osv only: lock files to audit")
     db: str | None = Field(default=None, description="osv only: folder of OSV JSON advisories")
 
@@ -64,8 +75,10 @@ class DependencySource(BaseModel):
             return self
         given = [k for k in ("file", "run", "requirements") if getattr(self, k)]
         if len(given) != 1:
-            raise ValueError(f"tool {self.tool} needs exactly one of file / run"
-                             + (" / requirements" if self.tool == "pip-audit" else ""))
+            raise ValueError(
+                f"tool {self.tool} needs exactly one of file / run"
+                + (" / requirements" if self.tool == "pip-audit" else "")
+            )
         if self.requirements and self.tool != "pip-audit":
             raise ValueError("`requirements` is for tool pip-audit only")
         return self
@@ -73,7 +86,11 @@ class DependencySource(BaseModel):
     @property
     def label(self) -> str:
         """How the source is named in messages."""
-        what = self.file or self.requirements or (", ".join(self.lockfile or ()) if self.lockfile else None)
+        what = (
+            self.file
+            or self.requirements
+            or (", ".join(self.lockfile or ()) if self.lockfile else None)
+        )
         if what is None:
             what = self.run if isinstance(self.run, str) else " ".join(self.run or ())
         return f"{self.tool}: {what}"
@@ -97,18 +114,26 @@ class DependenciesOptions(OptionsBase):
 
 
 RULES = (
-    Rule("dependency-advisory", Severity.HIGH, "A dependency has a known vulnerability",
-         "A published advisory (GHSA, PYSEC, CVE…) affects the installed version of this package. "
-         "Findings carry the advisory id as their rule; severity comes from the CVSS vector or the "
-         "advisory database, `moderate` meaning medium.",
-         "Upgrade to the fixed version shown (or a later one); if the vulnerable code is not "
-         "reachable, add a waiver with a reason, an owner and an expiry date."),
-    Rule("dependency-unaudited", Severity.HIGH, "A dependency could not be audited",
-         "The audit skipped a dependency (pip-audit skip_reason, an unpinned requirement, a git "
-         "source) or the advisory service was unreachable. The gate errors rather than pass "
-         "without evidence.",
-         "Pin the dependency (==), run pip-audit with --strict against a reachable index, or list "
-         "the package under `allow_unaudited` with a reason in the checklist."),
+    Rule(
+        "dependency-advisory",
+        Severity.HIGH,
+        "A dependency has a known vulnerability",
+        "A published advisory (GHSA, PYSEC, CVE…) affects the installed version of this package. "
+        "Findings carry the advisory id as their rule; severity comes from the CVSS vector or the "
+        "advisory database, `moderate` meaning medium.",
+        "Upgrade to the fixed version shown (or a later one); if the vulnerable code is not "
+        "reachable, add a waiver with a reason, an owner and an expiry date.",
+    ),
+    Rule(
+        "dependency-unaudited",
+        Severity.HIGH,
+        "A dependency could not be audited",
+        "The audit skipped a dependency (pip-audit skip_reason, an unpinned requirement, a git "
+        "source) or the advisory service was unreachable. The gate errors rather than pass "
+        "without evidence.",
+        "Pin the dependency (==), run pip-audit with --strict against a reachable index, or list "
+        "the package under `allow_unaudited` with a reason in the checklist.",
+    ),
 )
 
 
@@ -132,7 +157,9 @@ def _load(source: DependencySource, ctx: GateContext, index: int) -> AuditReport
     return audit_sources.run_report(source.tool, argv, source.shell, ctx, index)
 
 
-def _severity(adv: Advisory, db: osv.OsvDatabase | None, assumed: Severity) -> tuple[Severity, str, bool]:
+def _severity(
+    adv: Advisory, db: osv.OsvDatabase | None, assumed: Severity
+) -> tuple[Severity, str, bool]:
     if adv.severity is not None:
         return adv.severity, adv.severity_source, False
     if db is not None:
@@ -145,24 +172,45 @@ def _severity(adv: Advisory, db: osv.OsvDatabase | None, assumed: Severity) -> t
     return assumed, f"{adv.severity_source}; assumed {assumed.value} (unknown_severity)", True
 
 
-def _finding(adv: Advisory, source: str, path: str | None, fail_on: Severity,
-             db: osv.OsvDatabase | None, assumed: Severity) -> Finding:
+def _finding(
+    adv: Advisory,
+    source: str,
+    path: str | None,
+    fail_on: Severity,
+    db: osv.OsvDatabase | None,
+    assumed: Severity,
+) -> Finding:
     severity, how, was_assumed = _severity(adv, db, assumed)
-    version = f" {adv.version}" if adv.version else (f" ({adv.vulnerable_range})" if adv.vulnerable_range else "")
+    version = (
+        f" {adv.version}"
+        if adv.version
+        else (f" ({adv.vulnerable_range})" if adv.vulnerable_range else "")
+    )
     fix = f"fixed in {', '.join(adv.fixed)}" if adv.fixed else "no fixed version known"
     return Finding(
         rule=adv.id,
         severity=severity,
         message=f"{adv.package}{version}: {adv.id} {adv.title[:120]} — {fix}".strip(),
-        location=Location(adv.manifest or path) if (adv.manifest or path) else None,
-        fingerprint=fingerprint(adv.id, f"{adv.ecosystem}:{normalise_name(adv.ecosystem, adv.package)}"),
+        location=Location(adv.manifest or path or "") if (adv.manifest or path) else None,
+        fingerprint=fingerprint(
+            adv.id, f"{adv.ecosystem}:{normalise_name(adv.ecosystem, adv.package)}"
+        ),
         blocks=severity.at_least(fail_on),
         title=adv.title[:200] or adv.id,
         help_uri=adv.url,
-        data={"package": adv.package, "ecosystem": adv.ecosystem, "version": adv.version,
-              "aliases": list(adv.aliases), "fixed": list(adv.fixed), "severity_source": how,
-              "severity_assumed": was_assumed, "cvss": adv.cvss_score, "cwe": list(adv.cwe),
-              "range": adv.vulnerable_range, "source": source},
+        data={
+            "package": adv.package,
+            "ecosystem": adv.ecosystem,
+            "version": adv.version,
+            "aliases": list(adv.aliases),
+            "fixed": list(adv.fixed),
+            "severity_source": how,
+            "severity_assumed": was_assumed,
+            "cvss": adv.cvss_score,
+            "cwe": list(adv.cwe),
+            "range": adv.vulnerable_range,
+            "source": source,
+        },
     )
 
 
@@ -170,7 +218,11 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
     seen: dict[tuple[str, str], set[str]] = {}
     kept = []
     for item in findings:
-        key = (item.data["ecosystem"], f"{normalise_name(item.data['ecosystem'], item.data['package'])} {item.data['version']}")
+        eco = item.data["ecosystem"]
+        key = (
+            item.data["ecosystem"],
+            f"{normalise_name(eco, item.data['package'])} {item.data['version']}",
+        )
         ids = {item.rule, *item.data["aliases"]}
         known = seen.setdefault(key, set())
         if ids & known:
@@ -187,7 +239,7 @@ def evaluate(options: DependenciesOptions, ctx: GateContext) -> GateOutcome:
     problems: list[str] = []
     unaudited: list[str] = []
     findings: list[Finding] = []
-    table = []
+    table: list[dict[str, Any]] = []
     for index, source in enumerate(options.sources):
         try:
             report = _load(source, ctx, index)
@@ -195,30 +247,59 @@ def evaluate(options: DependenciesOptions, ctx: GateContext) -> GateOutcome:
             problems.append(f"{source.label}: {exc}")
             table.append({"source": source.label, "error": str(exc)})
             continue
-        skipped = [u for u in report.unaudited
-                   if not any(fnmatch.fnmatch(u.split(" ", 1)[0], g) for g in options.allow_unaudited)]
+        skipped = [
+            u
+            for u in report.unaudited
+            if not any(fnmatch.fnmatch(u.split(" ", 1)[0], g) for g in options.allow_unaudited)
+        ]
         unaudited.extend(f"{source.tool}: {u}" for u in skipped)
         if report.audited == 0:
             problems.append(f"{source.label}: the report audited no packages")
         path = source.file or (source.lockfile[0] if source.lockfile else source.requirements)
-        findings.extend(_finding(a, source.tool, path, fail_on, db, assumed) for a in report.advisories)
-        table.append({"source": source.label, "format": report.format, "audited": report.audited,
-                      "advisories": len(report.advisories), "unaudited": len(skipped),
-                      "notes": list(report.notes)})
+        findings.extend(
+            _finding(a, source.tool, path, fail_on, db, assumed) for a in report.advisories
+        )
+        table.append(
+            {
+                "source": source.label,
+                "format": report.format,
+                "audited": report.audited,
+                "advisories": len(report.advisories),
+                "unaudited": len(skipped),
+                "notes": list(report.notes),
+            }
+        )
     findings = _dedupe(findings)
     blocking = sum(f.blocks for f in findings)
-    details = {"sources": table, "unaudited": unaudited[:200], "fail_on": fail_on.value,
-               "by_severity": {s.value: sum(f.severity == s for f in findings) for s in Severity}}
+    details = {
+        "sources": table,
+        "unaudited": unaudited[:200],
+        "fail_on": fail_on.value,
+        "by_severity": {s.value: sum(f.severity == s for f in findings) for s in Severity},
+    }
     if unaudited:
-        problems.append(f"{len(unaudited)} dependencies not audited: " + "; ".join(unaudited[:5])
-                        + (" …" if len(unaudited) > 5 else ""))
+        problems.append(
+            f"{len(unaudited)} dependencies not audited: "
+            + "; ".join(unaudited[:5])
+            + (" …" if len(unaudited) > 5 else "")
+        )
     if problems:
-        return GateOutcome.failed_closed("; ".join(problems)[:1500], findings=findings, details=details)
-    summary = (f"{len(findings)} advisories, {blocking} at or above {fail_on.value}"
-               if findings else f"no known advisories in {len(options.sources)} source(s)")
+        return GateOutcome.failed_closed(
+            "; ".join(problems)[:1500], findings=findings, details=details
+        )
+    summary = (
+        f"{len(findings)} advisories, {blocking} at or above {fail_on.value}"
+        if findings
+        else f"no known advisories in {len(options.sources)} source(s)"
+    )
     # status stays None: the runner decides from unwaived blocking findings.
     return GateOutcome(summary=summary, findings=findings, details=details)
 
 
-CHECK = Check(type="dependencies", options=DependenciesOptions, evaluate=evaluate, rules=RULES,
-              summary="Known advisories in npm/PyPI dependencies; anything not audited is an error")
+CHECK = Check(
+    type="dependencies",
+    options=DependenciesOptions,
+    evaluate=evaluate,
+    rules=RULES,
+    summary="Known advisories in npm/PyPI dependencies; anything not audited is an error",
+)

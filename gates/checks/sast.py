@@ -28,39 +28,95 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from gates.checks.base import Check, GateContext, GateOutcome, OptionsBase, Rule, SeverityName, StrList
+from gates.checks.base import (
+    Check,
+    GateContext,
+    GateOutcome,
+    OptionsBase,
+    Rule,
+    SeverityName,
+    StrList,
+)
 from gates.errors import InputError, ToolError
 from gates.fingerprint import fingerprint
 from gates.model import Finding, Location, Severity
 from gates.parsers import bandit, sarif
 
 BANDIT_TESTS = {
-    "B101": "assert_used", "B102": "exec_used", "B103": "set_bad_file_permissions",
-    "B104": "hardcoded_bind_all_interfaces", "B105": "hardcoded_password_string",
-    "B106": "hardcoded_password_funcarg", "B107": "hardcoded_password_default",
-    "B108": "hardcoded_tmp_directory", "B110": "try_except_pass", "B112": "try_except_continue",
-    "B113": "request_without_timeout", "B201": "flask_debug_true", "B202": "tarfile_unsafe_members",
-    "B301": "pickle", "B302": "marshal", "B303": "md5", "B304": "ciphers", "B305": "cipher_modes",
-    "B306": "mktemp_q", "B307": "eval", "B308": "mark_safe", "B310": "urllib_urlopen",
-    "B311": "random", "B312": "telnetlib", "B313": "xml_bad_cElementTree",
-    "B314": "xml_bad_ElementTree", "B315": "xml_bad_expatreader", "B316": "xml_bad_expatbuilder",
-    "B317": "xml_bad_sax", "B318": "xml_bad_minidom", "B319": "xml_bad_pulldom", "B321": "ftplib",
-    "B323": "unverified_context", "B324": "hashlib_insecure_functions", "B401": "import_telnetlib",
-    "B402": "import_ftplib", "B403": "import_pickle", "B404": "import_subprocess",
-    "B405": "import_xml_etree", "B406": "import_xml_sax", "B407": "import_xml_expat",
-    "B408": "import_xml_minidom", "B409": "import_xml_pulldom", "B411": "import_xmlrpclib",
-    "B412": "import_httpoxy", "B413": "import_pycrypto", "B415": "import_pyghmi",
-    "B501": "request_with_no_cert_validation", "B502": "ssl_with_bad_version",
-    "B503": "ssl_with_bad_defaults", "B504": "ssl_with_no_version", "B505": "weak_cryptographic_key",
-    "B506": "yaml_load", "B507": "ssh_no_host_key_verification", "B508": "snmp_insecure_version",
-    "B509": "snmp_weak_cryptography", "B601": "paramiko_calls",
-    "B602": "subprocess_popen_with_shell_equals_true", "B603": "subprocess_without_shell_equals_true",
-    "B604": "any_other_function_with_shell_equals_true", "B605": "start_process_with_a_shell",
-    "B606": "start_process_with_no_shell", "B607": "start_process_with_partial_path",
-    "B608": "hardcoded_sql_expressions", "B609": "linux_commands_wildcard_injection",
-    "B610": "django_extra_used", "B611": "django_rawsql_used", "B612": "logging_config_insecure_listen",
-    "B613": "trojansource", "B614": "pytorch_load", "B615": "huggingface_unsafe_download",
-    "B701": "jinja2_autoescape_false", "B702": "use_of_mako_templates", "B703": "django_mark_safe",
+    "B101": "assert_used",
+    "B102": "exec_used",
+    "B103": "set_bad_file_permissions",
+    "B104": "hardcoded_bind_all_interfaces",
+    "B105": "hardcoded_password_string",
+    "B106": "hardcoded_password_funcarg",
+    "B107": "hardcoded_password_default",
+    "B108": "hardcoded_tmp_directory",
+    "B110": "try_except_pass",
+    "B112": "try_except_continue",
+    "B113": "request_without_timeout",
+    "B201": "flask_debug_true",
+    "B202": "tarfile_unsafe_members",
+    "B301": "pickle",
+    "B302": "marshal",
+    "B303": "md5",
+    "B304": "ciphers",
+    "B305": "cipher_modes",
+    "B306": "mktemp_q",
+    "B307": "eval",
+    "B308": "mark_safe",
+    "B310": "urllib_urlopen",
+    "B311": "random",
+    "B312": "telnetlib",
+    "B313": "xml_bad_cElementTree",
+    "B314": "xml_bad_ElementTree",
+    "B315": "xml_bad_expatreader",
+    "B316": "xml_bad_expatbuilder",
+    "B317": "xml_bad_sax",
+    "B318": "xml_bad_minidom",
+    "B319": "xml_bad_pulldom",
+    "B321": "ftplib",
+    "B323": "unverified_context",
+    "B324": "hashlib_insecure_functions",
+    "B401": "import_telnetlib",
+    "B402": "import_ftplib",
+    "B403": "import_pickle",
+    "B404": "import_subprocess",
+    "B405": "import_xml_etree",
+    "B406": "import_xml_sax",
+    "B407": "import_xml_expat",
+    "B408": "import_xml_minidom",
+    "B409": "import_xml_pulldom",
+    "B411": "import_xmlrpclib",
+    "B412": "import_httpoxy",
+    "B413": "import_pycrypto",
+    "B415": "import_pyghmi",
+    "B501": "request_with_no_cert_validation",
+    "B502": "ssl_with_bad_version",
+    "B503": "ssl_with_bad_defaults",
+    "B504": "ssl_with_no_version",
+    "B505": "weak_cryptographic_key",
+    "B506": "yaml_load",
+    "B507": "ssh_no_host_key_verification",
+    "B508": "snmp_insecure_version",
+    "B509": "snmp_weak_cryptography",
+    "B601": "paramiko_calls",
+    "B602": "subprocess_popen_with_shell_equals_true",
+    "B603": "subprocess_without_shell_equals_true",
+    "B604": "any_other_function_with_shell_equals_true",
+    "B605": "start_process_with_a_shell",
+    "B606": "start_process_with_no_shell",
+    "B607": "start_process_with_partial_path",
+    "B608": "hardcoded_sql_expressions",
+    "B609": "linux_commands_wildcard_injection",
+    "B610": "django_extra_used",
+    "B611": "django_rawsql_used",
+    "B612": "logging_config_insecure_listen",
+    "B613": "trojansource",
+    "B614": "pytorch_load",
+    "B615": "huggingface_unsafe_download",
+    "B701": "jinja2_autoescape_false",
+    "B702": "use_of_mako_templates",
+    "B703": "django_mark_safe",
     "B704": "markupsafe_markup_xss",
 }
 """bandit 1.9.4's test ids and names (from its plugin manager), for ``gates explain B602``."""
@@ -69,21 +125,32 @@ BANDIT_TESTS = {
 def _bandit_uri(test_id: str, name: str) -> str:
     if test_id.startswith(("B3", "B4")):
         page = "blacklist_calls" if test_id.startswith("B3") else "blacklist_imports"
-        return f"https://bandit.readthedocs.io/en/latest/blacklists/{page}.html#{test_id.lower()}-{name.replace('_', '-')}"
+        anchor = f"{test_id.lower()}-{name.replace('_', '-')}"
+        return f"https://bandit.readthedocs.io/en/latest/blacklists/{page}.html#{anchor}"
     return f"https://bandit.readthedocs.io/en/latest/plugins/{test_id.lower()}_{name}.html"
 
 
 RULES = (
-    Rule("sast-parse-error", Severity.HIGH, "bandit could not parse a file",
-         "bandit skips files it cannot parse (syntax errors, encodings) and still exits 0, so "
-         "code in them was never scanned. The gate errors instead of passing on unscanned code.",
-         "Fix the syntax error, exclude the file from `paths`, or set `allow_parse_errors: true`."),
-    *(Rule(tid, Severity.MEDIUM, f"bandit {tid}: {name.replace('_', ' ')}",
-           f"bandit test {tid} ({name}) flagged this code; severity and confidence are bandit's.",
-           "Read the bandit documentation page for the safe alternative; if the code is safe, "
-           "mark the line `# nosec " + tid + "` with a reason or waive the finding.",
-           _bandit_uri(tid, name))
-      for tid, name in BANDIT_TESTS.items()),
+    Rule(
+        "sast-parse-error",
+        Severity.HIGH,
+        "bandit could not parse a file",
+        "bandit skips files it cannot parse (syntax errors, encodings) and still exits 0, so "
+        "code in them was never scanned. The gate errors instead of passing on unscanned code.",
+        "Fix the syntax error, exclude the file from `paths`, or set `allow_parse_errors: true`.",
+    ),
+    *(
+        Rule(
+            tid,
+            Severity.MEDIUM,
+            f"bandit {tid}: {name.replace('_', ' ')}",
+            f"bandit test {tid} ({name}) flagged this code; severity and confidence are bandit's.",
+            "Read the bandit documentation page for the safe alternative; if the code is safe, "
+            "mark the line `# nosec " + tid + "` with a reason or waive the finding.",
+            _bandit_uri(tid, name),
+        )
+        for tid, name in BANDIT_TESTS.items()
+    ),
 )
 
 
@@ -143,44 +210,79 @@ def _occurrence(counter: Counter[str], key: str) -> str:
     return str(counter[key])
 
 
-def _bandit_findings(report: bandit.BanditReport, label: str, fail_on: Severity,
-                     seen: Counter[str]) -> list[Finding]:
+def _bandit_findings(
+    report: bandit.BanditReport, label: str, fail_on: Severity, seen: Counter[str]
+) -> list[Finding]:
     out = []
     for issue in report.issues:
         key = fingerprint(issue.test_id, issue.path, issue.snippet)
-        out.append(Finding(
-            rule=issue.test_id, severity=issue.severity, message=issue.text[:500],
-            location=Location(issue.path, issue.line, issue.column),
-            fingerprint=fingerprint(issue.test_id, issue.path, issue.snippet, _occurrence(seen, key)),
-            blocks=issue.severity.at_least(fail_on), title=issue.test_name, help_uri=issue.more_info,
-            data={"tool": "bandit", "source": label, "confidence": issue.confidence.value,
-                  "cwe": [issue.cwe] if issue.cwe else []},
-        ))
+        out.append(
+            Finding(
+                rule=issue.test_id,
+                severity=issue.severity,
+                message=issue.text[:500],
+                location=Location(issue.path, issue.line, issue.column),
+                fingerprint=fingerprint(
+                    issue.test_id, issue.path, issue.snippet, _occurrence(seen, key)
+                ),
+                blocks=issue.severity.at_least(fail_on),
+                title=issue.test_name,
+                help_uri=issue.more_info,
+                data={
+                    "tool": "bandit",
+                    "source": label,
+                    "confidence": issue.confidence.value,
+                    "cwe": [issue.cwe] if issue.cwe else [],
+                },
+            )
+        )
     return out
 
 
-def _sarif_findings(log: sarif.SarifLog, label: str, fail_on: Severity,
-                    seen: Counter[str]) -> list[Finding]:
+def _sarif_findings(
+    log: sarif.SarifLog, label: str, fail_on: Severity, seen: Counter[str]
+) -> list[Finding]:
     out = []
     for res in log.results:
-        stable = res.snippet or " ".join(f"{k}={v}" for k, v in sorted(res.partial_fingerprints.items())) or res.message
+        stable = (
+            res.snippet
+            or " ".join(f"{k}={v}" for k, v in sorted(res.partial_fingerprints.items()))
+            or res.message
+        )
         key = fingerprint(res.rule_id, res.path or "", stable)
-        out.append(Finding(
-            rule=res.rule_id, severity=res.severity, message=res.message[:500],
-            location=Location(res.path, res.line, res.column) if res.path else None,
-            fingerprint=fingerprint(res.rule_id, res.path or "", stable, _occurrence(seen, key)),
-            blocks=res.severity.at_least(fail_on) and not res.suppressed,
-            title=res.title, help_uri=res.help_uri,
-            data={"tool": res.tool, "source": label, "level": res.level,
-                  "severity_source": res.severity_source, "confidence": res.confidence.lower(),
-                  "cwe": list(res.cwe), "partialFingerprints": res.partial_fingerprints,
-                  "suppressed": res.suppressed},
-        ))
+        out.append(
+            Finding(
+                rule=res.rule_id,
+                severity=res.severity,
+                message=res.message[:500],
+                location=Location(res.path, res.line, res.column) if res.path else None,
+                fingerprint=fingerprint(
+                    res.rule_id, res.path or "", stable, _occurrence(seen, key)
+                ),
+                blocks=res.severity.at_least(fail_on) and not res.suppressed,
+                title=res.title,
+                help_uri=res.help_uri,
+                data={
+                    "tool": res.tool,
+                    "source": label,
+                    "level": res.level,
+                    "severity_source": res.severity_source,
+                    "confidence": res.confidence.lower(),
+                    "cwe": list(res.cwe),
+                    "partialFingerprints": res.partial_fingerprints,
+                    "suppressed": res.suppressed,
+                },
+            )
+        )
     return out
 
 
-_CONFIDENCE = {"low": Severity.LOW, "medium": Severity.MEDIUM, "high": Severity.HIGH,
-               "very-high": Severity.CRITICAL}
+_CONFIDENCE = {
+    "low": Severity.LOW,
+    "medium": Severity.MEDIUM,
+    "high": Severity.HIGH,
+    "very-high": Severity.CRITICAL,
+}
 
 
 def _confident(item: Finding, floor: Severity | None) -> bool:
@@ -208,36 +310,61 @@ def evaluate(options: SastOptions, ctx: GateContext) -> GateOutcome:
                     ctx.record(path)
                 new = _bandit_findings(report, label, fail_on, seen)
                 parse_errors += [f"{name}: {reason}" for name, reason in report.errors]
-                findings += [Finding(
-                    rule="sast-parse-error", severity=Severity.HIGH,
-                    message=f"bandit could not parse {name}: {reason}"[:500], location=Location(name),
-                    fingerprint=fingerprint("sast-parse-error", name), blocks=False,
-                    title="bandit could not parse a file", data={"tool": "bandit", "source": label},
-                ) for name, reason in report.errors]
+                findings += [
+                    Finding(
+                        rule="sast-parse-error",
+                        severity=Severity.HIGH,
+                        message=f"bandit could not parse {name}: {reason}"[:500],
+                        location=Location(name),
+                        fingerprint=fingerprint("sast-parse-error", name),
+                        blocks=False,
+                        title="bandit could not parse a file",
+                        data={"tool": "bandit", "source": label},
+                    )
+                    for name, reason in report.errors
+                ]
             else:
                 path = ctx.path(source.file or "")
                 log = sarif.load(path, ctx.root)
                 ctx.record(path)
                 new = _sarif_findings(log, label, fail_on, seen)
         except (InputError, ToolError) as exc:
-            return GateOutcome.failed_closed(f"{label}: {exc}", findings=findings,
-                                             details={"sources": table})
+            return GateOutcome.failed_closed(
+                f"{label}: {exc}", findings=findings, details={"sources": table}
+            )
         kept = [f for f in new if _confident(f, floor)]
-        table.append({"source": label, "findings": len(new), "below_min_confidence": len(new) - len(kept)})
+        table.append(
+            {"source": label, "findings": len(new), "below_min_confidence": len(new) - len(kept)}
+        )
         findings += kept
     blocking = sum(f.blocks for f in findings)
     counts = Counter(f.severity.value for f in findings if f.rule != "sast-parse-error")
-    details = {"sources": table, "fail_on": fail_on.value, "by_severity": dict(counts),
-               "parse_errors": parse_errors}
+    details = {
+        "sources": table,
+        "fail_on": fail_on.value,
+        "by_severity": dict(counts),
+        "parse_errors": parse_errors,
+    }
     if parse_errors and not options.allow_parse_errors:
         listed = ", ".join(e.split(":", 1)[0] for e in parse_errors[:5])
         return GateOutcome.failed_closed(
-            f"bandit could not parse {len(parse_errors)} file(s), so they were not scanned: {listed}"
-            " (fix them or set allow_parse_errors: true)", findings=findings, details=details)
-    summary = (f"{len(findings)} findings, {blocking} at or above {fail_on.value}"
-               if findings else f"no findings in {len(options.sources)} source(s)")
+            f"bandit could not parse {len(parse_errors)} file(s), not scanned: {listed}"
+            " (fix them or set allow_parse_errors: true)",
+            findings=findings,
+            details=details,
+        )
+    summary = (
+        f"{len(findings)} findings, {blocking} at or above {fail_on.value}"
+        if findings
+        else f"no findings in {len(options.sources)} source(s)"
+    )
     return GateOutcome(summary=summary, findings=findings, details=details)
 
 
-CHECK = Check(type="sast", options=SastOptions, evaluate=evaluate, rules=RULES,
-              summary="bandit and SARIF findings at or above fail_on; unparsed files are errors")
+CHECK = Check(
+    type="sast",
+    options=SastOptions,
+    evaluate=evaluate,
+    rules=RULES,
+    summary="bandit and SARIF findings at or above fail_on; unparsed files are errors",
+)

@@ -45,15 +45,34 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from gates.checks.base import Check, GateContext, GateOutcome, OptionsBase, Rule, SeverityName, Size, StrList
+from gates.checks.base import (
+    Check,
+    GateContext,
+    GateOutcome,
+    OptionsBase,
+    Rule,
+    SeverityName,
+    Size,
+    StrList,
+)
 from gates.errors import InputError, ToolError
 from gates.fingerprint import fingerprint
 from gates.model import Finding, Location, Severity
 from gates.parsers.safe import read_json
 from gates.secret_patterns import PATTERNS, Hit, redact, scan_bytes, secret_hash
 
-_WALK_SKIP = {".git", "node_modules", ".venv", "venv", "__pycache__", ".mypy_cache", ".ruff_cache",
-              ".pytest_cache", ".tox", ".nox"}
+_WALK_SKIP = {
+    ".git",
+    "node_modules",
+    ".venv",
+    "venv",
+    "__pycache__",
+    ".mypy_cache",
+    ".ruff_cache",
+    ".pytest_cache",
+    ".tox",
+    ".nox",
+}
 PUBLIC_RULE = "supabase-service-role-public"
 
 
@@ -67,34 +86,60 @@ class SecretsOptions(OptionsBase):
     baseline: str | None = Field(default=None, description="JSON file of accepted fingerprints")
     exclude: StrList = Field(default_factory=list, description="Project-relative globs to skip")
     include_untracked: bool = Field(default=False, description="Also untracked, not-ignored files")
-    entropy_threshold: float = Field(default=3.5, ge=1.0, le=8.0,
-                                     description="Shannon bits/char for generic secret values")
+    entropy_threshold: float = Field(
+        default=3.5, ge=1.0, le=8.0, description="Shannon bits/char for generic secret values"
+    )
     max_file_size: Size = Field(default=5 * 1024 * 1024, description="Skip (and list) larger files")
 
 
-_RULE_WHY = "A credential committed to the repository or shipped to browsers is readable by anyone with access."
-_RULE_FIX = ("Revoke and rotate the credential now, remove it from the code (load it from the "
-             "server-side environment), and purge it from git history; for a false positive add "
-             "`gates:allow-secret` on the line or its fingerprint to the baseline.")
+_RULE_WHY = (
+    "A credential committed to the repository or shipped to browsers is readable by anyone "
+    "with access."
+)
+_RULE_FIX = (
+    "Revoke and rotate the credential now, remove it from the code (load it from the "
+    "server-side environment), and purge it from git history; for a false positive add "
+    "`gates:allow-secret` on the line or its fingerprint to the baseline."
+)
 RULES = (
     *(Rule(p.rule, p.severity, p.title, _RULE_WHY, _RULE_FIX) for p in PATTERNS),
     Rule("aws-secret-access-key", Severity.CRITICAL, "AWS secret access key", _RULE_WHY, _RULE_FIX),
-    Rule("high-entropy-assignment", Severity.MEDIUM,
-         "High-entropy value assigned to a secret-looking name",
-         "A random-looking string (Shannon entropy above the threshold) is assigned to a name like "
-         "*secret*, *token*, *password* or *api_key*.", _RULE_FIX),
-    Rule("jwt", Severity.LOW, "JSON Web Token", "A signed token is committed; it may grant access "
-         "until it expires.", _RULE_FIX),
-    Rule("supabase-service-role", Severity.CRITICAL, "Supabase service_role key",
-         "The service_role key bypasses Row Level Security: whoever holds it can read and write "
-         "every table.", _RULE_FIX, "https://supabase.com/docs/guides/api/api-keys"),
-    Rule(PUBLIC_RULE, Severity.CRITICAL, "Supabase service_role / secret key exposed publicly",
-         "A service_role JWT or sb_secret_ key is in the client bundle, a PUBLIC_* variable or a "
-         "tracked .env file: it reaches every browser (SvelteKit/Vite guard env vars by NAME, not by "
-         "value). Always blocking; no allowlist or baseline can accept it.",
-         "Rotate the key in the Supabase dashboard, use the anon/publishable key in client code and "
-         "keep the service key in a private, server-only variable.",
-         "https://supabase.com/docs/guides/api/api-keys"),
+    Rule(
+        "high-entropy-assignment",
+        Severity.MEDIUM,
+        "High-entropy value assigned to a secret-looking name",
+        "A random-looking string (Shannon entropy above the threshold) is assigned to a name like "
+        "*secret*, *token*, *password* or *api_key*.",
+        _RULE_FIX,
+    ),
+    Rule(
+        "jwt",
+        Severity.LOW,
+        "JSON Web Token",
+        "A signed token is committed; it may grant access until it expires.",
+        _RULE_FIX,
+    ),
+    Rule(
+        "supabase-service-role",
+        Severity.CRITICAL,
+        "Supabase service_role key",
+        "The service_role key bypasses Row Level Security: whoever holds it can read and write "
+        "every table.",
+        _RULE_FIX,
+        "https://supabase.com/docs/guides/api/api-keys",
+    ),
+    Rule(
+        PUBLIC_RULE,
+        Severity.CRITICAL,
+        "Supabase service_role / secret key exposed publicly",
+        "A service_role JWT or sb_secret_ key is in the client bundle, a PUBLIC_* variable or a "
+        "tracked .env file: it reaches every browser (SvelteKit/Vite guard env vars by NAME, "
+        "not by "
+        "value). Always blocking; no allowlist or baseline can accept it.",
+        "Rotate the key in the Supabase dashboard, use the anon/publishable key in client code and "
+        "keep the service key in a private, server-only variable.",
+        "https://supabase.com/docs/guides/api/api-keys",
+    ),
 )
 
 
@@ -115,14 +160,19 @@ def _gitignore_patterns(root: Path) -> list[str]:
         lines = (root / ".gitignore").read_text(encoding="utf-8", errors="replace").splitlines()
     except OSError:
         return []
-    return [ln.strip().rstrip("/").lstrip("/") for ln in lines
-            if ln.strip() and not ln.startswith(("#", "!"))]
+    return [
+        ln.strip().rstrip("/").lstrip("/")
+        for ln in lines
+        if ln.strip() and not ln.startswith(("#", "!"))
+    ]
 
 
 def _ignored(rel: str, patterns: list[str]) -> bool:
     name = rel.rsplit("/", 1)[-1]
-    return any(fnmatch.fnmatch(rel, p) or fnmatch.fnmatch(name, p) or rel.startswith(p + "/")
-               for p in patterns)
+    return any(
+        fnmatch.fnmatch(rel, p) or fnmatch.fnmatch(name, p) or rel.startswith(p + "/")
+        for p in patterns
+    )
 
 
 def _walk(top: Path, root: Path, patterns: list[str] | None, skip: set[Path]) -> list[str]:
@@ -130,8 +180,13 @@ def _walk(top: Path, root: Path, patterns: list[str] | None, skip: set[Path]) ->
     for dirpath, dirs, files in os.walk(top, followlinks=False):
         here = Path(dirpath)
         rel_dir = here.relative_to(root).as_posix()
-        dirs[:] = sorted(d for d in dirs if d not in _WALK_SKIP and (here / d).resolve() not in skip
-                         and not (patterns and _ignored(f"{rel_dir}/{d}".lstrip("./"), patterns)))
+        dirs[:] = sorted(
+            d
+            for d in dirs
+            if d not in _WALK_SKIP
+            and (here / d).resolve() not in skip
+            and not (patterns and _ignored(f"{rel_dir}/{d}".lstrip("./"), patterns))
+        )
         for name in sorted(files):
             rel = (here / name).relative_to(root).as_posix()
             if patterns and _ignored(rel, patterns):
@@ -146,7 +201,9 @@ def _tracked(options: SecretsOptions, ctx: GateContext) -> tuple[list[str], str]
     except ToolError:
         run = None
     if run is None or run.returncode != 0:
-        return _walk(ctx.root, ctx.root, _gitignore_patterns(ctx.root), {ctx.out_dir.resolve()}), "walk"
+        return _walk(
+            ctx.root, ctx.root, _gitignore_patterns(ctx.root), {ctx.out_dir.resolve()}
+        ), "walk"
     names = [n for n in run.stdout.split("\0") if n]
     if options.include_untracked:
         extra = ctx.run(["git", "ls-files", "-z", "--others", "--exclude-standard"], timeout=120)
@@ -202,13 +259,18 @@ def _load_baseline(options: SecretsOptions, ctx: GateContext) -> set[str]:
     data = read_json(path)
     ctx.record(path)
     items = data.get("findings") if isinstance(data, dict) else None
-    if not isinstance(items, list) or not all(isinstance(i, dict) and isinstance(i.get("fingerprint"), str) for i in items):
-        raise InputError(f"{options.baseline}: expected {{\"version\": 1, \"findings\": [{{\"fingerprint\": …}}]}}")
+    if not isinstance(items, list) or not all(
+        isinstance(i, dict) and isinstance(i.get("fingerprint"), str) for i in items
+    ):
+        raise InputError(
+            f'{options.baseline}: expected {{"version": 1, "findings": [{{"fingerprint": …}}]}}'
+        )
     return {i["fingerprint"] for i in items}
 
 
-def _finding(rel: str, context: str, line: int, hit: Hit, fail_on: Severity,
-             accepted: set[str]) -> Finding | None:
+def _finding(
+    rel: str, context: str, line: int, hit: Hit, fail_on: Severity, accepted: set[str]
+) -> Finding | None:
     public = hit.supabase_service and context != "source"
     rule = PUBLIC_RULE if public else hit.rule
     severity = Severity.CRITICAL if public else hit.severity
@@ -216,18 +278,28 @@ def _finding(rel: str, context: str, line: int, hit: Hit, fail_on: Severity,
     if hit.allowlisted and not public:
         return None
     baselined = fp in accepted and not public
-    where = {"bundle": "in the client bundle", "env-file": "in a tracked .env file",
-             "public-variable": "in a public (PUBLIC_/VITE_…) variable"}.get(context, "")
+    where = {
+        "bundle": "in the client bundle",
+        "env-file": "in a tracked .env file",
+        "public-variable": "in a public (PUBLIC_/VITE_…) variable",
+    }.get(context, "")
     note = f" ({hit.note})" if hit.note else ""
     return Finding(
-        rule=rule, severity=severity,
+        rule=rule,
+        severity=severity,
         message=f"{hit.title}{' ' + where if where else ''}: {redact(hit.value)}{note}",
-        location=Location(rel, line), fingerprint=fp,
+        location=Location(rel, line),
+        fingerprint=fp,
         blocks=public or (severity.at_least(fail_on) and not baselined),
-        title=hit.title, help_uri="https://supabase.com/docs/guides/api/api-keys" if hit.supabase_service else "",
-        data={"redacted": redact(hit.value), "context": context, "always_blocking": public,
-              "baselined": baselined,
-              "allowlist_ignored": bool(public and (hit.allowlisted or fp in accepted))},
+        title=hit.title,
+        help_uri="https://supabase.com/docs/guides/api/api-keys" if hit.supabase_service else "",
+        data={
+            "redacted": redact(hit.value),
+            "context": context,
+            "always_blocking": public,
+            "baselined": baselined,
+            "allowlist_ignored": bool(public and (hit.allowlisted or fp in accepted)),
+        },
     )
 
 
@@ -271,28 +343,53 @@ def evaluate(options: SecretsOptions, ctx: GateContext) -> GateOutcome:
         else:
             findings.append(item)
     secrets = sorted({hit.value for _r, _c, _l, hit in scan.hits})
-    candidate = {"version": 1, "findings": [
-        {"fingerprint": f.fingerprint, "rule": f.rule, "path": f.location.path if f.location else "",
-         "reason": ""} for f in findings if not f.data["always_blocking"]]}
+    candidate = {
+        "version": 1,
+        "findings": [
+            {
+                "fingerprint": f.fingerprint,
+                "rule": f.rule,
+                "path": f.location.path if f.location else "",
+                "reason": "",
+            }
+            for f in findings
+            if not f.data["always_blocking"]
+        ],
+    }
     (ctx.artifacts_dir / "secrets-baseline.json").write_text(json.dumps(candidate, indent=2) + "\n")
     details: dict[str, Any] = {
-        "source": how, "files_scanned": scan.files, "bytes_scanned": scan.bytes,
-        "bundle_files": bundle_files, "skipped_binary": scan.skipped_binary,
-        "skipped_large": scan.skipped_large[:100], "skipped_outside_project": scan.skipped_outside[:100],
-        "allowlisted": allowlisted, "baselined": sum(f.data["baselined"] for f in findings),
-        "anon_keys_seen": scan.anon_keys, "fail_on": fail_on.value,
+        "source": how,
+        "files_scanned": scan.files,
+        "bytes_scanned": scan.bytes,
+        "bundle_files": bundle_files,
+        "skipped_binary": scan.skipped_binary,
+        "skipped_large": scan.skipped_large[:100],
+        "skipped_outside_project": scan.skipped_outside[:100],
+        "allowlisted": allowlisted,
+        "baselined": sum(f.data["baselined"] for f in findings),
+        "anon_keys_seen": scan.anon_keys,
+        "fail_on": fail_on.value,
         "scan_s": round(time.monotonic() - started, 3),
     }
     if scan.files == 0:
-        return GateOutcome.failed_closed("no files were scanned (empty selection?)", details=details,
-                                         secrets=secrets)
+        return GateOutcome.failed_closed(
+            "no files were scanned (empty selection?)", details=details, secrets=secrets
+        )
     always = sum(f.data["always_blocking"] for f in findings)
     blocking = sum(f.blocks for f in findings)
-    summary = (f"{len(findings)} secrets found, {blocking} blocking"
-               + (f" ({always} Supabase service key(s) exposed publicly)" if always else "")
-               if findings else f"no secrets in {scan.files} files ({scan.bytes} bytes)")
+    summary = (
+        f"{len(findings)} secrets found, {blocking} blocking"
+        + (f" ({always} Supabase service key(s) exposed publicly)" if always else "")
+        if findings
+        else f"no secrets in {scan.files} files ({scan.bytes} bytes)"
+    )
     return GateOutcome(summary=summary, findings=findings, details=details, secrets=secrets)
 
 
-CHECK = Check(type="secrets", options=SecretsOptions, evaluate=evaluate, rules=RULES,
-              summary="Credentials in tracked files and the client bundle; public service keys always block")
+CHECK = Check(
+    type="secrets",
+    options=SecretsOptions,
+    evaluate=evaluate,
+    rules=RULES,
+    summary="Credentials in tracked files and the client bundle; public service keys always block",
+)

@@ -17,7 +17,7 @@ class Advisory:
     """One advisory affecting one package (version) of the project."""
 
     id: str
-    """Preferred id: the GHSA id when known, else the tool's (PYSEC-…, safety number, npm source)."""
+    """Preferred id: the GHSA id when known, else the tool's (PYSEC-…, safety number…)."""
     package: str
     ecosystem: str
     """``npm``, ``PyPI``, ``Go``… as OSV spells it."""
@@ -64,7 +64,7 @@ def severity_from(
     """
     v4 = ""
     v2: tuple[float, str] | None = None
-    for kind, vector in vectors:
+    for _kind, vector in vectors:
         if not vector:
             continue
         try:

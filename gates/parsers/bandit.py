@@ -16,9 +16,18 @@ from gates.errors import InputError
 from gates.model import Severity
 from gates.parsers.safe import parse_json_text, read_text
 
-_LEVELS = {"UNDEFINED": Severity.INFO, "LOW": Severity.LOW, "MEDIUM": Severity.MEDIUM,
-           "HIGH": Severity.HIGH}
+_LEVELS = {
+    "UNDEFINED": Severity.INFO,
+    "LOW": Severity.LOW,
+    "MEDIUM": Severity.MEDIUM,
+    "HIGH": Severity.HIGH,
+}
 _NUMBERED = re.compile(r"^(\d+) ?(.*)$")
+
+
+def _dict(value: object) -> dict[str, Any]:
+    """``value`` when it is a JSON object, else an empty dict (hostile input never raises)."""
+    return value if isinstance(value, dict) else {}
 
 
 @dataclass(frozen=True)
@@ -79,8 +88,9 @@ def _issue(item: Any, name: str) -> BanditIssue:
     if not isinstance(item, dict) or not isinstance(item.get("test_id"), str):
         raise InputError(f"{name}: a bandit result has no test_id")
     line = item.get("line_number")
-    line_range = item.get("line_range") if isinstance(item.get("line_range"), list) else [line]
-    cwe = item.get("issue_cwe") if isinstance(item.get("issue_cwe"), dict) else {}
+    raw_range = item.get("line_range")
+    line_range: list[Any] = raw_range if isinstance(raw_range, list) else [line]
+    cwe = _dict(item.get("issue_cwe"))
     col = item.get("col_offset")
     return BanditIssue(
         test_id=item["test_id"],
@@ -91,7 +101,9 @@ def _issue(item: Any, name: str) -> BanditIssue:
         line=line if isinstance(line, int) else None,
         column=col + 1 if isinstance(col, int) else None,
         text=str(item.get("issue_text") or ""),
-        snippet=_snippet(str(item.get("code") or ""), [n for n in line_range if isinstance(n, int)]),
+        snippet=_snippet(
+            str(item.get("code") or ""), [n for n in line_range if isinstance(n, int)]
+        ),
         cwe=f"CWE-{cwe['id']}" if cwe.get("id") else None,
         more_info=str(item.get("more_info") or ""),
     )
@@ -107,11 +119,13 @@ def parse(text: str, name: str = "bandit.json") -> BanditReport:
         raise InputError(f"{name}: bandit 'errors' is not a list")
     errors = tuple(
         (str(e.get("filename", "?")).replace("\\", "/"), str(e.get("reason", "")))
-        if isinstance(e, dict) else ("?", str(e))
+        if isinstance(e, dict)
+        else ("?", str(e))
         for e in errors_raw
     )
-    metrics = data.get("metrics") if isinstance(data.get("metrics"), dict) else {}
-    totals_raw = metrics.get("_totals") if isinstance(metrics.get("_totals"), dict) else {}
+    metrics = _dict(data.get("metrics"))
+    totals_raw = _dict(metrics.get("_totals"))
     totals = {str(k): int(v) for k, v in totals_raw.items() if isinstance(v, int | float)}
-    return BanditReport(issues=tuple(_issue(i, name) for i in data["results"]), errors=errors,
-                        totals=totals)
+    return BanditReport(
+        issues=tuple(_issue(i, name) for i in data["results"]), errors=errors, totals=totals
+    )

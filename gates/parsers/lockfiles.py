@@ -23,6 +23,11 @@ from gates.errors import InputError
 from gates.parsers.safe import parse_json_text, read_text, resolve_inside
 
 
+def _dict(value: object) -> dict[str, Any]:
+    """``value`` when it is a JSON object, else an empty dict (hostile input never raises)."""
+    return value if isinstance(value, dict) else {}
+
+
 @dataclass(frozen=True)
 class Package:
     """One resolved package: ecosystem (``npm``/``PyPI``), name and exact version."""
@@ -85,16 +90,25 @@ def parse_package_lock(text: str, name: str = "package-lock.json") -> Lockfile:
         _walk_v1(data.get("dependencies") or {}, packages, unaudited, local, name)
     else:
         raise InputError(f"{name}: lockfileVersion {version!r} is not supported (1, 2 and 3 are)")
-    return Lockfile(name, f"package-lock v{version}", _dedupe(packages), tuple(unaudited), tuple(local))
+    return Lockfile(
+        name, f"package-lock v{version}", _dedupe(packages), tuple(unaudited), tuple(local)
+    )
 
 
-def _npm_entry(pkg_name: str, entry: dict[str, Any], packages: list[Package],
-               unaudited: list[str], local: list[str]) -> None:
+def _npm_entry(
+    pkg_name: str,
+    entry: dict[str, Any],
+    packages: list[Package],
+    unaudited: list[str],
+    local: list[str],
+) -> None:
     resolved = str(entry.get("resolved") or "")
     version = str(entry.get("version") or "")
     if entry.get("link") or resolved.startswith("file:") or version.startswith("file:"):
         local.append(pkg_name)
-    elif resolved.startswith(("git+", "git:", "github:")) or version.startswith(("git", "github:", "http")):
+    elif resolved.startswith(("git+", "git:", "github:")) or version.startswith(
+        ("git", "github:", "http")
+    ):
         unaudited.append(f"{pkg_name} (git/URL source; no registry version)")
     elif not version:
         unaudited.append(f"{pkg_name} (no version in the lock file)")
@@ -106,8 +120,14 @@ def _npm_entry(pkg_name: str, entry: dict[str, Any], packages: list[Package],
         packages.append(Package("npm", pkg_name, version))
 
 
-def _walk_v1(deps: object, packages: list[Package], unaudited: list[str], local: list[str],
-             name: str, depth: int = 0) -> None:
+def _walk_v1(
+    deps: object,
+    packages: list[Package],
+    unaudited: list[str],
+    local: list[str],
+    name: str,
+    depth: int = 0,
+) -> None:
     if not isinstance(deps, dict) or depth > 200:
         raise InputError(f"{name}: 'dependencies' is malformed or nested too deeply")
     for pkg_name, entry in deps.items():
@@ -128,8 +148,13 @@ _REQ_PIN = re.compile(
 _REQ_NAME = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)")
 
 
-def parse_requirements(text: str, name: str = "requirements.txt", path: Path | None = None,
-                       root: Path | None = None, _depth: int = 0) -> Lockfile:
+def parse_requirements(
+    text: str,
+    name: str = "requirements.txt",
+    path: Path | None = None,
+    root: Path | None = None,
+    _depth: int = 0,
+) -> Lockfile:
     """``name==version`` pins are resolved; other requirements are unaudited; ``-r`` is followed."""
     packages: list[Package] = []
     unaudited: list[str] = []
@@ -140,14 +165,15 @@ def parse_requirements(text: str, name: str = "requirements.txt", path: Path | N
         if not line:
             continue
         line = re.sub(r"\s--hash[= ]\S+", "", line).strip()
-        if line.startswith(("-r ", "--requirement ", "-r\t")) or line.startswith("--requirement="):
+        if line.startswith(("-r ", "--requirement ", "-r\t", "--requirement=")):
             included = line.split(None, 1)[1] if " " in line else line.split("=", 1)[1]
             if path is None or root is None or _depth > 10:
                 unaudited.append(f"{included} (included requirements file not followed)")
                 continue
             sub_path = resolve_inside(root, path.resolve().parent / included)
-            sub = parse_requirements(read_text(sub_path, allow_empty=True), str(sub_path), sub_path,
-                                     root, _depth + 1)
+            sub = parse_requirements(
+                read_text(sub_path, allow_empty=True), str(sub_path), sub_path, root, _depth + 1
+            )
             packages += sub.packages
             unaudited += sub.unaudited
             local += sub.local
@@ -155,7 +181,8 @@ def parse_requirements(text: str, name: str = "requirements.txt", path: Path | N
         if line.startswith(("-e ", "--editable")):
             target = line.split(None, 1)[-1]
             (local if target.startswith((".", "/", "file:")) else unaudited).append(
-                f"{target} (editable install; no pinned version)")
+                f"{target} (editable install; no pinned version)"
+            )
             continue
         if line.startswith("-"):
             continue  # --index-url, -c constraints, --hash on its own line...
@@ -192,7 +219,7 @@ def parse_poetry_lock(text: str, name: str = "poetry.lock") -> Lockfile:
     unaudited: list[str] = []
     local: list[str] = []
     for item in _toml_packages(data, name):
-        source = item.get("source") if isinstance(item.get("source"), dict) else {}
+        source = _dict(item.get("source"))
         kind = source.get("type", "")
         if kind in ("directory", "file"):
             local.append(item["name"])
@@ -206,13 +233,13 @@ def parse_poetry_lock(text: str, name: str = "poetry.lock") -> Lockfile:
 
 
 def parse_uv_lock(text: str, name: str = "uv.lock") -> Lockfile:
-    """uv.lock: registry sources resolved; editable/virtual/directory/path local; git/url unaudited."""
+    """uv.lock: registry sources resolved; editable/virtual/path local; git/url unaudited."""
     data = _toml(text, name)
     packages: list[Package] = []
     unaudited: list[str] = []
     local: list[str] = []
     for item in _toml_packages(data, name):
-        source = item.get("source") if isinstance(item.get("source"), dict) else {}
+        source = _dict(item.get("source"))
         if any(k in source for k in ("editable", "virtual", "directory", "path")):
             local.append(item["name"])
         elif any(k in source for k in ("git", "url")):

@@ -23,6 +23,11 @@ from gates.parsers.safe import parse_json_text, read_text
 _GHSA = re.compile(r"GHSA(?:-[23456789cfghjmpqrvwx]{4}){3}")
 
 
+def _dict(value: object) -> dict[str, Any]:
+    """``value`` when it is a JSON object, else an empty dict (hostile input never raises)."""
+    return value if isinstance(value, dict) else {}
+
+
 def load(path: Path) -> AuditReport:
     """Parse an npm/pnpm audit JSON file."""
     return parse(read_text(path), str(path))
@@ -46,7 +51,7 @@ def parse(text: str, name: str = "npm-audit.json") -> AuditReport:
 
 
 def _error_text(data: dict[str, Any]) -> str:
-    """The reason in npm's error JSON (``{"error": {code, summary}}`` or ``{message, statusCode}``)."""
+    """The reason in npm's error JSON (``{"error": {code, summary}}`` or ``{message, …}``)."""
     error = data.get("error")
     if isinstance(error, dict):
         parts = [str(error.get(k)) for k in ("code", "summary", "detail") if error.get(k)]
@@ -61,6 +66,12 @@ def _error_text(data: dict[str, Any]) -> str:
 def _ghsa(url: object, fallback: str) -> str:
     match = _GHSA.search(str(url or ""))
     return match.group(0) if match else fallback
+
+
+def _cwes(value: object) -> tuple[str, ...]:
+    if isinstance(value, list):
+        return tuple(str(c) for c in value)
+    return (str(value),) if value else ()
 
 
 def _fix_text(fix: object) -> tuple[str, ...]:
@@ -89,7 +100,7 @@ def _parse_v2(data: dict[str, Any], name: str) -> AuditReport:
             if key in seen:
                 continue
             seen.add(key)
-            cvss = via.get("cvss") if isinstance(via.get("cvss"), dict) else {}
+            cvss = _dict(via.get("cvss"))
             severity, source, score = severity_from(
                 [("CVSS_V3", str(cvss.get("vectorString") or ""))],
                 label=str(via.get("severity") or ""),
@@ -109,8 +120,8 @@ def _parse_v2(data: dict[str, Any], name: str) -> AuditReport:
                     vulnerable_range=str(via.get("range") or ""),
                 )
             )
-    meta = data.get("metadata", {}).get("dependencies") if isinstance(data.get("metadata"), dict) else None
-    audited = meta.get("total") if isinstance(meta, dict) and isinstance(meta.get("total"), int) else None
+    total = _dict(_dict(data.get("metadata")).get("dependencies")).get("total")
+    audited = total if isinstance(total, int) else None
     return AuditReport(
         tool="npm-audit",
         format="npm audit v2",
@@ -125,7 +136,7 @@ def _parse_legacy(data: dict[str, Any], name: str) -> AuditReport:
     for key, adv in data["advisories"].items():
         if not isinstance(adv, dict) or not adv.get("module_name"):
             raise InputError(f"{name}: advisories[{key!r}] is malformed")
-        cvss = adv.get("cvss") if isinstance(adv.get("cvss"), dict) else {}
+        cvss = _dict(adv.get("cvss"))
         severity, source, score = severity_from(
             [("CVSS_V3", str(cvss.get("vectorString") or ""))], label=str(adv.get("severity") or "")
         )
@@ -146,11 +157,11 @@ def _parse_legacy(data: dict[str, Any], name: str) -> AuditReport:
                 cvss_score=score,
                 fixed=(patched,) if patched and patched != "<0.0.0" else (),
                 url=str(adv.get("url") or ""),
-                cwe=tuple(str(c) for c in (adv.get("cwe") if isinstance(adv.get("cwe"), list) else [adv["cwe"]] if adv.get("cwe") else [])),
+                cwe=_cwes(adv.get("cwe")),
                 vulnerable_range=str(adv.get("vulnerable_versions") or ""),
             )
         )
-    meta = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
+    meta = _dict(data.get("metadata"))
     audited = meta.get("totalDependencies")
     fmt = "pnpm audit (legacy advisories)" if "runId" not in data else "npm 6 audit (legacy)"
     return AuditReport(

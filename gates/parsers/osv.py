@@ -25,6 +25,11 @@ from gates.versions import normalise_name, parse_version
 ECOSYSTEMS = ("npm", "PyPI")
 
 
+def _dict(value: object) -> dict[str, Any]:
+    """``value`` when it is a JSON object, else an empty dict (hostile input never raises)."""
+    return value if isinstance(value, dict) else {}
+
+
 @dataclass(frozen=True)
 class Range:
     """One ``affected[].ranges[]`` entry: its type and ordered ``(kind, version)`` events."""
@@ -112,7 +117,7 @@ def parse_record(data: Any, name: str) -> OsvRecord:
         raise InputError(f"{name}: not an OSV record (no 'id')")
     if "modified" not in data:
         raise InputError(f"{name}: OSV record {data['id']} has no 'modified' (required)")
-    db = data.get("database_specific") if isinstance(data.get("database_specific"), dict) else {}
+    db = _dict(data.get("database_specific"))
     refs = [r for r in data.get("references") or () if isinstance(r, dict)]
     advisory_url = next((str(r.get("url")) for r in refs if r.get("type") == "ADVISORY"), "")
     return OsvRecord(
@@ -139,16 +144,19 @@ def _range_state(rng: Range, ecosystem: str, version: Any) -> tuple[bool, list[s
         key = None if (kind == "introduced" and text == "0") else parse_version(order_eco, text)
         parsed.append((kind, text, key))
     # Sort by version ("0" first); the state after the last event <= version decides.
-    parsed.sort(key=lambda e: (e[2] is not None, e[2]) if e[2] is not None else (False, 0))
+    parsed.sort(key=lambda e: (False, 0) if e[2] is None else (True, e[2]))
     affected = False
     for kind, _text, key in parsed:
         if kind == "introduced" and (key is None or version >= key):
             affected = True
-        elif kind in ("fixed", "limit") and key is not None and version >= key:
+        elif key is not None and (
+            (kind in ("fixed", "limit") and version >= key)
+            or (kind == "last_affected" and version > key)
+        ):
             affected = False
-        elif kind == "last_affected" and key is not None and version > key:
-            affected = False
-    fixes = [text for kind, text, key in parsed if kind == "fixed" and key is not None and key > version]
+    fixes = [
+        text for kind, text, key in parsed if kind == "fixed" and key is not None and key > version
+    ]
     return affected, fixes[:1]
 
 
@@ -157,7 +165,9 @@ class OsvDatabase:
     """An index of OSV records by ``(ecosystem, normalised name)`` and by id/alias."""
 
     records: list[OsvRecord] = field(default_factory=list)
-    by_package: dict[tuple[str, str], list[tuple[OsvRecord, Affected]]] = field(default_factory=dict)
+    by_package: dict[tuple[str, str], list[tuple[OsvRecord, Affected]]] = field(
+        default_factory=dict
+    )
     by_id: dict[str, OsvRecord] = field(default_factory=dict)
 
     def add(self, record: OsvRecord) -> None:
@@ -237,5 +247,7 @@ def load_db(folder: Path, *, max_files: int = 200_000) -> OsvDatabase:
             path = Path(dirpath) / file
             db.add(parse_record(parse_json_text(read_text(path), str(path)), str(path)))
     if not db.records:
-        raise InputError(f"{folder}: no OSV advisories (*.json) found; refusing to audit against nothing")
+        raise InputError(
+            f"{folder}: no OSV advisories (*.json) found; refusing to audit against nothing"
+        )
     return db

@@ -48,7 +48,11 @@ def _package_advisories(entry: dict[str, Any], name: str) -> list[Advisory]:
     pkg = entry.get("package")
     if not isinstance(pkg, dict) or not pkg.get("name"):
         raise InputError(f"{name}: a package entry has no 'package.name'")
-    eco, pkg_name, version = str(pkg.get("ecosystem", "")), str(pkg["name"]), str(pkg.get("version", ""))
+    eco, pkg_name, version = (
+        str(pkg.get("ecosystem", "")),
+        str(pkg["name"]),
+        str(pkg.get("version", "")),
+    )
     records = {r.id: r for r in (parse_record(v, name) for v in entry.get("vulnerabilities") or ())}
     groups = entry.get("groups") or [{"ids": [rid]} for rid in records]
     found = []
@@ -56,7 +60,9 @@ def _package_advisories(entry: dict[str, Any], name: str) -> list[Advisory]:
         ids = [str(i) for i in group.get("ids") or ()]
         record = next((records[i] for i in ids if i in records), None)
         if record is None:
-            record = OsvRecord(id=ids[0] if ids else "unknown", aliases=tuple(group.get("aliases") or ()))
+            record = OsvRecord(
+                id=ids[0] if ids else "unknown", aliases=tuple(group.get("aliases") or ())
+            )
         adv = to_advisory(record, pkg_name, eco, version, _fixes(record, eco, pkg_name, version))
         max_sev = str(group.get("max_severity") or "")
         if max_sev:
@@ -64,11 +70,20 @@ def _package_advisories(entry: dict[str, Any], name: str) -> list[Advisory]:
                 score = float(max_sev)
             except ValueError:
                 raise InputError(f"{name}: max_severity {max_sev!r} is not a number") from None
-            adv = Advisory(**{**adv.__dict__, "severity": severity_for_score(score),
-                              "severity_source": f"osv-scanner max_severity {score:.1f}",
-                              "cvss_score": score})
-        aliases = tuple(dict.fromkeys([*adv.aliases, *(str(a) for a in group.get("aliases") or ())]))
-        found.append(Advisory(**{**adv.__dict__, "aliases": tuple(a for a in aliases if a != adv.id)}))
+            adv = Advisory(
+                **{
+                    **adv.__dict__,
+                    "severity": severity_for_score(score),
+                    "severity_source": f"osv-scanner max_severity {score:.1f}",
+                    "cvss_score": score,
+                }
+            )
+        aliases = tuple(
+            dict.fromkeys([*adv.aliases, *(str(a) for a in group.get("aliases") or ())])
+        )
+        found.append(
+            Advisory(**{**adv.__dict__, "aliases": tuple(a for a in aliases if a != adv.id)})
+        )
     return found
 
 

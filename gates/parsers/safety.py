@@ -21,6 +21,11 @@ from gates.parsers.safe import parse_json_text, read_text
 _JSON_START = re.compile(r"^\s*\{", re.M)
 
 
+def _dict(value: object) -> dict[str, Any]:
+    """``value`` when it is a JSON object, else an empty dict (hostile input never raises)."""
+    return value if isinstance(value, dict) else {}
+
+
 def load(path: Path) -> AuditReport:
     """Parse a safety JSON file (a text banner before the JSON is tolerated)."""
     return parse(read_text(path), str(path))
@@ -49,7 +54,8 @@ def _severity(raw: object) -> tuple[Any, str, float | None]:
             if isinstance(block, dict):
                 score = block.get("base_score")
                 return severity_from(
-                    [], label=str(block.get("base_severity") or ""),
+                    [],
+                    label=str(block.get("base_severity") or ""),
                     score=float(score) if isinstance(score, int | float) else None,
                 )
     return None, "safety reports no severity (needs an API key)", None
@@ -64,7 +70,11 @@ def _check_format(data: dict[str, Any], name: str) -> AuditReport:
         if not isinstance(vuln, dict) or not vuln.get("package_name"):
             raise InputError(f"{name}: a safety vulnerability has no 'package_name'")
         severity, source, score = _severity(vuln.get("severity"))
-        fixed = vuln.get("fixed_versions") or vuln.get("closest_versions_without_known_vulnerabilities") or ()
+        fixed = (
+            vuln.get("fixed_versions")
+            or vuln.get("closest_versions_without_known_vulnerabilities")
+            or ()
+        )
         cve = vuln.get("CVE")
         advisories.append(
             Advisory(
@@ -83,10 +93,14 @@ def _check_format(data: dict[str, Any], name: str) -> AuditReport:
             )
         )
     audited = len(scanned) if isinstance(scanned, dict | list) else None
-    meta = data.get("report_meta") if isinstance(data.get("report_meta"), dict) else {}
+    meta = _dict(data.get("report_meta"))
     version = meta.get("safety_version", "?")
-    return AuditReport(tool="safety", format=f"safety {version} check json",
-                       advisories=tuple(advisories), audited=audited)
+    return AuditReport(
+        tool="safety",
+        format=f"safety {version} check json",
+        advisories=tuple(advisories),
+        audited=audited,
+    )
 
 
 def _scan_format(data: dict[str, Any], name: str) -> AuditReport:
@@ -98,19 +112,25 @@ def _scan_format(data: dict[str, Any], name: str) -> AuditReport:
             for dep in (file.get("results") or {}).get("dependencies") or ():
                 for spec in dep.get("specifications") or ():
                     audited += 1
-                    vulns = (spec.get("vulnerabilities") or {})
+                    vulns = spec.get("vulnerabilities") or {}
                     remedy = vulns.get("remediation") or {}
                     fixed = remedy.get("recommended")
                     for known in vulns.get("known_vulnerabilities") or ():
-                        advisories.append(Advisory(
-                            id=f"SAFETY-{known.get('id')}", package=str(dep.get("name")),
-                            ecosystem="PyPI", version=str(spec.get("raw", "")),
-                            severity=None, severity_source="safety scan reports no severity",
-                            fixed=(str(fixed),) if fixed else (),
-                            vulnerable_range=str(known.get("vulnerable_spec") or ""),
-                        ))
-    return AuditReport(tool="safety", format="safety scan json 3.0",
-                       advisories=tuple(advisories), audited=audited)
+                        advisories.append(
+                            Advisory(
+                                id=f"SAFETY-{known.get('id')}",
+                                package=str(dep.get("name")),
+                                ecosystem="PyPI",
+                                version=str(spec.get("raw", "")),
+                                severity=None,
+                                severity_source="safety scan reports no severity",
+                                fixed=(str(fixed),) if fixed else (),
+                                vulnerable_range=str(known.get("vulnerable_spec") or ""),
+                            )
+                        )
+    return AuditReport(
+        tool="safety", format="safety scan json 3.0", advisories=tuple(advisories), audited=audited
+    )
 
 
 def parse(text: str, name: str = "safety.json") -> AuditReport:
@@ -123,6 +143,10 @@ def parse(text: str, name: str = "safety.json") -> AuditReport:
     meta = data.get("meta")
     if isinstance(meta, dict) and "scan_results" in data:
         if str(meta.get("schema_version")) != "3.0":
-            raise InputError(f"{name}: safety scan schema {meta.get('schema_version')!r} not supported (3.0 is)")
+            raise InputError(
+                f"{name}: safety scan schema {meta.get('schema_version')!r} not supported (3.0 is)"
+            )
         return _scan_format(data, name)
-    raise InputError(f"{name}: not a safety report (no report_meta/vulnerabilities or scan_results)")
+    raise InputError(
+        f"{name}: not a safety report (no report_meta/vulnerabilities or scan_results)"
+    )

@@ -21,10 +21,19 @@ from gates.errors import InputError
 from gates.model import Severity
 from gates.parsers.safe import parse_json_text, read_text
 
-_LEVEL_SEVERITY = {"error": Severity.HIGH, "warning": Severity.MEDIUM, "note": Severity.LOW,
-                   "none": Severity.INFO}
+_LEVEL_SEVERITY = {
+    "error": Severity.HIGH,
+    "warning": Severity.MEDIUM,
+    "note": Severity.LOW,
+    "none": Severity.INFO,
+}
 _CWE = re.compile(r"cwe[-_/ :]*0*(\d{1,5})", re.IGNORECASE)
 _SKIP_KINDS = ("pass", "notApplicable")
+
+
+def _dict(value: object) -> dict[str, Any]:
+    """``value`` when it is a JSON object, else an empty dict (hostile input never raises)."""
+    return value if isinstance(value, dict) else {}
 
 
 @dataclass(frozen=True)
@@ -66,8 +75,10 @@ def load(path: Path, root: Path | None = None) -> SarifLog:
 def _not_sarif_reason(data: Any) -> str:
     if isinstance(data, dict):
         results = data.get("results")
-        if isinstance(results, list) and "paths" in data and (
-            not results or (isinstance(results[0], dict) and "check_id" in results[0])
+        if (
+            isinstance(results, list)
+            and "paths" in data
+            and (not results or (isinstance(results[0], dict) and "check_id" in results[0]))
         ):
             return "this is semgrep's native JSON (--json), not SARIF; run semgrep with --sarif"
         if isinstance(results, list) and "metrics" in data and "generated_at" in data:
@@ -108,12 +119,12 @@ def relative_uri(uri: str, root: Path | None) -> str:
     if root is not None and text.startswith("/"):
         base = str(root.resolve()).replace("\\", "/").rstrip("/") + "/"
         if text.startswith(base):
-            return text[len(base):]
+            return text[len(base) :]
     return text.removeprefix("./")
 
 
 def _rules(run: dict[str, Any]) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
-    tool = run.get("tool") if isinstance(run.get("tool"), dict) else {}
+    tool = _dict(run.get("tool"))
     components = [tool.get("driver") or {}, *(tool.get("extensions") or [])]
     ordered: list[dict[str, Any]] = []
     by_id: dict[str, dict[str, Any]] = {}
@@ -127,9 +138,15 @@ def _rules(run: dict[str, Any]) -> tuple[list[dict[str, Any]], dict[str, dict[st
     return ordered, by_id
 
 
-def _location(result: dict[str, Any], run: dict[str, Any], root: Path | None) -> tuple[str | None, int | None, int | None, str]:
+def _location(
+    result: dict[str, Any], run: dict[str, Any], root: Path | None
+) -> tuple[str | None, int | None, int | None, str]:
     locations = result.get("locations") or []
-    phys = locations[0].get("physicalLocation", {}) if locations and isinstance(locations[0], dict) else {}
+    phys = (
+        locations[0].get("physicalLocation", {})
+        if locations and isinstance(locations[0], dict)
+        else {}
+    )
     art = phys.get("artifactLocation") or {}
     uri = art.get("uri")
     if uri is None and isinstance(art.get("index"), int):
@@ -137,22 +154,35 @@ def _location(result: dict[str, Any], run: dict[str, Any], root: Path | None) ->
         if 0 <= art["index"] < len(artifacts):
             uri = (artifacts[art["index"]].get("location") or {}).get("uri")
     region = phys.get("region") or {}
-    snippet = (region.get("snippet") or {}).get("text", "") if isinstance(region.get("snippet"), dict) else ""
+    snippet = (
+        (region.get("snippet") or {}).get("text", "")
+        if isinstance(region.get("snippet"), dict)
+        else ""
+    )
     line = region.get("startLine")
     col = region.get("startColumn")
-    return (relative_uri(str(uri), root) if uri else None,
-            line if isinstance(line, int) else None,
-            col if isinstance(col, int) else None, str(snippet))
+    return (
+        relative_uri(str(uri), root) if uri else None,
+        line if isinstance(line, int) else None,
+        col if isinstance(col, int) else None,
+        str(snippet),
+    )
 
 
-def _result(result: Any, run: dict[str, Any], ordered: list[dict[str, Any]],
-            by_id: dict[str, dict[str, Any]], tool: str, root: Path | None) -> SarifResult | None:
+def _result(
+    result: Any,
+    run: dict[str, Any],
+    ordered: list[dict[str, Any]],
+    by_id: dict[str, dict[str, Any]],
+    tool: str,
+    root: Path | None,
+) -> SarifResult | None:
     if not isinstance(result, dict):
         raise InputError("a SARIF result is not an object")
     kind = result.get("kind", "fail")
     if kind in _SKIP_KINDS:
         return None
-    rule_ref = result.get("rule") if isinstance(result.get("rule"), dict) else {}
+    rule_ref = _dict(result.get("rule"))
     rule_id = result.get("ruleId") or rule_ref.get("id")
     index = result.get("ruleIndex", rule_ref.get("index"))
     rule: dict[str, Any] = {}
@@ -165,19 +195,30 @@ def _result(result: Any, run: dict[str, Any], ordered: list[dict[str, Any]],
     level = str(result.get("level") or ("none" if kind != "fail" else default_level))
     if level not in _LEVEL_SEVERITY:
         raise InputError(f"result of {rule_id}: unknown SARIF level {level!r}")
-    rprops = result.get("properties") if isinstance(result.get("properties"), dict) else {}
-    props = rule.get("properties") if isinstance(rule.get("properties"), dict) else {}
+    rprops = _dict(result.get("properties"))
+    props = _dict(rule.get("properties"))
     judged = _severity_from(rprops) or _severity_from(props)
     severity, source = judged or (_LEVEL_SEVERITY[level], f"level {level}")
     path, line, col, snippet = _location(result, run, root)
-    message = result.get("message") if isinstance(result.get("message"), dict) else {}
+    message = _dict(result.get("message"))
     title = (rule.get("shortDescription") or {}).get("text") or rule.get("name") or rule_id
     return SarifResult(
-        rule_id=rule_id, tool=tool, level=level, severity=severity, severity_source=source,
-        message=str(message.get("text") or title)[:2000], path=path, line=line, column=col,
-        snippet=snippet, cwe=_cwes(props, rprops),
-        partial_fingerprints={str(k): str(v) for k, v in (result.get("partialFingerprints") or {}).items()},
-        title=str(title)[:300], help_uri=str(rule.get("helpUri") or ""),
+        rule_id=rule_id,
+        tool=tool,
+        level=level,
+        severity=severity,
+        severity_source=source,
+        message=str(message.get("text") or title)[:2000],
+        path=path,
+        line=line,
+        column=col,
+        snippet=snippet,
+        cwe=_cwes(props, rprops),
+        partial_fingerprints={
+            str(k): str(v) for k, v in (result.get("partialFingerprints") or {}).items()
+        },
+        title=str(title)[:300],
+        help_uri=str(rule.get("helpUri") or ""),
         suppressed=bool(result.get("suppressions")),
         confidence=str(props.get("precision") or rprops.get("issue_confidence") or ""),
     )

@@ -27,10 +27,17 @@ def opts(**kw: object) -> DependenciesOptions:
 
 def project(root: Path, lodash: str, requests: str) -> None:
     shutil.copytree(OSV_DIR, root / "advisories")
-    lock = {"name": "app", "lockfileVersion": 3, "packages": {
-        "": {"name": "app", "dependencies": {"lodash": f"^{lodash}"}},
-        "node_modules/lodash": {"version": lodash,
-                                "resolved": f"https://registry.npmjs.org/lodash/-/lodash-{lodash}.tgz"}}}
+    lock = {
+        "name": "app",
+        "lockfileVersion": 3,
+        "packages": {
+            "": {"name": "app", "dependencies": {"lodash": f"^{lodash}"}},
+            "node_modules/lodash": {
+                "version": lodash,
+                "resolved": f"https://registry.npmjs.org/lodash/-/lodash-{lodash}.tgz",
+            },
+        },
+    }
     (root / "package-lock.json").write_text(json.dumps(lock, indent=2))
     (root / "requirements.txt").write_text(f"requests=={requests}\n")
 
@@ -75,9 +82,21 @@ def _write(root: Path, name: str, text: str) -> None:
 
 
 def test_pip_audit_skip_reason_fails_closed(tmp_path: Path) -> None:
-    _write(tmp_path, "pip-audit.json", json.dumps({"dependencies": [
-        {"name": "requests", "skip_reason": "Dependency not found on PyPI and could not be audited: requests (2.19.1)"}],
-        "fixes": []}))
+    _write(
+        tmp_path,
+        "pip-audit.json",
+        json.dumps(
+            {
+                "dependencies": [
+                    {
+                        "name": "requests",
+                        "skip_reason": "Dependency not found on PyPI and could not be audited: requests (2.19.1)",  # noqa: E501
+                    }
+                ],
+                "fixes": [],
+            }
+        ),
+    )
     out = evaluate(opts(sources=[{"tool": "pip-audit", "file": "pip-audit.json"}]), ctx(tmp_path))
     assert out.status is Status.ERROR
     assert "not audited" in out.summary and "requests" in out.summary
@@ -85,8 +104,18 @@ def test_pip_audit_skip_reason_fails_closed(tmp_path: Path) -> None:
 
 
 def test_npm_error_json_fails_closed(tmp_path: Path) -> None:
-    _write(tmp_path, "npm.json", json.dumps({"error": {"code": "ENOAUDIT",
-                                                       "summary": "Your configured registry does not support audit requests."}}))
+    _write(
+        tmp_path,
+        "npm.json",
+        json.dumps(
+            {
+                "error": {
+                    "code": "ENOAUDIT",
+                    "summary": "Your configured registry does not support audit requests.",
+                }
+            }
+        ),
+    )
     out = evaluate(opts(sources=[{"tool": "npm-audit", "file": "npm.json"}]), ctx(tmp_path))
     assert out.status is Status.ERROR and "ENOAUDIT" in out.summary
 
@@ -99,9 +128,12 @@ def test_empty_report_fails_closed(tmp_path: Path, tool: str) -> None:
 
 
 def test_unreachable_service_text_fails_closed(tmp_path: Path) -> None:
-    _write(tmp_path, "pip-audit.json",
-           "ERROR:pip_audit._cli:HTTPSConnectionPool(host='pypi.org', port=443): Max retries exceeded with url: "
-           "/pypi/requests/2.19.1/json (Caused by NewConnectionError('Failed to establish a new connection'))\n")
+    _write(
+        tmp_path,
+        "pip-audit.json",
+        "ERROR:pip_audit._cli:HTTPSConnectionPool(host='pypi.org', port=443): Max retries exceeded with url: "  # noqa: E501
+        "/pypi/requests/2.19.1/json (Caused by NewConnectionError('Failed to establish a new connection'))\n",  # noqa: E501
+    )
     out = evaluate(opts(sources=[{"tool": "pip-audit", "file": "pip-audit.json"}]), ctx(tmp_path))
     assert out.status is Status.ERROR and "not reachable" in out.summary
 
@@ -114,17 +146,27 @@ def _script(root: Path, name: str, body: str) -> str:
 
 
 def test_run_mode_unreachable_on_stderr_fails_even_with_clean_json(tmp_path: Path) -> None:
-    cmd = _script(tmp_path, "fake-pip-audit.sh",
-                  "echo 'No known vulnerabilities found' >&2\n"
-                  "echo 'WARNING: Connection refused while contacting https://pypi.org' >&2\n"
-                  "echo '{\"dependencies\": [{\"name\": \"a\", \"version\": \"1\", \"vulns\": []}], \"fixes\": []}'\n")
+    cmd = _script(
+        tmp_path,
+        "fake-pip-audit.sh",
+        "echo 'No known vulnerabilities found' >&2\n"
+        "echo 'WARNING: Connection refused while contacting https://pypi.org' >&2\n"
+        'echo \'{"dependencies": [{"name": "a", "version": "1", "vulns": []}], "fixes": []}\'\n',
+    )
     out = evaluate(opts(sources=[{"tool": "pip-audit", "run": cmd}]), ctx(tmp_path))
     assert out.status is Status.ERROR and "not reachable" in out.summary
 
 
-@pytest.mark.parametrize(("code", "meaning"), [(127, "general error"), (128, "no packages"),
-                                               (129, "OSV API"), (130, "invalid configuration"),
-                                               (2, "unexpected")])
+@pytest.mark.parametrize(
+    ("code", "meaning"),
+    [
+        (127, "general error"),
+        (128, "no packages"),
+        (129, "OSV API"),
+        (130, "invalid configuration"),
+        (2, "unexpected"),
+    ],
+)
 def test_osv_scanner_exit_codes_fail_closed(tmp_path: Path, code: int, meaning: str) -> None:
     cmd = _script(tmp_path, "fake-osv-scanner.sh", f"echo '{{\"results\": []}}'\nexit {code}\n")
     out = evaluate(opts(sources=[{"tool": "osv-scanner", "run": cmd}]), ctx(tmp_path))
@@ -143,33 +185,86 @@ def test_pip_audit_requirements_mode_without_the_tool_errors(tmp_path: Path) -> 
     _write(tmp_path, "requirements.txt", "requests==2.19.1\n")
     context = ctx(tmp_path)
     context.environ = {"PATH": str(tmp_path / "empty-bin")}
-    out = evaluate(opts(sources=[{"tool": "pip-audit", "requirements": "requirements.txt"}]), context)
+    out = evaluate(
+        opts(sources=[{"tool": "pip-audit", "requirements": "requirements.txt"}]), context
+    )
     assert out.status is Status.ERROR and "pip-audit" in out.summary
 
 
 def test_corpus_reports_and_unknown_severity_policy(tmp_path: Path) -> None:
-    for name in ("npm-audit-v2-cra-critical.json", "pip-audit-vulns-pip-setuptools-werkzeug.json",
-                 "safety-3.7.0-check-evaluacion3.json", "osv-scanner-go-stdlib-groups.json"):
+    for name in (
+        "npm-audit-v2-cra-critical.json",
+        "pip-audit-vulns-pip-setuptools-werkzeug.json",
+        "safety-3.7.0-check-evaluacion3.json",
+        "osv-scanner-go-stdlib-groups.json",
+    ):
         shutil.copy(CORPUS / "audit" / name, tmp_path / name)
-    out = evaluate(opts(sources=[{"tool": "npm-audit", "file": "npm-audit-v2-cra-critical.json"}]), ctx(tmp_path))
+    out = evaluate(
+        opts(sources=[{"tool": "npm-audit", "file": "npm-audit-v2-cra-critical.json"}]),
+        ctx(tmp_path),
+    )
     assert len(out.findings) == 19 and sum(f.blocks for f in out.findings) == 13
-    pip = evaluate(opts(sources=[{"tool": "pip-audit", "file": "pip-audit-vulns-pip-setuptools-werkzeug.json"}]),
-                   ctx(tmp_path))
-    assert len(pip.findings) == 15 and all(f.data["severity_assumed"] and f.blocks for f in pip.findings)
-    lenient = evaluate(opts(sources=[{"tool": "pip-audit", "file": "pip-audit-vulns-pip-setuptools-werkzeug.json"}],
-                            unknown_severity="low"), ctx(tmp_path))
+    pip = evaluate(
+        opts(
+            sources=[{"tool": "pip-audit", "file": "pip-audit-vulns-pip-setuptools-werkzeug.json"}]
+        ),
+        ctx(tmp_path),
+    )
+    assert len(pip.findings) == 15 and all(
+        f.data["severity_assumed"] and f.blocks for f in pip.findings
+    )
+    lenient = evaluate(
+        opts(
+            sources=[{"tool": "pip-audit", "file": "pip-audit-vulns-pip-setuptools-werkzeug.json"}],
+            unknown_severity="low",
+        ),
+        ctx(tmp_path),
+    )
     assert not any(f.blocks for f in lenient.findings)
-    both = evaluate(opts(sources=[{"tool": "safety", "file": "safety-3.7.0-check-evaluacion3.json"},
-                                  {"tool": "osv-scanner", "file": "osv-scanner-go-stdlib-groups.json"}]), ctx(tmp_path))
+    both = evaluate(
+        opts(
+            sources=[
+                {"tool": "safety", "file": "safety-3.7.0-check-evaluacion3.json"},
+                {"tool": "osv-scanner", "file": "osv-scanner-go-stdlib-groups.json"},
+            ]
+        ),
+        ctx(tmp_path),
+    )
     assert len(both.findings) == 13 and both.status is None
 
 
 def test_severity_looked_up_in_advisories_db_by_alias(tmp_path: Path) -> None:
     shutil.copytree(OSV_DIR, tmp_path / "advisories")
-    _write(tmp_path, "pip-audit.json", json.dumps({"dependencies": [{"name": "requests", "version": "2.19.1", "vulns": [
-        {"id": "PYSEC-2018-28", "fix_versions": ["2.20.0"], "aliases": ["CVE-2018-18074"]}]}], "fixes": []}))
-    out = evaluate(opts(sources=[{"tool": "pip-audit", "file": "pip-audit.json"}], advisories_db="advisories",
-                        unknown_severity="low"), ctx(tmp_path))
+    _write(
+        tmp_path,
+        "pip-audit.json",
+        json.dumps(
+            {
+                "dependencies": [
+                    {
+                        "name": "requests",
+                        "version": "2.19.1",
+                        "vulns": [
+                            {
+                                "id": "PYSEC-2018-28",
+                                "fix_versions": ["2.20.0"],
+                                "aliases": ["CVE-2018-18074"],
+                            }
+                        ],
+                    }
+                ],
+                "fixes": [],
+            }
+        ),
+    )
+    out = evaluate(
+        opts(
+            sources=[{"tool": "pip-audit", "file": "pip-audit.json"}],
+            advisories_db="advisories",
+            unknown_severity="low",
+        ),
+        ctx(tmp_path),
+    )
     (finding,) = out.findings
     assert finding.severity is Severity.HIGH and not finding.data["severity_assumed"]
     assert "GHSA-x84v-xcm2-53pg" in finding.data["severity_source"]
@@ -192,14 +287,22 @@ def test_options_validation() -> None:
         opts(sources=[{"tool": "safety", "requirements": "r.txt"}])
 
 
-@pytest.mark.parametrize(("lodash", "requests", "status", "exit_code"),
-                         [("4.17.21", "2.32.4", "pass", 0), ("4.17.15", "2.19.1", "fail", 1)])
-def test_end_to_end(tmp_path: Path, lodash: str, requests: str, status: str, exit_code: int) -> None:
+@pytest.mark.parametrize(
+    ("lodash", "requests", "status", "exit_code"),
+    [("4.17.21", "2.32.4", "pass", 0), ("4.17.15", "2.19.1", "fail", 1)],
+)
+def test_end_to_end(
+    tmp_path: Path, lodash: str, requests: str, status: str, exit_code: int
+) -> None:
     project(tmp_path, lodash, requests)
     checklist = tmp_path / "checklist.yml"
-    checklist.write_text("version: 1\nproject: t\ngates:\n  dependencies:\n    type: dependencies\n    sources:\n"
-                         "      - {tool: osv, lockfile: [package-lock.json, requirements.txt], db: advisories}\n")
-    rc, _, _ = run_gates(["run", "--checklist", str(checklist), "--out", str(tmp_path / "reports"), "--no-history"])
+    checklist.write_text(
+        "version: 1\nproject: t\ngates:\n  dependencies:\n    type: dependencies\n    sources:\n"
+        "      - {tool: osv, lockfile: [package-lock.json, requirements.txt], db: advisories}\n"
+    )
+    rc, _, _ = run_gates(
+        ["run", "--checklist", str(checklist), "--out", str(tmp_path / "reports"), "--no-history"]
+    )
     result = gate(load_report(tmp_path / "reports"), "dependencies")
     assert rc == exit_code and result["status"] == status
     if status == "fail":

@@ -56,11 +56,16 @@ def test_real_bandit_shell_true_blocks_and_fingerprint_survives_line_shift(tmp_p
 def test_fail_on_and_min_confidence(tmp_path: Path) -> None:
     (tmp_path / "src").mkdir()
     (tmp_path / "src" / "bad.py").write_text(SHELL)
-    low = evaluate(opts(sources=[{"tool": "bandit", "paths": ["src"]}], fail_on="low"), ctx(tmp_path))
+    low = evaluate(
+        opts(sources=[{"tool": "bandit", "paths": ["src"]}], fail_on="low"), ctx(tmp_path)
+    )
     assert all(f.blocks for f in low.findings) and len(low.findings) == 2
     copy = tmp_path / "flask.json"
     shutil.copy(CORPUS / "bandit" / "flask-high-medium-low-b201-b104-b113.json", copy)
-    out = evaluate(opts(sources=[{"tool": "bandit", "file": "flask.json"}], min_confidence="medium"), ctx(tmp_path))
+    out = evaluate(
+        opts(sources=[{"tool": "bandit", "file": "flask.json"}], min_confidence="medium"),
+        ctx(tmp_path),
+    )
     assert len(out.findings) == 3  # the LOW-confidence B113 is dropped
     assert out.details["sources"][0]["below_min_confidence"] == 1
 
@@ -71,7 +76,9 @@ def test_bandit_parse_errors_fail_closed_unless_allowed(tmp_path: Path) -> None:
     (tmp_path / "src" / "broken.py").write_text("def f(:\n")
     out = evaluate(opts(sources=[{"tool": "bandit", "paths": ["src"]}]), ctx(tmp_path))
     assert out.status is Status.ERROR and "src/broken.py" in out.summary
-    allowed = evaluate(opts(sources=[{"tool": "bandit", "paths": ["src"]}], allow_parse_errors=True), ctx(tmp_path))
+    allowed = evaluate(
+        opts(sources=[{"tool": "bandit", "paths": ["src"]}], allow_parse_errors=True), ctx(tmp_path)
+    )
     assert allowed.status is None
     (err,) = [f for f in allowed.findings if f.rule == "sast-parse-error"]
     assert not err.blocks and err.location is not None and err.location.path == "src/broken.py"
@@ -85,19 +92,37 @@ def test_bandit_usage_error_and_paths_outside(tmp_path: Path) -> None:
 
 
 def test_sarif_sources_and_errors(tmp_path: Path) -> None:
-    for name in ("codeql-2.19.1-zero-results-40-rules.sarif", "semgrep-0.44-no-level-577-results.sarif",
-                 "semgrep-1.144-native-json-not-sarif.json"):
+    for name in (
+        "codeql-2.19.1-zero-results-40-rules.sarif",
+        "semgrep-0.44-no-level-577-results.sarif",
+        "semgrep-1.144-native-json-not-sarif.json",
+    ):
         shutil.copy(CORPUS / "sarif" / name, tmp_path / name)
-    clean = evaluate(opts(sources=[{"tool": "sarif", "file": "codeql-2.19.1-zero-results-40-rules.sarif"}]), ctx(tmp_path))
+    clean = evaluate(
+        opts(sources=[{"tool": "sarif", "file": "codeql-2.19.1-zero-results-40-rules.sarif"}]),
+        ctx(tmp_path),
+    )
     assert clean.status is None and clean.findings == []
-    many = evaluate(opts(sources=[{"tool": "sarif", "file": "semgrep-0.44-no-level-577-results.sarif"}]), ctx(tmp_path))
+    many = evaluate(
+        opts(sources=[{"tool": "sarif", "file": "semgrep-0.44-no-level-577-results.sarif"}]),
+        ctx(tmp_path),
+    )
     assert len(many.findings) == 577 and any(f.blocks for f in many.findings)
     assert len({f.fingerprint for f in many.findings}) == 577
-    native = evaluate(opts(sources=[{"tool": "sarif", "file": "semgrep-1.144-native-json-not-sarif.json"}]), ctx(tmp_path))
+    native = evaluate(
+        opts(sources=[{"tool": "sarif", "file": "semgrep-1.144-native-json-not-sarif.json"}]),
+        ctx(tmp_path),
+    )
     assert native.status is Status.ERROR and "not SARIF" in native.summary
     (tmp_path / "empty.sarif").write_text("")
-    assert evaluate(opts(sources=[{"tool": "sarif", "file": "empty.sarif"}]), ctx(tmp_path)).status is Status.ERROR
-    assert evaluate(opts(sources=[{"tool": "sarif", "file": "missing.sarif"}]), ctx(tmp_path)).status is Status.ERROR
+    assert (
+        evaluate(opts(sources=[{"tool": "sarif", "file": "empty.sarif"}]), ctx(tmp_path)).status
+        is Status.ERROR
+    )
+    assert (
+        evaluate(opts(sources=[{"tool": "sarif", "file": "missing.sarif"}]), ctx(tmp_path)).status
+        is Status.ERROR
+    )
 
 
 def test_options_validation() -> None:
@@ -112,18 +137,25 @@ def test_options_validation() -> None:
 def _project(root: Path, code: str) -> Path:
     (root / "src").mkdir(parents=True)
     (root / "src" / "app.py").write_text(code)
-    sarif = {"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "eslint", "rules": []}}, "results": []}]}
+    sarif = {
+        "version": "2.1.0",
+        "runs": [{"tool": {"driver": {"name": "eslint", "rules": []}}, "results": []}],
+    }
     (root / "eslint.sarif").write_text(json.dumps(sarif))
     path = root / "checklist.yml"
-    path.write_text("version: 1\nproject: t\ngates:\n  sast:\n    type: sast\n    sources:\n"
-                    "      - {tool: bandit, paths: [src]}\n      - {tool: sarif, file: eslint.sarif}\n")
+    path.write_text(
+        "version: 1\nproject: t\ngates:\n  sast:\n    type: sast\n    sources:\n"
+        "      - {tool: bandit, paths: [src]}\n      - {tool: sarif, file: eslint.sarif}\n"
+    )
     return path
 
 
 @pytest.mark.parametrize(("code", "status", "exit_code"), [(CLEAN, "pass", 0), (SHELL, "fail", 1)])
 def test_end_to_end(tmp_path: Path, code: str, status: str, exit_code: int) -> None:
     checklist = _project(tmp_path, code)
-    rc, _, _ = run_gates(["run", "--checklist", str(checklist), "--out", str(tmp_path / "reports"), "--no-history"])
+    rc, _, _ = run_gates(
+        ["run", "--checklist", str(checklist), "--out", str(tmp_path / "reports"), "--no-history"]
+    )
     report = load_report(tmp_path / "reports")
     assert rc == exit_code and gate(report, "sast")["status"] == status
     if status == "fail":

@@ -27,10 +27,20 @@ def b64url(obj: dict[str, object]) -> str:
 
 
 HEADER = b64url({"alg": "HS256", "typ": "JWT"})
-CANARY = ".".join([HEADER, b64url({"role": "service_role", "iss": "supabase", "ref": "canaryref0123"}),
-                   "Q0FOQVJZLXNpZ25hdHVyZS1kby1ub3QtbGVhaw"])
-ANON = ".".join([HEADER, b64url({"role": "anon", "iss": "supabase", "ref": "canaryref0123"}),
-                 "YW5vbi1zaWduYXR1cmUtcHVibGljLWJ5LWRlc2lnbg"])
+CANARY = ".".join(
+    [
+        HEADER,
+        b64url({"role": "service_role", "iss": "supabase", "ref": "canaryref0123"}),
+        "Q0FOQVJZLXNpZ25hdHVyZS1kby1ub3QtbGVhaw",
+    ]
+)
+ANON = ".".join(
+    [
+        HEADER,
+        b64url({"role": "anon", "iss": "supabase", "ref": "canaryref0123"}),
+        "YW5vbi1zaWduYXR1cmUtcHVibGljLWJ5LWRlc2lnbg",
+    ]
+)
 GITHUB = "gh" + "p_" + "Zq8vB2nW4xK7mR1tY6uI3oP9aS5dF0gH2jL4"
 PARTS = CANARY.split(".")
 
@@ -72,8 +82,11 @@ def assert_no_canary(text: str) -> None:
         assert needle not in text
 
 
-CLEAN_FILES = {"src/app.ts": "export const url = import.meta.env.PUBLIC_SUPABASE_URL;\n",
-               ".gitignore": "build/\n.env.local\n", "README.md": "# app\n"}
+CLEAN_FILES = {
+    "src/app.ts": "export const url = import.meta.env.PUBLIC_SUPABASE_URL;\n",
+    ".gitignore": "build/\n.env.local\n",
+    "README.md": "# app\n",
+}
 
 
 def test_clean_project_passes(tmp_path: Path) -> None:
@@ -96,8 +109,10 @@ def test_canary_in_tracked_file_blocks_and_is_redacted(tmp_path: Path) -> None:
 
 
 def test_canary_in_public_env_var_and_bundle_always_blocks(tmp_path: Path) -> None:
-    files = {**CLEAN_FILES,
-             ".env.production": f"PUBLIC_SUPABASE_ANON_KEY={CANARY}  # gates:allow-secret\n"}
+    files = {
+        **CLEAN_FILES,
+        ".env.production": f"PUBLIC_SUPABASE_ANON_KEY={CANARY}  # gates:allow-secret\n",
+    }
     repo(tmp_path, files)
     bundle = tmp_path / "build" / "client" / "_app" / "immutable" / "chunks"
     bundle.mkdir(parents=True)
@@ -106,7 +121,9 @@ def test_canary_in_public_env_var_and_bundle_always_blocks(tmp_path: Path) -> No
     first = evaluate(opts(bundle="build/client"), ctx(tmp_path))
     public = [f for f in first.findings if f.rule == "supabase-service-role-public"]
     assert {f.data["context"] for f in public} == {"env-file", "bundle"}
-    assert all(f.blocks and f.data["always_blocking"] and f.severity.value == "critical" for f in public)
+    assert all(
+        f.blocks and f.data["always_blocking"] and f.severity.value == "critical" for f in public
+    )
     assert not any(f.location and f.location.path.endswith("anon-only.js") for f in first.findings)
     assert first.details["anon_keys_seen"] == 2 and first.details["bundle_files"] == 2
     env = next(f for f in public if f.data["context"] == "env-file")
@@ -114,9 +131,14 @@ def test_canary_in_public_env_var_and_bundle_always_blocks(tmp_path: Path) -> No
     # Neither fail_on nor a baseline entry makes it non-blocking.
     baseline = {"version": 1, "findings": [{"fingerprint": f.fingerprint} for f in first.findings]}
     (tmp_path / ".secrets-baseline.json").write_text(json.dumps(baseline))
-    again = evaluate(opts(bundle="build/client", fail_on="critical", baseline=".secrets-baseline.json"),
-                     ctx(tmp_path))
-    assert [f.blocks for f in again.findings if f.rule == "supabase-service-role-public"] == [True, True]
+    again = evaluate(
+        opts(bundle="build/client", fail_on="critical", baseline=".secrets-baseline.json"),
+        ctx(tmp_path),
+    )
+    assert [f.blocks for f in again.findings if f.rule == "supabase-service-role-public"] == [
+        True,
+        True,
+    ]
     assert_no_canary(visible(first) + visible(again))
 
 
@@ -124,17 +146,24 @@ def test_sb_secret_key_in_public_variable(tmp_path: Path) -> None:
     key = "sb_" + "secret_" + "N7UND0UgjKTVK-Uodkm0Hg_xSvEMPvz"
     repo(tmp_path, {"src/config.ts": f"export const cfg = {{ VITE_SUPABASE_KEY: '{key}' }};\n"})
     (finding,) = evaluate(opts(), ctx(tmp_path)).findings
-    assert finding.rule == "supabase-service-role-public" and finding.data["context"] == "public-variable"
+    assert (
+        finding.rule == "supabase-service-role-public"
+        and finding.data["context"] == "public-variable"
+    )
 
 
 def test_allowlist_comment_and_baseline(tmp_path: Path) -> None:
-    repo(tmp_path, {"a.py": f"TOKEN = '{GITHUB}'  # gates:allow-secret\n",
-                    "b.py": f"TOKEN = '{GITHUB}'\n"})
+    repo(
+        tmp_path,
+        {"a.py": f"TOKEN = '{GITHUB}'  # gates:allow-secret\n", "b.py": f"TOKEN = '{GITHUB}'\n"},
+    )
     out = evaluate(opts(), ctx(tmp_path))
     (finding,) = out.findings
     assert finding.location is not None and finding.location.path == "b.py" and finding.blocks
     assert out.details["allowlisted"] == 1
-    candidate = json.loads((tmp_path / "reports" / "artifacts" / "secrets" / "secrets-baseline.json").read_text())
+    candidate = json.loads(
+        (tmp_path / "reports" / "artifacts" / "secrets" / "secrets-baseline.json").read_text()
+    )
     assert candidate["findings"][0]["fingerprint"] == finding.fingerprint
     assert_no_canary(json.dumps(candidate))
     (tmp_path / "base.json").write_text(json.dumps(candidate))
@@ -143,7 +172,10 @@ def test_allowlist_comment_and_baseline(tmp_path: Path) -> None:
     # A line shift keeps the fingerprint.
     (tmp_path / "b.py").write_text(f"import os\n\n\nTOKEN = '{GITHUB}'\n")
     shifted = evaluate(opts(baseline="base.json"), ctx(tmp_path))
-    assert shifted.findings[0].fingerprint == finding.fingerprint and shifted.findings[0].location.line == 4
+    assert (
+        shifted.findings[0].fingerprint == finding.fingerprint
+        and shifted.findings[0].location.line == 4
+    )
 
 
 def test_missing_or_bad_baseline_fails_closed(tmp_path: Path) -> None:
@@ -158,10 +190,14 @@ def test_missing_or_bad_baseline_fails_closed(tmp_path: Path) -> None:
 
 
 def test_untracked_and_ignored_files_are_not_scanned_by_default(tmp_path: Path) -> None:
-    repo(tmp_path, CLEAN_FILES, untracked={"notes.txt": f"{GITHUB}\n", ".env.local": f"X={GITHUB}\n"})
+    repo(
+        tmp_path, CLEAN_FILES, untracked={"notes.txt": f"{GITHUB}\n", ".env.local": f"X={GITHUB}\n"}
+    )
     assert evaluate(opts(), ctx(tmp_path)).findings == []
     with_untracked = evaluate(opts(include_untracked=True), ctx(tmp_path)).findings
-    assert [f.location.path for f in with_untracked if f.location] == ["notes.txt"]  # .env.local ignored
+    assert [f.location.path for f in with_untracked if f.location] == [
+        "notes.txt"
+    ]  # .env.local ignored
 
 
 def test_symlink_out_of_project_binary_and_large_files_skipped(tmp_path: Path) -> None:
@@ -177,7 +213,9 @@ def test_symlink_out_of_project_binary_and_large_files_skipped(tmp_path: Path) -
     out = evaluate(opts(max_file_size="1kB"), ctx(root))
     assert out.findings == []
     assert out.details["skipped_outside_project"] == ["link.txt"]
-    assert out.details["skipped_binary"] == 1 and out.details["skipped_large"][0].startswith("big.txt")
+    assert out.details["skipped_binary"] == 1 and out.details["skipped_large"][0].startswith(
+        "big.txt"
+    )
 
 
 def test_not_a_git_repo_walks_the_tree_respecting_gitignore(tmp_path: Path) -> None:
@@ -203,36 +241,52 @@ def test_missing_bundle_and_nothing_scanned_fail_closed(tmp_path: Path) -> None:
     assert evaluate(opts(paths=["nothing-here"]), ctx(tmp_path)).status is Status.ERROR
 
 
-@pytest.mark.parametrize(("text", "rule"), [
-    ("-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXk\n", "private-key"),
-    ("AKIA" + "Z7Q3XK5N2M4P6R8T\n", "aws-access-key-id"),
-    ("aws_secret_access_key = " + "Zx9+Qw3/Er5Ty7Ui9Op1As3Df5Gh7Jk9Lz2Xc4Vb" + "\n", "aws-secret-access-key"),
-    ("stripe = '" + "sk_" + "live_" + "51HqLyjWDarjtT1zdp7dcXYZ12345678" + "'\n", "stripe-live-secret-key"),
-    ("x = '" + "xox" + "b-1234567890-abcdefghijKLMN" + "'\n", "slack-token"),
-    ("const apiKey = 'a8F3kLq9Zx2Vb7Nm4Pw6Rt1Yu5Io0Ps3';\n", "high-entropy-assignment"),
-    ("SECRET_KEY=f3a9c1e7b2d84a6f9e0c5b1d7a3f8e2c\n", "high-entropy-assignment"),
-    (HEADER + "." + b64url({"sub": "user-1", "exp": 1}) + ".c2lnbmF0dXJlLXh5eg\n", "jwt"),
-])
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXk\n", "private-key"),
+        ("AKIA" + "Z7Q3XK5N2M4P6R8T\n", "aws-access-key-id"),
+        (
+            "aws_secret_access_key = " + "Zx9+Qw3/Er5Ty7Ui9Op1As3Df5Gh7Jk9Lz2Xc4Vb" + "\n",
+            "aws-secret-access-key",
+        ),
+        (
+            "stripe = '" + "sk_" + "live_" + "51HqLyjWDarjtT1zdp7dcXYZ12345678" + "'\n",
+            "stripe-live-secret-key",
+        ),
+        ("x = '" + "xox" + "b-1234567890-abcdefghijKLMN" + "'\n", "slack-token"),
+        ("const apiKey = 'a8F3kLq9Zx2Vb7Nm4Pw6Rt1Yu5Io0Ps3';\n", "high-entropy-assignment"),
+        ("SECRET_KEY=f3a9c1e7b2d84a6f9e0c5b1d7a3f8e2c\n", "high-entropy-assignment"),
+        (HEADER + "." + b64url({"sub": "user-1", "exp": 1}) + ".c2lnbmF0dXJlLXh5eg\n", "jwt"),
+    ],
+)
 def test_patterns_detect(text: str, rule: str) -> None:
     hits, _ = scan_bytes(text.encode())
     assert [h.rule for h in hits] == [rule]
 
 
-@pytest.mark.parametrize("text", [
-    "password = 'supersecretkey'\n",                      # low entropy
-    "token = request.headers.get('Authorization')\n",     # a reference, not a literal
-    "api_key = os.environ['API_KEY']\n",
-    "SECRET_KEY=your-secret-key-here-change-me\n",         # placeholder
-    "AKIA" + "IOSFODNN7EXAMPLE\n",                         # AWS documentation key
-    f'createClient(url, "{ANON}")\n',                      # anon key: public by design
-    "const t = 'sb_publishable_ACJWlzQHlZjBrEguHvfOxg_3BJgxAaH';\n",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "password = 'supersecretkey'\n",  # low entropy
+        "token = request.headers.get('Authorization')\n",  # a reference, not a literal
+        "api_key = os.environ['API_KEY']\n",
+        "SECRET_KEY=your-secret-key-here-change-me\n",  # placeholder
+        "AKIA" + "IOSFODNN7EXAMPLE\n",  # AWS documentation key
+        f'createClient(url, "{ANON}")\n',  # anon key: public by design
+        "const t = 'sb_publishable_ACJWlzQHlZjBrEguHvfOxg_3BJgxAaH';\n",
+    ],
+)
 def test_patterns_ignore(text: str) -> None:
     assert scan_bytes(text.encode())[0] == []
 
 
 def test_jwt_decoding_and_helpers() -> None:
-    assert decode_jwt_payload(CANARY) == {"role": "service_role", "iss": "supabase", "ref": "canaryref0123"}
+    assert decode_jwt_payload(CANARY) == {
+        "role": "service_role",
+        "iss": "supabase",
+        "ref": "canaryref0123",
+    }
     assert decode_jwt_payload("eyJ.bad!.x") is None
     shown = redact(CANARY)
     assert shown.startswith(CANARY[:4] + "…(sha256:") and CANARY[4:12] not in shown
@@ -240,16 +294,22 @@ def test_jwt_decoding_and_helpers() -> None:
 
 
 def test_canary_never_reaches_any_output_file(tmp_path: Path) -> None:
-    files = {**CLEAN_FILES, "src/lib/admin.ts": f"const key = '{CANARY}';\n",
-             ".env": f"PUBLIC_SUPABASE_ANON_KEY={CANARY}\nGH={GITHUB}\n"}
+    files = {
+        **CLEAN_FILES,
+        "src/lib/admin.ts": f"const key = '{CANARY}';\n",
+        ".env": f"PUBLIC_SUPABASE_ANON_KEY={CANARY}\nGH={GITHUB}\n",
+    }
     repo(tmp_path, files)
     bundle = tmp_path / "build" / "client"
     bundle.mkdir(parents=True)
     (bundle / "app.js").write_text(f'const s="{CANARY}";\n')
     (tmp_path / "checklist.yml").write_text(
-        "version: 1\nproject: t\ngates:\n  secrets:\n    type: secrets\n    bundle: build/client\n")
+        "version: 1\nproject: t\ngates:\n  secrets:\n    type: secrets\n    bundle: build/client\n"
+    )
     out = tmp_path / "reports"
-    rc, _, _ = run_gates(["run", "--checklist", str(tmp_path / "checklist.yml"), "--out", str(out), "--no-history"])
+    rc, _, _ = run_gates(
+        ["run", "--checklist", str(tmp_path / "checklist.yml"), "--out", str(out), "--no-history"]
+    )
     assert rc == 1
     report = load_report(out)
     secrets = next(g for g in report["gates"] if g["id"] == "secrets")

@@ -16,8 +16,12 @@ AUDIT = CORPUS / "audit"
 
 def test_npm_v2_only_via_objects_are_advisories() -> None:
     raw = json.loads((AUDIT / "npm-audit-v2-cra-critical.json").read_text())
-    objects = {(v["name"], v["source"]) for e in raw["vulnerabilities"].values() for v in e["via"]
-               if isinstance(v, dict)}
+    objects = {
+        (v["name"], v["source"])
+        for e in raw["vulnerabilities"].values()
+        for v in e["via"]
+        if isinstance(v, dict)
+    }
     report = npm_audit.load(AUDIT / "npm-audit-v2-cra-critical.json")
     assert len(report.advisories) == len(objects) == 19
     assert len(raw["vulnerabilities"]) == raw["metadata"]["vulnerabilities"]["total"] == 32
@@ -28,10 +32,13 @@ def test_npm_v2_only_via_objects_are_advisories() -> None:
     assert any(a.fixed for a in report.advisories)
 
 
-@pytest.mark.parametrize(("name", "count", "fmt"), [
-    ("npm6-audit-v1-actions-advisories.json", 92, "npm 6"),
-    ("pnpm-audit-legacy-advisories.json", 19, "pnpm"),
-])
+@pytest.mark.parametrize(
+    ("name", "count", "fmt"),
+    [
+        ("npm6-audit-v1-actions-advisories.json", 92, "npm 6"),
+        ("pnpm-audit-legacy-advisories.json", 19, "pnpm"),
+    ],
+)
 def test_legacy_advisories_shape(name: str, count: int, fmt: str) -> None:
     raw = json.loads((AUDIT / name).read_text())
     report = npm_audit.load(AUDIT / name)
@@ -45,12 +52,18 @@ def test_legacy_advisories_shape(name: str, count: int, fmt: str) -> None:
         assert lodash[0].cvss_score == 7.4 and lodash[0].severity == Severity.HIGH
 
 
-@pytest.mark.parametrize("text", [
-    '{"error": {"code": "ENOAUDIT", "summary": "Your configured registry does not support audit requests."}}',
-    '{"message": "request to https://registry.npmjs.org/-/npm/v1/security/audits failed, reason: getaddrinfo ENOTFOUND", "statusCode": 500}',
-    '{"auditReportVersion": 3, "vulnerabilities": {}}',
-    '{}', '', '[]', '{"auditReportVersion": 2}',
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"error": {"code": "ENOAUDIT", "summary": "Your configured registry does not support audit requests."}}',  # noqa: E501
+        '{"message": "request to https://registry.npmjs.org/-/npm/v1/security/audits failed, reason: getaddrinfo ENOTFOUND", "statusCode": 500}',  # noqa: E501
+        '{"auditReportVersion": 3, "vulnerabilities": {}}',
+        "{}",
+        "",
+        "[]",
+        '{"auditReportVersion": 2}',
+    ],
+)
 def test_npm_error_output_and_unknown_versions_are_errors(text: str) -> None:
     with pytest.raises(InputError):
         npm_audit.parse(text)
@@ -61,10 +74,13 @@ def test_npm_error_reason_is_shown() -> None:
         npm_audit.parse('{"error": {"code": "ENOAUDIT", "summary": "no audit"}}')
 
 
-@pytest.mark.parametrize(("name", "deps", "vulns"), [
-    ("pip-audit-vulns-pip-setuptools-werkzeug.json", 65, 15),
-    ("pip-audit-clean-no-vulns.json", 42, 0),
-])
+@pytest.mark.parametrize(
+    ("name", "deps", "vulns"),
+    [
+        ("pip-audit-vulns-pip-setuptools-werkzeug.json", 65, 15),
+        ("pip-audit-clean-no-vulns.json", 42, 0),
+    ],
+)
 def test_pip_audit_counts(name: str, deps: int, vulns: int) -> None:
     raw = json.loads((AUDIT / name).read_text())
     report = pip_audit.load(AUDIT / name)
@@ -75,19 +91,32 @@ def test_pip_audit_counts(name: str, deps: int, vulns: int) -> None:
 
 
 def test_pip_audit_skip_reason_is_unaudited() -> None:
-    text = json.dumps({"dependencies": [
-        {"name": "flask", "version": "0.5", "vulns": []},
-        {"name": "internal-lib", "skip_reason": "Dependency not found on PyPI and could not be audited: internal-lib (1.2.3)"},
-    ], "fixes": []})
+    text = json.dumps(
+        {
+            "dependencies": [
+                {"name": "flask", "version": "0.5", "vulns": []},
+                {
+                    "name": "internal-lib",
+                    "skip_reason": "Dependency not found on PyPI and could not be audited: internal-lib (1.2.3)",  # noqa: E501
+                },
+            ],
+            "fixes": [],
+        }
+    )
     report = pip_audit.parse(text)
     assert report.audited == 1
-    assert report.unaudited == ("internal-lib (Dependency not found on PyPI and could not be audited: internal-lib (1.2.3))",)
+    assert report.unaudited == (
+        "internal-lib (Dependency not found on PyPI and could not be audited: internal-lib (1.2.3))",  # noqa: E501
+    )
 
 
-@pytest.mark.parametrize(("name", "packages", "vulns"), [
-    ("safety-3.7.0-check-evaluacion3.json", 9, 10),
-    ("safety-3.7.0-with-deprecation-banner-prefix.json", 83, 3),
-])
+@pytest.mark.parametrize(
+    ("name", "packages", "vulns"),
+    [
+        ("safety-3.7.0-check-evaluacion3.json", 9, 10),
+        ("safety-3.7.0-with-deprecation-banner-prefix.json", 83, 3),
+    ],
+)
 def test_safety_counts_banner_tolerated(name: str, packages: int, vulns: int) -> None:
     report = safety.load(AUDIT / name)
     assert report.audited == packages and len(report.advisories) == vulns
@@ -106,10 +135,28 @@ def test_osv_scanner_one_advisory_per_group() -> None:
 
 
 def test_osv_scanner_max_severity_and_clean() -> None:
-    text = json.dumps({"results": [{"source": {"path": "p"}, "packages": [{
-        "package": {"name": "lodash", "version": "4.17.15", "ecosystem": "npm"},
-        "vulnerabilities": [{"id": "GHSA-p6mc-m468-83gw", "modified": "x"}],
-        "groups": [{"ids": ["GHSA-p6mc-m468-83gw"], "aliases": ["CVE-2020-8203"], "max_severity": "7.4"}]}]}]})
+    text = json.dumps(
+        {
+            "results": [
+                {
+                    "source": {"path": "p"},
+                    "packages": [
+                        {
+                            "package": {"name": "lodash", "version": "4.17.15", "ecosystem": "npm"},
+                            "vulnerabilities": [{"id": "GHSA-p6mc-m468-83gw", "modified": "x"}],
+                            "groups": [
+                                {
+                                    "ids": ["GHSA-p6mc-m468-83gw"],
+                                    "aliases": ["CVE-2020-8203"],
+                                    "max_severity": "7.4",
+                                }
+                            ],
+                        }
+                    ],
+                }
+            ]
+        }
+    )
     (adv,) = osv_scanner.parse(text).advisories
     assert adv.severity == Severity.HIGH and adv.cvss_score == 7.4
     assert osv_scanner.parse('{"results": []}').advisories == ()

@@ -43,15 +43,32 @@ def test_snippet_drops_line_numbers_so_fingerprints_survive_shifts() -> None:
 
 
 def test_errors_are_kept() -> None:
-    text = json.dumps({"errors": [{"filename": "pkg\\bad.py", "reason": "syntax error while parsing AST from file"}],
-                       "generated_at": "x", "metrics": {}, "results": []})
+    text = json.dumps(
+        {
+            "errors": [
+                {"filename": "pkg\\bad.py", "reason": "syntax error while parsing AST from file"}
+            ],
+            "generated_at": "x",
+            "metrics": {},
+            "results": [],
+        }
+    )
     report = bandit.parse(text)
     assert report.errors == (("pkg/bad.py", "syntax error while parsing AST from file"),)
 
 
-@pytest.mark.parametrize("text", ["", "{", "[]", '{"results": 3}', "\x00\x01junk",
-                                  '{"results": [{"test_id": "B1", "issue_severity": "EXTREME", "issue_confidence": "LOW"}]}',
-                                  "[" * 100000])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "{",
+        "[]",
+        '{"results": 3}',
+        "\x00\x01junk",
+        '{"results": [{"test_id": "B1", "issue_severity": "EXTREME", "issue_confidence": "LOW"}]}',
+        "[" * 100000,
+    ],
+)
 def test_hostile_input_is_a_clean_error(text: str) -> None:
     with pytest.raises(InputError):
         bandit.parse(text)

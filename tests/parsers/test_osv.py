@@ -38,20 +38,51 @@ def test_shipped_folder_flags_requests_2_19_1() -> None:
     assert "GHSA-j8r2-6x86-q33q" not in {a.id for a in db.match("PyPI", "requests", "2.2.0")}
 
 
-def _record(events: list[dict[str, str]], kind: str = "SEMVER", eco: str = "npm", **extra: object) -> osv.OsvDatabase:
+def _record(
+    events: list[dict[str, str]], kind: str = "SEMVER", eco: str = "npm", **extra: object
+) -> osv.OsvDatabase:
     db = osv.OsvDatabase()
-    db.add(osv.parse_record({"id": "TEST-1", "modified": "2024-01-01T00:00:00Z",
-                             "affected": [{"package": {"ecosystem": eco, "name": "pkg"},
-                                           "ranges": [{"type": kind, "events": events}]}], **extra}, "t"))
+    db.add(
+        osv.parse_record(
+            {
+                "id": "TEST-1",
+                "modified": "2024-01-01T00:00:00Z",
+                "affected": [
+                    {
+                        "package": {"ecosystem": eco, "name": "pkg"},
+                        "ranges": [{"type": kind, "events": events}],
+                    }
+                ],
+                **extra,
+            },
+            "t",
+        )
+    )
     return db
 
 
-@pytest.mark.parametrize(("version", "hit"), [("0.9.0", False), ("1.0.0", True), ("1.4.9", True),
-                                              ("1.5.0", False), ("2.0.0-rc.1", False), ("2.0.0", True),
-                                              ("2.1.0", True), ("2.1.1", False)])
+@pytest.mark.parametrize(
+    ("version", "hit"),
+    [
+        ("0.9.0", False),
+        ("1.0.0", True),
+        ("1.4.9", True),
+        ("1.5.0", False),
+        ("2.0.0-rc.1", False),
+        ("2.0.0", True),
+        ("2.1.0", True),
+        ("2.1.1", False),
+    ],
+)
 def test_semver_introduced_fixed_last_affected(version: str, hit: bool) -> None:
-    db = _record([{"introduced": "1.0.0"}, {"fixed": "1.5.0"}, {"introduced": "2.0.0"},
-                  {"last_affected": "2.1.0"}])
+    db = _record(
+        [
+            {"introduced": "1.0.0"},
+            {"fixed": "1.5.0"},
+            {"introduced": "2.0.0"},
+            {"last_affected": "2.1.0"},
+        ]
+    )
     assert bool(db.match("npm", "pkg", version)) is hit
 
 
@@ -72,7 +103,12 @@ def test_withdrawn_and_unparseable() -> None:
 
 
 def test_cvss_v4_only_uses_database_label_else_unknown() -> None:
-    v4 = [{"type": "CVSS_V4", "score": "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"}]
+    v4 = [
+        {
+            "type": "CVSS_V4",
+            "score": "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N",
+        }
+    ]
     db = _record([{"introduced": "0"}], severity=v4, database_specific={"severity": "MODERATE"})
     (adv,) = db.match("npm", "pkg", "1.0.0")
     assert adv.severity == Severity.MEDIUM and "database" in adv.severity_source
@@ -81,9 +117,24 @@ def test_cvss_v4_only_uses_database_label_else_unknown() -> None:
     assert adv.severity is None and "CVSS v4" in adv.severity_source
 
 
-@pytest.mark.parametrize("data", [{}, {"id": "X"}, {"id": "X", "modified": "m", "affected": [{"package": {}}]},
-                                  {"id": "X", "modified": "m", "affected": [{"package": {"ecosystem": "npm", "name": "a"},
-                                   "ranges": [{"type": "SEMVER", "events": [{"introduced": "0", "fixed": "1"}]}]}]}])
+@pytest.mark.parametrize(
+    "data",
+    [
+        {},
+        {"id": "X"},
+        {"id": "X", "modified": "m", "affected": [{"package": {}}]},
+        {
+            "id": "X",
+            "modified": "m",
+            "affected": [
+                {
+                    "package": {"ecosystem": "npm", "name": "a"},
+                    "ranges": [{"type": "SEMVER", "events": [{"introduced": "0", "fixed": "1"}]}],
+                }
+            ],
+        },
+    ],
+)
 def test_malformed_records(data: dict) -> None:
     with pytest.raises(InputError):
         osv.parse_record(data, "bad.json")
@@ -99,26 +150,36 @@ def test_empty_or_missing_folder(tmp_path: Path) -> None:
         osv.load_db(tmp_path)
 
 
-@pytest.mark.parametrize(("vector", "score"), [
-    ("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H", 7.5),
-    ("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H", 9.8),
-    ("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:C/C:H/I:H/A:H", 10.0),
-    ("CVSS:3.1/AV:N/AC:H/PR:N/UI:N/S:U/C:N/I:H/A:H", 7.4),
-    ("CVSS:3.1/AV:N/AC:L/PR:H/UI:N/S:U/C:H/I:H/A:H", 7.2),
-    ("CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:C/C:L/I:L/A:N", 6.1),
-    ("CVSS:3.1/AV:L/AC:H/PR:L/UI:R/S:U/C:H/I:N/A:N", 4.4),
-    ("CVSS:3.0/AV:N/AC:H/PR:N/UI:R/S:U/C:L/I:N/A:N", 3.1),
-    ("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:N", 0.0),
-    ("AV:N/AC:L/Au:N/C:P/I:P/A:P", 7.5),
-])
+@pytest.mark.parametrize(
+    ("vector", "score"),
+    [
+        ("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H", 7.5),
+        ("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H", 9.8),
+        ("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:C/C:H/I:H/A:H", 10.0),
+        ("CVSS:3.1/AV:N/AC:H/PR:N/UI:N/S:U/C:N/I:H/A:H", 7.4),
+        ("CVSS:3.1/AV:N/AC:L/PR:H/UI:N/S:U/C:H/I:H/A:H", 7.2),
+        ("CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:C/C:L/I:L/A:N", 6.1),
+        ("CVSS:3.1/AV:L/AC:H/PR:L/UI:R/S:U/C:H/I:N/A:N", 4.4),
+        ("CVSS:3.0/AV:N/AC:H/PR:N/UI:R/S:U/C:L/I:N/A:N", 3.1),
+        ("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:N", 0.0),
+        ("AV:N/AC:L/Au:N/C:P/I:P/A:P", 7.5),
+    ],
+)
 def test_cvss_base_scores(vector: str, score: float) -> None:
     assert base_score(vector) == score
 
 
 def test_cvss_bands_and_bad_vectors() -> None:
     assert [severity_for_score(s) for s in (9.0, 8.9, 7.0, 6.9, 4.0, 3.9, 0.1, 0.0)] == [
-        Severity.CRITICAL, Severity.HIGH, Severity.HIGH, Severity.MEDIUM, Severity.MEDIUM,
-        Severity.LOW, Severity.LOW, Severity.INFO]
+        Severity.CRITICAL,
+        Severity.HIGH,
+        Severity.HIGH,
+        Severity.MEDIUM,
+        Severity.MEDIUM,
+        Severity.LOW,
+        Severity.LOW,
+        Severity.INFO,
+    ]
     assert base_score("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N") is None
     for bad in ("CVSS:3.1/AV:X", "garbage", "CVSS:3.9/AV:N"):
         with pytest.raises(InputError):
@@ -126,7 +187,17 @@ def test_cvss_bands_and_bad_vectors() -> None:
 
 
 def test_semver_order() -> None:
-    order = ["1.0.0-alpha", "1.0.0-alpha.1", "1.0.0-alpha.beta", "1.0.0-beta", "1.0.0-beta.2",
-             "1.0.0-beta.11", "1.0.0-rc.1", "1.0.0", "1.0.1", "1.10.0"]
+    order = [
+        "1.0.0-alpha",
+        "1.0.0-alpha.1",
+        "1.0.0-alpha.beta",
+        "1.0.0-beta",
+        "1.0.0-beta.2",
+        "1.0.0-beta.11",
+        "1.0.0-rc.1",
+        "1.0.0",
+        "1.0.1",
+        "1.10.0",
+    ]
     assert sorted(order, key=SemVer) == order
     assert parse_version("npm", "v1.2.3+build.5") == SemVer("1.2.3")

@@ -31,7 +31,9 @@ def test_levels_default_from_rule_then_warning() -> None:
     # No result carries a level: every one comes from its rule's defaultConfiguration.
     assert {r.level for r in log.results} <= {"error", "warning", "note"}
     assert any(r.cwe for r in log.results)
-    bandit_log = sarif.load(CORPUS / "sarif" / "bandit-1.9.3-sarif-one-result-metrics-in-properties.sarif")
+    bandit_log = sarif.load(
+        CORPUS / "sarif" / "bandit-1.9.3-sarif-one-result-metrics-in-properties.sarif"
+    )
     (only,) = bandit_log.results
     assert only.level == "warning" and only.severity == Severity.MEDIUM  # SARIF default
     assert only.path == "src/todoList.py" and only.line == 48 and "eval" in only.snippet
@@ -57,21 +59,54 @@ def test_trivy_three_levels() -> None:
 
 
 def _log(result: dict, rule: dict | None = None) -> str:
-    return json.dumps({"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "t", "rules": [rule or {"id": "R1"}]}},
-                                                     "results": [result]}]})
+    return json.dumps(
+        {
+            "version": "2.1.0",
+            "runs": [
+                {
+                    "tool": {"driver": {"name": "t", "rules": [rule or {"id": "R1"}]}},
+                    "results": [result],
+                }
+            ],
+        }
+    )
 
 
-@pytest.mark.parametrize(("score", "expected"), [("9.1", Severity.CRITICAL), ("9.0", Severity.CRITICAL),
-                                                 ("7.0", Severity.HIGH), ("6.9", Severity.MEDIUM),
-                                                 ("4.0", Severity.MEDIUM), ("0.1", Severity.LOW)])
+@pytest.mark.parametrize(
+    ("score", "expected"),
+    [
+        ("9.1", Severity.CRITICAL),
+        ("9.0", Severity.CRITICAL),
+        ("7.0", Severity.HIGH),
+        ("6.9", Severity.MEDIUM),
+        ("4.0", Severity.MEDIUM),
+        ("0.1", Severity.LOW),
+    ],
+)
 def test_security_severity_bands(score: str, expected: Severity) -> None:
-    rule = {"id": "R1", "properties": {"security-severity": score, "tags": ["external/cwe/cwe-079"]},
-            "defaultConfiguration": {"level": "note"}}
-    res = {"ruleId": "R1", "message": {"text": "m"}, "partialFingerprints": {"primaryLocationLineHash": "ab:1"},
-           "locations": [{"physicalLocation": {"artifactLocation": {"uri": "src/a.js"}, "region": {"startLine": 3}}}]}
+    rule = {
+        "id": "R1",
+        "properties": {"security-severity": score, "tags": ["external/cwe/cwe-079"]},
+        "defaultConfiguration": {"level": "note"},
+    }
+    res = {
+        "ruleId": "R1",
+        "message": {"text": "m"},
+        "partialFingerprints": {"primaryLocationLineHash": "ab:1"},
+        "locations": [
+            {
+                "physicalLocation": {
+                    "artifactLocation": {"uri": "src/a.js"},
+                    "region": {"startLine": 3},
+                }
+            }
+        ],
+    }
     (item,) = sarif.parse(_log(res, rule)).results
     assert item.severity == expected and item.level == "note"
-    assert item.cwe == ("CWE-79",) and item.partial_fingerprints == {"primaryLocationLineHash": "ab:1"}
+    assert item.cwe == ("CWE-79",) and item.partial_fingerprints == {
+        "primaryLocationLineHash": "ab:1"
+    }
 
 
 def test_semgrep_native_json_is_refused_with_reason() -> None:
@@ -79,8 +114,17 @@ def test_semgrep_native_json_is_refused_with_reason() -> None:
         sarif.load(CORPUS / "sarif" / "semgrep-1.144-native-json-not-sarif.json")
 
 
-@pytest.mark.parametrize("text", ["", "{}", '{"version": "2.0.0", "runs": []}', '{"runs": {}}', "nul\x00",
-                                  _log({"ruleId": "R1", "level": "fatal"})])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "{}",
+        '{"version": "2.0.0", "runs": []}',
+        '{"runs": {}}',
+        "nul\x00",
+        _log({"ruleId": "R1", "level": "fatal"}),
+    ],
+)
 def test_hostile_or_foreign_input_is_a_clean_error(text: str) -> None:
     with pytest.raises(InputError):
         sarif.parse(text)
