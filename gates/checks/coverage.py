@@ -153,9 +153,18 @@ def load_reports(options: CoverageOptions, ctx: GateContext) -> CoverageData:
         else:
             paths.append(ctx.path(entry))
     reports = []
+    seen: dict[str, Path] = {}
     for path in paths:
-        reports.append(load_one(path, options.format, ctx.root))
+        data = load_one(path, options.format, ctx.root)
         ctx.record(path)
+        for item in data.files:
+            if item.path in seen and seen[item.path] != path:
+                raise InputError(
+                    f"{item.path} is in both {seen[item.path].name} and {path.name}: "
+                    "give each file's coverage once (it would count twice)"
+                )
+            seen[item.path] = path
+        reports.append(data)
     return reports[0] if len(reports) == 1 else merge(reports)
 
 

@@ -134,6 +134,16 @@ def test_report_outside_the_project_is_refused(tmp_path: Path) -> None:
         evaluate(_opts(report="cov/*.xml"), _ctx(tmp_path))
 
 
+def test_two_reports_merge_and_the_same_file_twice_is_an_error(tmp_path: Path) -> None:
+    xml = _copy(tmp_path, "istanbul-cobertura-jest-branches.xml")
+    info = _copy(tmp_path, "lcov-istanbul-cra-windows-backslash-paths.info")
+    outcome = evaluate(_opts(report=[xml, info]), _ctx(tmp_path))
+    assert _row(outcome.measurements, "lines").message.endswith("(28/41)")  # 27/29 + 1/12
+    shutil.copy(tmp_path / xml, tmp_path / "again.xml")
+    with pytest.raises(InputError, match="count twice"):
+        evaluate(_opts(report=[xml, "again.xml"]), _ctx(tmp_path))
+
+
 # --- paths -------------------------------------------------------------------------------
 
 
