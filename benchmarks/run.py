@@ -1,0 +1,444 @@
+"""Benchmark ``gates run`` on large generated evidence against the peers (``nox -s bench``).
+
+For each scale (0.25x, 1x, 2x by default) it generates the set with ``generate.py`` (cached in
+``/tmp/gates-bench/<scale>``), then measures as whole processes (wall time, CPU user+sys, peak
+RSS from ``os.wait4``, which counts the child and the processes it waited for):
+
+* ``gates run`` over everything, and each gate alone (``--only ID``);
+* the peers on the same files: junitparser (JUnit totals, every case visited), pycobertura
+  (``pycobertura show``), squawk (``squawk-cli`` from npm, ``benchmarks/node_modules``),
+  detect-secrets (``scan --all-files``);
+* ``gates --version`` and ``gates validate`` (best of 5), plus ``-X importtime`` hot spots.
+
+It prints one table with ratios and the targets of issue 8, marking each ``ok`` or ``MISSED``.
+It exits non-zero only when something crashed (a gate run exiting 3, a peer that cannot run is
+shown as ``n/a``), never because a target was missed.
+
+    python benchmarks/run.py [--scales 0.25,1,2] [--root /tmp/gates-bench] [--skip-peers]
+"""
+
+# ruff: noqa: S108 - a scratch dir under /tmp by default
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import generate  # noqa: E402 - the sibling script, importable once HERE is on sys.path
+
+PY = sys.executable
+MIB = 1024 * 1024
+
+
+@dataclass
+class Sample:
+    """One measured process."""
+
+    wall: float
+    cpu: float
+    rss: int
+    """Peak resident set size in bytes."""
+    code: int
+    out: str = ""
+    err: str = ""
+
+    @property
+    def rss_mib(self) -> float:
+        """Peak RSS in MiB."""
+        return self.rss / MIB
+
+
+LAUNCHER = """
+import json, os, subprocess, sys, time
+start = time.perf_counter()
+proc = subprocess.Popen(sys.argv[1:])
+_, status, usage = os.wait4(proc.pid, 0)
+wall = time.perf_counter() - start
+print(json.dumps([wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024,
+                  os.waitstatus_to_exitcode(status)]), file=sys.stderr)
+"""
+"""A small process that runs the command and reports its rusage: ``ru_maxrss`` survives fork
+and exec, so a child forked straight from this (large) process would inherit our peak."""
+
+
+def measure(argv: list[str], cwd: Path, env: dict[str, str] | None = None) -> Sample:
+    """Run ``argv`` to completion; wall clock, CPU (user+sys) and peak RSS of its whole tree."""
+    out_path = cwd / ".bench-stdout"
+    err_path = cwd / ".bench-stderr"
+    with out_path.open("wb") as out, err_path.open("wb") as err:
+        subprocess.run(
+            [PY, "-S", "-c", LAUNCHER, *argv], cwd=cwd, stdout=out, stderr=err, env=env, check=False
+        )
+    text_out = out_path.read_text(errors="replace")
+    lines = err_path.read_text(errors="replace").rstrip("\n").rsplit("\n", 1)
+    out_path.unlink()
+    err_path.unlink()
+    wall, cpu, rss, code = json.loads(lines[-1])
+    return Sample(wall, cpu, rss, code, text_out, lines[0] if len(lines) > 1 else "")
+
+
+def best(argv: list[str], cwd: Path, times: int) -> Sample:
+    """The fastest of ``times`` runs (for start-up times, where noise dominates)."""
+    return min((measure(argv, cwd) for _ in range(times)), key=lambda s: s.wall)
+
+
+# --- the data set ----------------------------------------------------------------------------
+
+
+def have_secrets_gate() -> bool:
+    """True once the ``secrets`` gate type is registered (it lands later than the others)."""
+    from gates.checks import CHECKS
+
+    return "secrets" in CHECKS
+
+
+def ensure_data(root: Path, scale: float, with_secrets: bool) -> dict[str, object]:
+    """Generate the set unless a stamp with the same generator and scale is there."""
+    folder = root / f"{scale:g}"
+    signature = generate.__file__ and Path(generate.__file__).read_bytes()
+    import hashlib
+
+    digest = hashlib.sha256(signature + repr((scale, with_secrets)).encode()).hexdigest()
+    stamp = folder / generate.STAMP
+    if stamp.exists():
+        facts = json.loads(stamp.read_text())
+        if facts.get("digest") == digest:
+            return dict(facts)
+    print(f"generating scale {scale:g} into {folder} ...", file=sys.stderr, flush=True)
+    facts = generate.generate(folder, scale, with_secrets=with_secrets)
+    facts["digest"] = digest
+    stamp.write_text(json.dumps(facts, indent=1))
+    return facts
+
+
+def gate_ids(folder: Path) -> list[str]:
+    """Gate ids of the generated checklist, in order."""
+    text = (folder / "checklist.yml").read_text()
+    block = text.split("\ngates:\n", 1)[1]
+    return re.findall(r"^  ([a-z][a-z0-9-]*):$", block, re.MULTILINE)
+
+
+# --- gates runs ------------------------------------------------------------------------------
+
+
+@dataclass
+class GateRun:
+    """A measured ``gates run`` and the report it wrote."""
+
+    sample: Sample
+    report: dict[str, object] = field(default_factory=dict)
+
+
+def gates_run(folder: Path, only: str | None = None) -> GateRun:
+    """``python -m gates run`` over the set (all report formats), measured."""
+    out = folder / ("out-all" if only is None else f"out-{only}")
+    shutil.rmtree(out, ignore_errors=True)
+    argv = [
+        PY,
+        "-m",
+        "gates",
+        "run",
+        "--checklist",
+        "checklist.yml",
+        "--out",
+        str(out),
+        "--no-history",
+    ]
+    if only:
+        argv += ["--only", only]
+    sample = measure(argv, folder)
+    report_path = out / "gate-report.json"
+    report = json.loads(report_path.read_text()) if report_path.exists() else {}
+    return GateRun(sample, report)
+
+
+def secrets_missed(folder: Path, report: dict[str, object]) -> list[str]:
+    """Seeded secrets (path:line) the secrets gate did not report."""
+    seeded = json.loads((folder / "seeded-secrets.json").read_text())
+    found: set[tuple[str, int]] = set()
+    for item in report.get("gates", []):  # type: ignore[attr-defined]
+        if item["type"] != "secrets":
+            continue
+        for finding in item.get("findings", []):
+            loc = finding.get("location") or {}
+            found.add((loc.get("path", ""), loc.get("line") or 0))
+    return [
+        f"{s['path']}:{s['line']} ({s['kind']})"
+        for s in seeded
+        if (s["path"], s["line"]) not in found
+    ]
+
+
+# --- peers -----------------------------------------------------------------------------------
+
+JUNITPARSER = """
+import sys
+from junitparser import JUnitXml, Failure, Error, Skipped
+xml = JUnitXml.fromfile(sys.argv[1])
+t = f = e = s = 0
+for suite in xml:
+    for case in suite:
+        t += 1
+        for r in case.result:
+            if isinstance(r, Failure): f += 1
+            elif isinstance(r, Error): e += 1
+            elif isinstance(r, Skipped): s += 1
+print(t, f, e, s)
+"""
+
+
+def peer(name: str, folder: Path) -> Sample | None:
+    """Run one peer on the same files; None when it is not installed."""
+    bin_dir = Path(PY).parent
+    if name == "junitparser":
+        return measure([PY, "-c", JUNITPARSER, "reports/junit.xml"], folder)
+    if name == "pycobertura":
+        exe = bin_dir / "pycobertura"
+        if not exe.exists():
+            return None
+        return measure([str(exe), "show", "--format", "json", "reports/cobertura.xml"], folder)
+    if name == "squawk":
+        exe = HERE / "node_modules" / ".bin" / "squawk"
+        if not exe.exists():
+            return None
+        files = sorted(
+            str(p.relative_to(folder)) for p in (folder / "supabase" / "migrations").glob("*.sql")
+        )
+        return measure([str(exe), *files], folder)
+    if name == "detect-secrets":
+        exe = bin_dir / "detect-secrets"
+        if not exe.exists():
+            return None
+        return measure([str(exe), "scan", "--all-files", "src/app"], folder)
+    raise ValueError(name)
+
+
+def peer_secrets_missed(folder: Path, sample: Sample) -> int:
+    """How many seeded secrets detect-secrets missed (for the record)."""
+    seeded = json.loads((folder / "seeded-secrets.json").read_text())
+    results = json.loads(sample.out).get("results", {})
+    found = {(p, r["line_number"]) for p, rows in results.items() for r in rows}
+    return sum((s["path"], s["line"]) not in found for s in seeded)
+
+
+# --- start-up --------------------------------------------------------------------------------
+
+
+def import_hotspots(folder: Path, argv: list[str], top: int = 8) -> list[tuple[str, float]]:
+    """The slowest imports (cumulative ms) of ``python -X importtime -m gates ...``."""
+    sample = measure([PY, "-X", "importtime", "-m", "gates", *argv], folder)
+    rows: dict[str, float] = {}
+    for line in sample.err.splitlines():
+        m = re.match(r"import time:\s+(\d+) \|\s+(\d+) \|( *)(\S+)", line)
+        if m and len(m.group(3)) <= 10:
+            rows[m.group(4)] = int(m.group(2)) / 1000
+    interesting = {k: v for k, v in rows.items() if k.startswith("gates") or "." not in k}
+    return sorted(interesting.items(), key=lambda kv: -kv[1])[:top]
+
+
+# --- the table -------------------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    """One line of the result table."""
+
+    what: str
+    scale: str
+    gates: Sample | None
+    peer: Sample | None = None
+    peer_name: str = ""
+    target: str = ""
+    ok: bool | None = None
+    note: str = ""
+
+
+def fmt(sample: Sample | None) -> tuple[str, str, str]:
+    if sample is None:
+        return ("n/a", "", "")
+    return (f"{sample.wall:7.3f}", f"{sample.cpu:6.2f}", f"{sample.rss_mib:6.0f}")
+
+
+def print_table(rows: list[Row]) -> None:
+    head = (
+        f"{'measure':28} {'scale':>5} {'wall s':>7} {'cpu s':>6} {'MiB':>6} | "
+        f"{'peer':14} {'wall s':>7} {'cpu s':>6} {'MiB':>6} {'ratio':>7} | target / result"
+    )
+    print(head)
+    print("-" * len(head))
+    for row in rows:
+        g = fmt(row.gates)
+        p = fmt(row.peer) if row.peer_name else ("", "", "")
+        ratio = ""
+        if row.gates and row.peer:
+            ratio = f"{row.peer.wall / row.gates.wall:6.2f}x"
+        verdict = "" if row.ok is None else ("ok" if row.ok else "MISSED")
+        print(
+            f"{row.what:28} {row.scale:>5} {g[0]:>7} {g[1]:>6} {g[2]:>6} | "
+            f"{row.peer_name:14} {p[0]:>7} {p[1]:>6} {p[2]:>6} {ratio:>7} | "
+            f"{row.target} {verdict} {row.note}".rstrip()
+        )
+    print("ratio = peer wall / gates wall (above 1: gates is faster)")
+
+
+# --- main ------------------------------------------------------------------------------------
+
+PEER_OF = {
+    "tests": "junitparser",
+    "coverage-cobertura": "pycobertura",
+    "migrations": "squawk",
+    "secrets": "detect-secrets",
+}
+
+
+def bench_scale(
+    folder: Path,
+    scale: float,
+    skip_peers: bool,
+    rows: list[Row],
+    per_gate: dict[str, dict[float, float]],
+) -> bool:
+    """All measurements at one scale; returns False when something crashed."""
+    crashed = False
+    label = f"{scale:g}x"
+    whole = gates_run(folder)
+    crashed |= whole.sample.code not in (0, 1)
+    rows.append(
+        Row(
+            "gates run (all gates)",
+            label,
+            whole.sample,
+            target="< 2.5 s, < 400 MiB" if scale == 1 else "",
+            ok=(whole.sample.wall < 2.5 and whole.sample.rss_mib < 400) if scale == 1 else None,
+            note=f"verdict {whole.report.get('verdict', 'NONE')}, exit {whole.sample.code}",
+        )
+    )
+    per_gate.setdefault("(all)", {})[scale] = whole.sample.wall
+    for gid in gate_ids(folder):
+        alone = gates_run(folder, gid)
+        crashed |= alone.sample.code not in (0, 1)
+        per_gate.setdefault(gid, {})[scale] = alone.sample.wall
+        statuses = [g for g in alone.report.get("gates", []) if g["id"] == gid]  # type: ignore[attr-defined]
+        status = statuses[0]["status"] if statuses else "NO REPORT"
+        if status == "error":
+            status += f" ({statuses[0].get('error', '')[:60]})"
+        row = Row(f"  --only {gid}", label, alone.sample, note=status)
+        peer_name = PEER_OF.get(gid, "")
+        if peer_name and not skip_peers:
+            row.peer_name = peer_name
+            row.peer = peer(peer_name, folder)
+            if row.peer is not None:
+                ratio = row.peer.wall / alone.sample.wall
+                row.target, row.ok = _target(gid, ratio)
+                if gid == "secrets":
+                    missed = secrets_missed(folder, alone.report)
+                    row.ok = bool(row.ok and not missed)
+                    row.note += (
+                        f"; seeded missed: gates {len(missed)}, "
+                        f"detect-secrets {peer_secrets_missed(folder, row.peer)}"
+                    )
+                    if missed:
+                        row.note += " e.g. " + ", ".join(missed[:3])
+        rows.append(row)
+    return not crashed
+
+
+def _target(gid: str, ratio: float) -> tuple[str, bool]:
+    if gid == "tests":
+        return ">= 1x junitparser", ratio >= 1.0
+    if gid == "coverage-cobertura":
+        return ">= 2x pycobertura", ratio >= 2.0
+    if gid == "migrations":
+        return "within 3x squawk", ratio >= 1 / 3
+    if gid == "secrets":
+        return ">= 10x detect-secrets, none missed", ratio >= 10.0
+    return "", True
+
+
+def linear_rows(per_gate: dict[str, dict[float, float]], scales: list[float]) -> None:
+    """Growth per gate: wall time at each scale over the 1x time (linear: 0.25, 1, 2)."""
+    if 1.0 not in scales:
+        return
+    print(
+        "\ngrowth (wall / wall at 1x; linear cost gives "
+        + ", ".join(f"{s:g}" for s in scales)
+        + "; start-up makes small sizes look dearer)"
+    )
+    for gid, by_scale in per_gate.items():
+        base = by_scale.get(1.0)
+        if not base:
+            continue
+        cells = "  ".join(f"{s:g}x: {by_scale[s] / base:5.2f}" for s in scales if s in by_scale)
+        superlinear = 2.0 in by_scale and by_scale[2.0] / base > 2.4
+        print(f"  {gid:22} {cells}{'  SUPERLINEAR' if superlinear else ''}")
+
+
+def startup(folder: Path, rows: list[Row]) -> None:
+    version = best([PY, "-m", "gates", "--version"], folder, 5)
+    validate = best([PY, "-m", "gates", "validate", "checklist.yml"], folder, 5)
+    rows.append(Row("gates --version", "-", version, target="< 150 ms", ok=version.wall < 0.150))
+    rows.append(
+        Row(
+            "gates validate",
+            "-",
+            validate,
+            target="< 150 ms",
+            ok=validate.wall < 0.150,
+            note=f"exit {validate.code}",
+        )
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="gates benchmark (issue 8)")
+    parser.add_argument("--scales", default="0.25,1,2")
+    parser.add_argument("--root", type=Path, default=Path("/tmp/gates-bench"))
+    parser.add_argument("--skip-peers", action="store_true")
+    args = parser.parse_args(argv)
+    scales = [float(s) for s in args.scales.split(",")]
+    with_secrets = have_secrets_gate()
+    rows: list[Row] = []
+    per_gate: dict[str, dict[float, float]] = {}
+    ok = True
+    folders = {s: args.root / f"{s:g}" for s in scales}
+    for scale in scales:
+        facts = ensure_data(args.root, scale, with_secrets)
+        print(
+            f"scale {scale:g}: {json.dumps({k: v for k, v in facts.items() if k != 'digest'})}",
+            file=sys.stderr,
+            flush=True,
+        )
+    for scale in scales:
+        ok &= bench_scale(folders[scale], scale, args.skip_peers, rows, per_gate)
+    startup(folders[scales[0]], rows)
+    print(
+        f"\ngates benchmark on {os.cpu_count()} CPUs, Python {sys.version.split()[0]}"
+        f"{'' if with_secrets else ' (secrets gate not registered yet: not measured)'}\n"
+    )
+    print_table(rows)
+    linear_rows(per_gate, scales)
+    print("\nslowest imports (cumulative ms), python -X importtime -m gates ...")
+    for argv_ in (["--version"], ["validate", "checklist.yml"]):
+        spots = ", ".join(
+            f"{name} {ms:.0f}" for name, ms in import_hotspots(folders[scales[0]], argv_)
+        )
+        print(f"  gates {' '.join(argv_)}: {spots}")
+    missed = [r for r in rows if r.ok is False]
+    print(f"\n{len(missed)} target(s) MISSED" if missed else "\nall targets met")
+    if not ok:
+        print("CRASH: a gates run exited with an internal error (exit 3 or a signal)")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
