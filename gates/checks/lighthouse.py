@@ -212,7 +212,9 @@ def _collect(
     options: LighthouseOptions, ctx: GateContext, started: float
 ) -> dict[str, list[lhr.LighthouseRun]]:
     assert options.server is not None
-    binary = ctx.path(options.lighthouse)
+    # A tool, not evidence: node_modules may be a symlink (a workspace), so no resolve-inside.
+    configured = Path(options.lighthouse)
+    binary = configured if configured.is_absolute() else ctx.root / configured
     if not binary.exists():
         raise ToolError(f"Lighthouse not found at {options.lighthouse} (npm ci in the project?)")
     env = dict(ctx.environ)
