@@ -9,4 +9,4 @@ PostgreSQL: up, down, up, schema compared).
 # The registry first: lint_rules imports gates.checks.base, whose package imports every gate
 # type, including gates.checks.migrations, which imports lint_rules (a cycle when a test imports
 # gates.migrations.* before gates.checks).
-import gates.checks  # noqa: F401, E402
+import gates.checks  # noqa: F401

@@ -106,6 +106,8 @@ def ephemeral_cluster(
     try:
         if user is not None:
             shutil.chown(directory, user, user)
+        # first, so that no moment exists where a killed gates leaves a cluster behind
+        _start_watchdog(directory, data, bin_dir, prefix, env, log_path)
         run = run_tool(
             [
                 *prefix,
@@ -154,7 +156,6 @@ def ephemeral_cluster(
         pid = _postmaster_pid(data)
         if run.returncode != 0 or pid is None:
             raise ToolError(f"pg_ctl start failed ({run.describe_exit}): {_tail(directory)}")
-        _start_watchdog(directory, data, bin_dir, prefix, env, log_path)
         version = run_tool([str(bin_dir / "postgres"), "--version"], timeout=30).stdout.strip()
         with tracked_group(pid):
             yield Cluster(
@@ -164,7 +165,7 @@ def ephemeral_cluster(
                 version,
             )
     finally:
-        _stop(prefix, bin_dir, data, pid, env, log_path)
+        _stop(prefix, bin_dir, data, pid or _postmaster_pid(data), env, log_path)
         shutil.rmtree(directory, ignore_errors=True)
 
 
