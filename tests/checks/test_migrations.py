@@ -205,3 +205,32 @@ def test_registered_and_explainable() -> None:
     assert check.options is MigrationsOptions
     ids = {r.id for r in check.rules}
     assert {"ban-drop-column", "migration-changed", "dry-run-rollback-mismatch"} <= ids
+
+
+def test_end_to_end_through_the_cli(tmp_path: Path) -> None:
+    from tests.conftest import gate, load_report, run_gates
+
+    root = project(tmp_path)
+    checklist = root / "checklist.yml"
+    checklist.write_text(
+        "version: 1\nproject: e2e\ngates:\n  migrations:\n    type: migrations\n"
+        "    down: supabase/rollbacks\n"
+    )
+    code, _, _ = run_gates(["run", "--checklist", str(checklist), "--out", str(root / "r1")])
+    assert code == 0
+    assert gate(load_report(root / "r1"), "migrations")["status"] == "pass"
+    (root / "supabase/migrations/20250101000000_drop.sql").write_text(
+        "alter table public.todos drop column title;\n"
+    )
+    (root / "supabase/rollbacks/20250101000000_drop.sql").write_text("select 1;\n")
+    code, _, _ = run_gates(["run", "--checklist", str(checklist), "--out", str(root / "r2")])
+    result = gate(load_report(root / "r2"), "migrations")
+    assert code == 1 and result["status"] == "fail"
+    rules_found = {f["rule"] for f in result["findings"]}
+    assert rules_found == {"ban-drop-column", "require-lock-timeout"}
+    drop = next(f for f in result["findings"] if f["rule"] == "ban-drop-column")
+    assert (
+        drop["location"]
+        == {"path": "supabase/migrations/20250101000000_drop.sql", "line": 1, "column": None}
+        or drop["location"]["line"] == 1
+    )
