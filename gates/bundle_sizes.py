@@ -90,7 +90,11 @@ def measure_dir(directory: Path) -> list[FileSize]:
     sizes = []
     for path in sorted(directory.rglob("*")):
         relative = path.relative_to(directory).as_posix()
-        if not path.is_file() or relative.startswith(".vite/") or relative.endswith(SKIPPED_SUFFIXES):
+        if (
+            not path.is_file()
+            or relative.startswith(".vite/")
+            or relative.endswith(SKIPPED_SUFFIXES)
+        ):
             continue
         sizes.append(measure_file(path, relative))
     if not sizes:
@@ -112,7 +116,7 @@ def _match(path: str, pattern: str) -> bool:
 
 
 def bar_chart_svg(rows: list[tuple[str, int, int]], title: str) -> str:
-    """A self-contained SVG bar chart: one bar per (label, raw, compressed) row, no external assets."""
+    """A self-contained SVG bar chart, one bar per (label, raw, compressed) row; no assets."""
     bar_area, row_h, left = 420, 22, 330
     width = left + bar_area + 160
     height = 40 + row_h * max(len(rows), 1)
@@ -120,7 +124,7 @@ def bar_chart_svg(rows: list[tuple[str, int, int]], title: str) -> str:
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="12">',
-        f'<title>{html.escape(title)}</title>',
+        f"<title>{html.escape(title)}</title>",
         f'<text x="4" y="16" font-weight="bold">{html.escape(title)}</text>',
         '<text x="4" y="32" fill="#555">light: raw · dark: compressed</text>',
     ]
@@ -134,7 +138,7 @@ def bar_chart_svg(rows: list[tuple[str, int, int]], title: str) -> str:
             f'<rect x="{left}" y="{y + 3}" width="{raw_w}" height="15" fill="#9ecae1"/>',
             f'<rect x="{left}" y="{y + 3}" width="{packed_w}" height="15" fill="#08519c"/>',
             f'<text x="{left + raw_w + 4}" y="{y + 14}">{html.escape(format_size(raw))} / '
-            f'{html.escape(format_size(packed))}</text>',
+            f"{html.escape(format_size(packed))}</text>",
         ]
     parts.append("</svg>")
     return "".join(parts)

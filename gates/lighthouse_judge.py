@@ -21,8 +21,14 @@ if TYPE_CHECKING:
     from gates.checks.base import GateContext
     from gates.checks.lighthouse import LighthouseOptions
 
-SHOWN = ("first-contentful-paint", "largest-contentful-paint", "total-blocking-time",
-         "cumulative-layout-shift", "speed-index", "interactive")
+SHOWN = (
+    "first-contentful-paint",
+    "largest-contentful-paint",
+    "total-blocking-time",
+    "cumulative-layout-shift",
+    "speed-index",
+    "interactive",
+)
 
 
 @dataclass
@@ -36,6 +42,7 @@ class Judged:
 
 def representative_index(runs: list[LighthouseRun]) -> int:
     """Index of the run LHCI would call representative (the "median run")."""
+
     def value(run: LighthouseRun, audit: str) -> float:
         return run.numeric.get(audit) or 0.0
 
@@ -45,7 +52,9 @@ def representative_index(runs: list[LighthouseRun]) -> int:
 
     def distance(index: int) -> float:
         run = runs[index]
-        return (fcp - value(run, "first-contentful-paint")) ** 2 + (tti - value(run, "interactive")) ** 2
+        return (fcp - value(run, "first-contentful-paint")) ** 2 + (
+            tti - value(run, "interactive")
+        ) ** 2
 
     # Python's sort is stable like V8's: ties keep run order, so the earliest tied run wins.
     return sorted(range(len(runs)), key=distance)[0]
@@ -64,15 +73,27 @@ def judge_url(
     judged.details = {"runs": [_run_row(r) for r in runs]}
     if errored:
         for index, run in errored:
-            judged.measurements.append(compare(
-                f"{label} run {index + 1}", None, ">=", 1,
-                message=f"{label} run {index + 1}: Lighthouse runtimeError {run.runtime_error}"))
+            judged.measurements.append(
+                compare(
+                    f"{label} run {index + 1}",
+                    None,
+                    ">=",
+                    1,
+                    message=f"{label} run {index + 1}: Lighthouse runtimeError {run.runtime_error}",
+                )
+            )
         return judged
     median = representative_index(runs)
     chosen = runs[median]
-    judged.details.update({"median_run": median + 1, "variance": _variance(runs),
-                           "lighthouse_version": chosen.lighthouse_version,
-                           "form_factor": chosen.form_factor, "final_url": chosen.final_url})
+    judged.details.update(
+        {
+            "median_run": median + 1,
+            "variance": _variance(runs),
+            "lighthouse_version": chosen.lighthouse_version,
+            "form_factor": chosen.form_factor,
+            "final_url": chosen.final_url,
+        }
+    )
     warn = options.warn_within / 100 if options.warn_within is not None else None
     for key, threshold in options.budgets.items():
         judged.measurements.append(_budget(label, key, threshold, runs, chosen, warn, ctx))
@@ -83,8 +104,11 @@ def judge_url(
     if chosen.screenshot:
         media, _, data = chosen.screenshot.partition(",")
         judged.screenshot = Artifact(
-            kind="screenshot", title=f"{label}: final screenshot of the median run",
-            media_type=media.removeprefix("data:").split(";")[0], data_base64=data)
+            kind="screenshot",
+            title=f"{label}: final screenshot of the median run",
+            media_type=media.removeprefix("data:").split(";")[0],
+            data_base64=data,
+        )
     return judged
 
 
@@ -95,8 +119,13 @@ def _unit(key: str) -> str:
 
 
 def _budget(
-    label: str, key: str, threshold: float, runs: list[LighthouseRun], chosen: LighthouseRun,
-    warn: float | None, ctx: GateContext,
+    label: str,
+    key: str,
+    threshold: float,
+    runs: list[LighthouseRun],
+    chosen: LighthouseRun,
+    warn: float | None,
+    ctx: GateContext,
 ) -> Measurement:
     name = f"{label} {key}"
     value = chosen.value(key)
@@ -106,8 +135,17 @@ def _budget(
     if value is None:
         why = chosen.audit_errors.get(key) or "not in the median run's result"
         message = f"{name}: {why}"
-    return compare(name, value, op, threshold, unit=_unit(key), baseline=_baseline(ctx, name),
-                   warn_within=warn, values=values, message=message)
+    return compare(
+        name,
+        value,
+        op,
+        threshold,
+        unit=_unit(key),
+        baseline=_baseline(ctx, name),
+        warn_within=warn,
+        values=values,
+        message=message,
+    )
 
 
 def _baseline(ctx: GateContext, name: str) -> float | None:
@@ -117,24 +155,46 @@ def _baseline(ctx: GateContext, name: str) -> float | None:
 
 
 def _increase(
-    label: str, key: str, chosen: LighthouseRun, runs: list[LighthouseRun],
-    options: LighthouseOptions, ctx: GateContext,
+    label: str,
+    key: str,
+    chosen: LighthouseRun,
+    runs: list[LighthouseRun],
+    options: LighthouseOptions,
+    ctx: GateContext,
 ) -> Measurement:
     assert options.max_increase is not None
     name = f"{label} {key} increase"
     base = _baseline(ctx, f"{label} {key}")
     value = chosen.value(key)
     if base is None or value is None:
-        why = ("no --baseline report given" if not ctx.baseline_given
-               else f"no '{label} {key}' in the baseline report" if base is None else "no value")
+        why = (
+            "no --baseline report given"
+            if not ctx.baseline_given
+            else f"no '{label} {key}' in the baseline report"
+            if base is None
+            else "no value"
+        )
         if options.baseline_optional and value is not None:
             return Measurement(name=name, value=None, unit="%", message=f"not compared: {why}")
-        return compare(name, None, "<=", options.max_increase, unit="%",
-                       message=f"{name}: max_increase needs a baseline value: {why}")
+        return compare(
+            name,
+            None,
+            "<=",
+            options.max_increase,
+            unit="%",
+            message=f"{name}: max_increase needs a baseline value: {why}",
+        )
     increase = 0.0 if base == value else (100.0 * (value - base) / base if base else 100.0)
-    return compare(name, round(increase, 3), "<=", options.max_increase, unit="%", baseline=base,
-                   message=f"{label} {key}: {base:.0f} → {value:.0f} ({increase:+.1f}%, "
-                   f"max +{options.max_increase:g}%)")
+    return compare(
+        name,
+        round(increase, 3),
+        "<=",
+        options.max_increase,
+        unit="%",
+        baseline=base,
+        message=f"{label} {key}: {base:.0f} → {value:.0f} ({increase:+.1f}%, "
+        f"max +{options.max_increase:g}%)",
+    )
 
 
 def _budget_file(
@@ -143,12 +203,25 @@ def _budget_file(
     path = label if label.startswith("/") else "/" + label.split("/", 3)[-1]
     budget = for_path(budgets, path.split("?")[0])
     if budget is None:
-        return [Measurement(name=f"{label} budget.json", value=None,
-                            message=f"no budget.json entry matches {path}")]
+        return [
+            Measurement(
+                name=f"{label} budget.json",
+                value=None,
+                message=f"no budget.json entry matches {path}",
+            )
+        ]
     out = []
     for metric, limit in budget.timings.items():
-        out.append(compare(f"{label} budget.json {metric}", chosen.value(metric), "<=", limit,
-                           unit=_unit(metric), values=[v for r in runs if (v := r.value(metric)) is not None]))
+        out.append(
+            compare(
+                f"{label} budget.json {metric}",
+                chosen.value(metric),
+                "<=",
+                limit,
+                unit=_unit(metric),
+                values=[v for r in runs if (v := r.value(metric)) is not None],
+            )
+        )
     for kind, kib in budget.sizes.items():
         size = chosen.resources.get(kind, (0, 0))[1] if chosen.resources else None
         out.append(compare(f"{label} budget.json {kind} size", size, "<=", kib * 1024, unit="B"))
@@ -159,8 +232,11 @@ def _budget_file(
 
 
 def _run_row(run: LighthouseRun) -> dict[str, Any]:
-    row: dict[str, Any] = {"source": run.source.rsplit("/", 1)[-1], "fetch_time": run.fetch_time,
-                           "runtime_error": run.runtime_error}
+    row: dict[str, Any] = {
+        "source": run.source.rsplit("/", 1)[-1],
+        "fetch_time": run.fetch_time,
+        "runtime_error": run.runtime_error,
+    }
     row.update({key: run.categories.get(key) for key in CATEGORIES})
     row.update({key: run.numeric.get(key) for key in SHOWN})
     if run.notes:
@@ -173,8 +249,11 @@ def _variance(runs: list[LighthouseRun]) -> dict[str, dict[str, float]]:
     for key in (*SHOWN, "performance"):
         values = [v for r in runs if (v := r.value(key)) is not None]
         if len(values) >= 2:
-            out[key] = {"min": min(values), "max": max(values),
-                        "stdev": round(statistics.stdev(values), 3)}
+            out[key] = {
+                "min": min(values),
+                "max": max(values),
+                "stdev": round(statistics.stdev(values), 3),
+            }
     return out
 
 

@@ -58,8 +58,13 @@ def start_server(command: str, *, cwd: Path, env: Mapping[str, str], log_path: P
         log.write(f"$ {command}   # server, started in its own process group\n".encode())
         try:
             process = subprocess.Popen(
-                argv, cwd=cwd, env=dict(env), stdin=subprocess.DEVNULL, stdout=log,
-                stderr=subprocess.STDOUT, start_new_session=True,
+                argv,
+                cwd=cwd,
+                env=dict(env),
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
         except FileNotFoundError:
             raise ToolMissing(f"server command '{argv[0]}' not found (cwd {cwd})") from None
@@ -94,8 +99,10 @@ def wait_until_answers(url: str, server: Server, timeout: float) -> float:
     started = time.monotonic()
     while True:
         if server.process.poll() is not None:
-            raise ToolError(f"the server exited with {server.process.returncode} before {url} "
-                            f"answered; see {server.log_path.name}")
+            raise ToolError(
+                f"the server exited with {server.process.returncode} before {url} "
+                f"answered; see {server.log_path.name}"
+            )
         try:
             with urllib.request.urlopen(url, timeout=2):  # noqa: S310 - http(s) URL from the checklist
                 return time.monotonic() - started
@@ -114,12 +121,24 @@ def new_marker() -> str:
 
 
 def lighthouse_argv(
-    binary: str, url: str, output: Path, *, marker: str, preset: str, throttling: str | None,
+    binary: str,
+    url: str,
+    output: Path,
+    *,
+    marker: str,
+    preset: str,
+    throttling: str | None,
     categories: list[str] | None,
 ) -> list[str]:
     """The Lighthouse CLI command line for one run."""
-    argv = [binary, url, "--output=json", f"--output-path={output}", "--quiet",
-            f"--chrome-flags={' '.join((*CHROME_FLAGS, marker))}"]
+    argv = [
+        binary,
+        url,
+        "--output=json",
+        f"--output-path={output}",
+        "--quiet",
+        f"--chrome-flags={' '.join((*CHROME_FLAGS, marker))}",
+    ]
     if preset == "desktop":
         argv.append("--preset=desktop")
     if throttling:

@@ -5,7 +5,7 @@ Example::
     bundle:
       type: bundle
       needs: [build]
-      dir: .svelte-kit/output/client          # or dist; manifest defaults to <dir>/.vite/manifest.json
+      dir: .svelte-kit/output/client   # or dist; manifest: <dir>/.vite/manifest.json
       budgets:
         - {name: all JavaScript, files: "**/*.js", gzip: 250kB}
         - {name: all CSS, type: css, brotli: 20kB}
@@ -160,8 +160,9 @@ def evaluate(options: BundleOptions, ctx: GateContext) -> GateOutcome:
         values, note = _budget_values(budget, options, ctx, sizes, by_path, manifest, entry_rows)
         measurements += _budget_measurements(budget, values, note, ctx)
     totals = {m: sum(item.size(m) for item in sizes) for m in METRICS}
-    measurements += [shown(f"total {m}", totals[m], "B", baseline=_base(ctx, f"total {m}"))
-                     for m in METRICS]
+    measurements += [
+        shown(f"total {m}", totals[m], "B", baseline=_base(ctx, f"total {m}")) for m in METRICS
+    ]
     if options.max_growth is not None:
         measurements += _growth(options, ctx, measurements)
     details = _details(options, sizes, manifest, by_path, entry_rows, manifest_note)
@@ -232,7 +233,7 @@ def _largest(chosen: list[FileSize]) -> str:
 def resolve_entry(
     entry: str, manifest: vite_manifest.ViteManifest, ctx: GateContext, nodes_dir: str
 ) -> str | None:
-    """The manifest key for ``entry``: itself, a chunk whose ``src`` it is, or its SvelteKit node."""
+    """The manifest key of ``entry``: itself, the chunk with that ``src``, or its SvelteKit node."""
     entry = entry.removeprefix("./")
     if entry in manifest.chunks:
         return entry
@@ -266,7 +267,9 @@ def _entry_row(
     return {
         "budget": name,
         "manifest_key": key,
-        "files": [{"path": f.path, "raw": f.raw, "gzip": f.gzip, "brotli": f.brotli} for f in chosen],
+        "files": [
+            {"path": f.path, "raw": f.raw, "gzip": f.gzip, "brotli": f.brotli} for f in chosen
+        ],
         "gzip": sum(f.gzip for f in chosen),
         "brotli": sum(f.brotli for f in chosen),
         "dynamic_imports": [manifest.chunks[d].file for d in closure.dynamic],
@@ -280,11 +283,17 @@ def _budget_measurements(
     for metric, limit in budget.limits():
         name = f"{budget.name} {metric}"
         value = None if values is None else values[metric]
-        message = f"{name}: {note}" if values is None else (
-            f"{name} {format_size(values[metric])} {'≤' if values[metric] <= limit else '>'} "
-            f"{format_size(limit)} ({note})")
-        out.append(compare(name, value, "<=", limit, unit="B", baseline=_base(ctx, name),
-                           message=message))
+        message = (
+            f"{name}: {note}"
+            if values is None
+            else (
+                f"{name} {format_size(values[metric])} {'≤' if values[metric] <= limit else '>'} "
+                f"{format_size(limit)} ({note})"
+            )
+        )
+        out.append(
+            compare(name, value, "<=", limit, unit="B", baseline=_base(ctx, name), message=message)
+        )
     return out
 
 
@@ -297,16 +306,30 @@ def _base(ctx: GateContext, name: str) -> float | None:
     return None
 
 
-def _growth(options: BundleOptions, ctx: GateContext, current: list[Measurement]) -> list[Measurement]:
+def _growth(
+    options: BundleOptions, ctx: GateContext, current: list[Measurement]
+) -> list[Measurement]:
     assert options.max_growth is not None
     metric = options.growth_metric
     name = f"total {metric}"
     if not ctx.baseline_given or ctx.baseline is None:
-        why = "no --baseline report given" if not ctx.baseline_given else "gate not in the baseline report"
+        why = (
+            "no --baseline report given"
+            if not ctx.baseline_given
+            else "gate not in the baseline report"
+        )
         if options.baseline_optional:
             return [shown(f"{name} growth", None, "%", message=f"growth not checked: {why}")]
-        return [compare(f"{name} growth", None, "<=", options.max_growth, unit="%",
-                        message=f"max_growth needs a baseline: {why} (or set baseline_optional)")]
+        return [
+            compare(
+                f"{name} growth",
+                None,
+                "<=",
+                options.max_growth,
+                unit="%",
+                message=f"max_growth needs a baseline: {why} (or set baseline_optional)",
+            )
+        ]
     out = []
     for item in current:
         if not item.name.endswith(f" {metric}") or item.value is None:
@@ -314,15 +337,34 @@ def _growth(options: BundleOptions, ctx: GateContext, current: list[Measurement]
         base = _base(ctx, item.name)
         if base is None:
             if item.name == name:
-                out.append(compare(f"{name} growth", None, "<=", options.max_growth, unit="%",
-                                   message=f"the baseline report has no '{name}' measurement"))
+                out.append(
+                    compare(
+                        f"{name} growth",
+                        None,
+                        "<=",
+                        options.max_growth,
+                        unit="%",
+                        message=f"the baseline report has no '{name}' measurement",
+                    )
+                )
             continue
-        growth = 0.0 if base == 0 and item.value == 0 else (
-            100.0 * (item.value - base) / base if base else 100.0)
-        out.append(compare(f"{item.name} growth", round(growth, 3), "<=", options.max_growth,
-                           unit="%", baseline=base,
-                           message=f"{item.name}: {format_size(base)} → {format_size(item.value)} "
-                           f"({growth:+.2f}%, max +{options.max_growth:g}%)"))
+        growth = (
+            0.0
+            if base == 0 and item.value == 0
+            else (100.0 * (item.value - base) / base if base else 100.0)
+        )
+        out.append(
+            compare(
+                f"{item.name} growth",
+                round(growth, 3),
+                "<=",
+                options.max_growth,
+                unit="%",
+                baseline=base,
+                message=f"{item.name}: {format_size(base)} → {format_size(item.value)} "
+                f"({growth:+.2f}%, max +{options.max_growth:g}%)",
+            )
+        )
     return out
 
 
@@ -339,8 +381,10 @@ def _details(
         "compression": f"gzip level {GZIP_LEVEL}, brotli quality {BROTLI_QUALITY}",
         "files": len(sizes),
         "by_type": _by_type(sizes),
-        "largest": [{"path": f.path, "type": f.kind, "raw": f.raw, "gzip": f.gzip,
-                     "brotli": f.brotli} for f in largest],
+        "largest": [
+            {"path": f.path, "type": f.kind, "raw": f.raw, "gzip": f.gzip, "brotli": f.brotli}
+            for f in largest
+        ],
         "budget_entries": entry_rows,
         "manifest": manifest_note,
     }
@@ -366,23 +410,28 @@ def _all_entries(
     for chunk in manifest.entries[:60]:
         closure = manifest.closure(chunk.key)
         known = [by_path[f] for f in closure.files if f in by_path]
-        rows.append({
-            "entry": chunk.key,
-            "file": chunk.file,
-            "static_files": len(closure.files),
-            "gzip": sum(f.gzip for f in known),
-            "brotli": sum(f.brotli for f in known),
-            "dynamic_imports": len(closure.dynamic),
-        })
+        rows.append(
+            {
+                "entry": chunk.key,
+                "file": chunk.file,
+                "static_files": len(closure.files),
+                "gzip": sum(f.gzip for f in known),
+                "brotli": sum(f.brotli for f in known),
+                "dynamic_imports": len(closure.dynamic),
+            }
+        )
     return sorted(rows, key=lambda r: (-int(str(r["gzip"])), str(r["entry"])))
 
 
 def _chart(sizes: list[FileSize], count: int) -> Artifact:
     largest = sorted(sizes, key=lambda f: (-f.raw, f.path))[:count]
-    svg = bar_chart_svg([(f.path, f.raw, f.gzip) for f in largest],
-                        f"Largest {len(largest)} files: raw and gzip -{GZIP_LEVEL}")
-    return Artifact(kind="chart", title="Largest files", media_type="image/svg+xml",
-                    data_base64=svg_base64(svg))
+    svg = bar_chart_svg(
+        [(f.path, f.raw, f.gzip) for f in largest],
+        f"Largest {len(largest)} files: raw and gzip -{GZIP_LEVEL}",
+    )
+    return Artifact(
+        kind="chart", title="Largest files", media_type="image/svg+xml", data_base64=svg_base64(svg)
+    )
 
 
 def _summary(sizes: list[FileSize], totals: dict[str, int], measurements: list[Measurement]) -> str:

@@ -45,8 +45,8 @@ from gates.checks.base import (
     Rule,
     StrList,
 )
-from gates.lighthouse_judge import judge_url, representative_index
 from gates.errors import InputError, ToolError
+from gates.lighthouse_judge import judge_url, representative_index
 from gates.model import Artifact, Measurement, Severity
 from gates.parsers import lighthouse as lhr
 from gates.parsers import lighthouse_budget
@@ -167,14 +167,22 @@ def evaluate(options: LighthouseOptions, ctx: GateContext) -> GateOutcome:
         if judged.screenshot is not None:
             artifacts.append(judged.screenshot)
     bad = [m for m in measurements if m.status.blocks]
-    summary = (f"{len(grouped)} URL(s) × {max(len(r) for r in grouped.values())} run(s); "
-               + ("; ".join(m.message for m in bad[:3]) if bad else
-                  f"{len([m for m in measurements if m.op])} budget checks met"))
-    return GateOutcome(summary=summary, measurements=measurements, artifacts=artifacts,
-                       details={"urls": per_url, "preset": options.preset})
+    summary = f"{len(grouped)} URL(s) × {max(len(r) for r in grouped.values())} run(s); " + (
+        "; ".join(m.message for m in bad[:3])
+        if bad
+        else f"{len([m for m in measurements if m.op])} budget checks met"
+    )
+    return GateOutcome(
+        summary=summary,
+        measurements=measurements,
+        artifacts=artifacts,
+        details={"urls": per_url, "preset": options.preset},
+    )
 
 
-def _from_results(options: LighthouseOptions, ctx: GateContext) -> dict[str, list[lhr.LighthouseRun]]:
+def _from_results(
+    options: LighthouseOptions, ctx: GateContext
+) -> dict[str, list[lhr.LighthouseRun]]:
     assert options.results is not None
     paths: list[Path] = []
     for item in options.results:
@@ -188,7 +196,9 @@ def _from_results(options: LighthouseOptions, ctx: GateContext) -> dict[str, lis
     return group_by_url(runs, options.urls)
 
 
-def group_by_url(runs: list[lhr.LighthouseRun], wanted: list[str]) -> dict[str, list[lhr.LighthouseRun]]:
+def group_by_url(
+    runs: list[lhr.LighthouseRun], wanted: list[str]
+) -> dict[str, list[lhr.LighthouseRun]]:
     """Runs grouped by final URL (as LHCI groups them), labelled by path when hosts agree."""
     hosts = {urlsplit(r.final_url).netloc for r in runs}
     grouped: dict[str, list[lhr.LighthouseRun]] = {}
@@ -198,7 +208,9 @@ def group_by_url(runs: list[lhr.LighthouseRun], wanted: list[str]) -> dict[str, 
     if wanted:
         missing = [u for u in wanted if u not in grouped]
         if missing:
-            raise InputError(f"no Lighthouse run for {', '.join(missing)} (have {', '.join(grouped)})")
+            raise InputError(
+                f"no Lighthouse run for {', '.join(missing)} (have {', '.join(grouped)})"
+            )
         grouped = {u: grouped[u] for u in wanted}
     return grouped
 
@@ -222,35 +234,61 @@ def _collect(
     out_dir = ctx.artifacts_dir
     grouped: dict[str, list[lhr.LighthouseRun]] = {}
     cwd = ctx.path(options.server.cwd) if options.server.cwd else ctx.root
-    with runner.running_server(options.server.run, cwd=cwd, env=env,
-                               log_path=ctx.out_dir / "logs" / f"{ctx.gate_id}.server.log") as srv:
-        runner.wait_until_answers(options.server.url, srv, min(options.server.ready_timeout,
-                                                               _left(ctx, started)))
+    with runner.running_server(
+        options.server.run,
+        cwd=cwd,
+        env=env,
+        log_path=ctx.out_dir / "logs" / f"{ctx.gate_id}.server.log",
+    ) as srv:
+        runner.wait_until_answers(
+            options.server.url, srv, min(options.server.ready_timeout, _left(ctx, started))
+        )
         for url in options.urls:
             full = urljoin(options.server.url.rstrip("/") + "/", url.lstrip("/"))
-            grouped[url] = [_one_run(options, ctx, started, str(binary), full, out_dir, url, index, env)
-                            for index in range(options.runs)]
+            grouped[url] = [
+                _one_run(options, ctx, started, str(binary), full, out_dir, url, index, env)
+                for index in range(options.runs)
+            ]
     return grouped
 
 
 def _one_run(
-    options: LighthouseOptions, ctx: GateContext, started: float, binary: str, url: str,
-    out_dir: Path, label: str, index: int, env: dict[str, str],
+    options: LighthouseOptions,
+    ctx: GateContext,
+    started: float,
+    binary: str,
+    url: str,
+    out_dir: Path,
+    label: str,
+    index: int,
+    env: dict[str, str],
 ) -> lhr.LighthouseRun:
     slug = "".join(c if c.isalnum() else "_" for c in label).strip("_") or "root"
     output = out_dir / f"lhr-{slug}-{index + 1}.json"
     output.unlink(missing_ok=True)
     marker = runner.new_marker()
-    argv = runner.lighthouse_argv(binary, url, output, marker=marker, preset=options.preset,
-                                  throttling=options.throttling, categories=None)
+    argv = runner.lighthouse_argv(
+        binary,
+        url,
+        output,
+        marker=marker,
+        preset=options.preset,
+        throttling=options.throttling,
+        categories=None,
+    )
     try:
-        result = ctx.run(argv, timeout=min(options.run_timeout, _left(ctx, started)),
-                         extra_env={"CHROME_PATH": env["CHROME_PATH"]})
+        result = ctx.run(
+            argv,
+            timeout=min(options.run_timeout, _left(ctx, started)),
+            extra_env={"CHROME_PATH": env["CHROME_PATH"]},
+        )
     finally:
         runner.kill_marked(marker)
     if not output.exists():
         tail = (result.stderr.strip() or result.stdout.strip()).splitlines()[-1:] or [""]
-        raise ToolError(f"Lighthouse wrote no result for {url} ({result.describe_exit}): {tail[0][:160]}")
+        raise ToolError(
+            f"Lighthouse wrote no result for {url} ({result.describe_exit}): {tail[0][:160]}"
+        )
     run = lhr.load(output)
     ctx.record(output)
     return run

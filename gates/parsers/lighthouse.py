@@ -162,8 +162,8 @@ def _categories(name: str, categories: dict[str, Any]) -> dict[str, float | None
         if not isinstance(category, dict):
             raise InputError(f"{name}: category '{category_id}' is not an object")
         score = category.get("score")
-        valid = isinstance(score, int | float) and not isinstance(score, bool)
-        out[category_id] = float(score) if valid else None
+        number = isinstance(score, int | float) and not isinstance(score, bool)
+        out[category_id] = float(score) if number and score is not None else None
     return out
 
 
@@ -172,8 +172,10 @@ def _resources(audit: Any) -> dict[str, tuple[int, int]]:
     out = {}
     for item in items if isinstance(items, list) else []:
         if isinstance(item, dict) and isinstance(item.get("resourceType"), str):
-            out[item["resourceType"]] = (int(item.get("requestCount") or 0),
-                                         int(item.get("transferSize") or 0))
+            out[item["resourceType"]] = (
+                int(item.get("requestCount") or 0),
+                int(item.get("transferSize") or 0),
+            )
     return out
 
 
@@ -184,7 +186,7 @@ def _screenshot(audit: Any) -> str | None:
 
 
 def load_results(paths: list[Path]) -> list[LighthouseRun]:
-    """LHRs from files and folders (a folder contributes its ``lhr-*.json``, as ``.lighthouseci/``)."""
+    """LHRs from files and folders (a folder gives its ``lhr-*.json``, like ``.lighthouseci/``)."""
     runs = []
     for path in paths:
         if path.is_dir():

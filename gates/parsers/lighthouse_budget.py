@@ -72,8 +72,9 @@ def _entry(name: str, index: int, item: Any) -> PathBudget:
     for kind in (*sizes, *counts):
         if kind not in RESOURCE_TYPES:
             raise InputError(f"{name}: budget #{index + 1}: unknown resourceType '{kind}'")
-    return PathBudget(path=path, timings=timings, sizes=sizes,
-                      counts={k: int(v) for k, v in counts.items()})
+    return PathBudget(
+        path=path, timings=timings, sizes=sizes, counts={k: int(v) for k, v in counts.items()}
+    )
 
 
 def _rows(name: str, index: int, rows: Any, key: str) -> dict[str, float]:
@@ -83,7 +84,13 @@ def _rows(name: str, index: int, rows: Any, key: str) -> dict[str, float]:
     for row in rows:
         label = row.get(key) if isinstance(row, dict) else None
         value = row.get("budget") if isinstance(row, dict) else None
-        if not isinstance(label, str) or isinstance(value, bool) or not isinstance(value, int | float):
-            raise InputError(f"{name}: budget #{index + 1}: each row needs '{key}' and a numeric 'budget'")
+        if (
+            not isinstance(label, str)
+            or isinstance(value, bool)
+            or not isinstance(value, int | float)
+        ):
+            raise InputError(
+                f"{name}: budget #{index + 1}: each row needs '{key}' and a numeric 'budget'"
+            )
         out[label] = float(value)
     return out

@@ -1,8 +1,9 @@
 """Vite build manifest (``.vite/manifest.json``): chunks, entries and static import closures.
 
-Producers tested: Vite 7.3 through SvelteKit 2.70 (``.svelte-kit/output/client/.vite/manifest.json``,
-built in tests from ``examples/shop-web``), Vite 5 (``tests/corpus/bundle/vite-manifest-*.json``,
-including @crxjs odd keys and laravel-vite-plugin's ``public/build/manifest.json`` with assets).
+Producers tested: Vite 7.3 through SvelteKit 2.70
+(``.svelte-kit/output/client/.vite/manifest.json``, built in tests from ``examples/shop-web``),
+and Vite 5 (``tests/corpus/bundle/vite-manifest-*.json``, including @crxjs odd keys and
+laravel-vite-plugin's ``public/build/manifest.json`` with assets).
 
 Shape (Vite's ``ManifestChunk``): an object keyed by source path (or ``_<hash>.js`` for shared
 chunks) whose values have ``file`` (output path relative to the output dir) and optionally
@@ -41,7 +42,7 @@ class Chunk:
 
 @dataclass(frozen=True)
 class Closure:
-    """What loading one entry pulls in: its own file, its static imports (recursively) and their CSS."""
+    """What loading one entry pulls in: its file, its static imports (recursively), their CSS."""
 
     entry: str
     keys: tuple[str, ...]
@@ -85,10 +86,16 @@ class ViteManifest:
             for css in self.chunks[item].css:
                 files[css] = None
         assets = {a: None for item in order for a in self.chunks[item].assets}
-        dynamic = {d: None for item in order for d in self.chunks[item].dynamic_imports
-                   if d not in seen}
-        return Closure(entry=key, keys=tuple(order), files=tuple(files),
-                       dynamic=tuple(dynamic), assets=tuple(assets))
+        dynamic = {
+            d: None for item in order for d in self.chunks[item].dynamic_imports if d not in seen
+        }
+        return Closure(
+            entry=key,
+            keys=tuple(order),
+            files=tuple(files),
+            dynamic=tuple(dynamic),
+            assets=tuple(assets),
+        )
 
 
 def load(path: Path) -> ViteManifest:
@@ -107,7 +114,9 @@ def parse(text: str, name: str) -> ViteManifest:
     for chunk in chunks.values():
         for ref in (*chunk.imports, *chunk.dynamic_imports):
             if ref not in chunks:
-                raise InputError(f"{name}: chunk '{chunk.key}' imports '{ref}', which is not in the manifest")
+                raise InputError(
+                    f"{name}: chunk '{chunk.key}' imports '{ref}', which is not in the manifest"
+                )
     return ViteManifest(chunks=chunks)
 
 

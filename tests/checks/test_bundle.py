@@ -29,9 +29,15 @@ def _example_bundle_gate() -> dict:
 
 def _run(root: Path, gate_spec: dict, out: Path, *extra: str) -> dict:
     checklist = root / f"checklist.{out.name}.yml"
-    checklist.write_text(yaml.safe_dump({"version": 1, "project": "shop-web",
-                                         "gates": {"bundle": gate_spec | {"type": "bundle",
-                                                                          "needs": []}}}))
+    checklist.write_text(
+        yaml.safe_dump(
+            {
+                "version": 1,
+                "project": "shop-web",
+                "gates": {"bundle": gate_spec | {"type": "bundle", "needs": []}},
+            }
+        )
+    )
     run_gates(["run", "--checklist", str(checklist), "--out", str(out), *extra])
     return load_report(out)
 
@@ -59,10 +65,17 @@ def test_clean_example_passes_its_own_checklist(tmp_path):
 
 def test_seeded_oversize_route_and_chunk_fail(tmp_path):
     spec = _example_bundle_gate()
-    spec["budgets"].append({"name": "heavy route", "entry": "src/routes/heavy/+page.svelte",
-                            "brotli": "25kB"})
-    spec["budgets"].append({"name": "any lazy chunk", "files": "_app/immutable/**/*.js",
-                            "gzip": "60kB", "per_file": True})
+    spec["budgets"].append(
+        {"name": "heavy route", "entry": "src/routes/heavy/+page.svelte", "brotli": "25kB"}
+    )
+    spec["budgets"].append(
+        {
+            "name": "any lazy chunk",
+            "files": "_app/immutable/**/*.js",
+            "gzip": "60kB",
+            "per_file": True,
+        }
+    )
     result = gate(_run(build("seeded"), spec, tmp_path / "seeded"), "bundle")
     assert result["status"] == "fail"
     heavy = _measure(result, "heavy route brotli")
@@ -78,16 +91,29 @@ def test_seeded_oversize_route_and_chunk_fail(tmp_path):
 
 
 def test_growth_against_a_baseline_report(tmp_path):
-    spec = {"dir": CLIENT, "needs": [], "max_growth": "5%",
-            "budgets": [{"name": "all JavaScript", "files": "**/*.js", "gzip": "1MB"}]}
+    spec = {
+        "dir": CLIENT,
+        "needs": [],
+        "max_growth": "5%",
+        "budgets": [{"name": "all JavaScript", "files": "**/*.js", "gzip": "1MB"}],
+    }
     base = tmp_path / "base"
-    assert gate(_run(build("clean"), spec | {"baseline_optional": True}, base), "bundle")["status"] == "pass"
-    grown = gate(_run(build("seeded"), spec, tmp_path / "grown", "--baseline",
-                      str(base / "gate-report.json")), "bundle")
+    assert (
+        gate(_run(build("clean"), spec | {"baseline_optional": True}, base), "bundle")["status"]
+        == "pass"
+    )
+    grown = gate(
+        _run(
+            build("seeded"), spec, tmp_path / "grown", "--baseline", str(base / "gate-report.json")
+        ),
+        "bundle",
+    )
     growth = _measure(grown, "total gzip growth")
     assert grown["status"] == "fail" and growth["value"] > 5 and growth["baseline"] > 0
-    same = gate(_run(build("clean"), spec, tmp_path / "same", "--baseline",
-                     str(base / "gate-report.json")), "bundle")
+    same = gate(
+        _run(build("clean"), spec, tmp_path / "same", "--baseline", str(base / "gate-report.json")),
+        "bundle",
+    )
     assert same["status"] == "pass" and _measure(same, "total gzip growth")["value"] == 0
     missing = gate(_run(build("clean"), spec, tmp_path / "nobase"), "bundle")
     assert missing["status"] == "error"
@@ -96,11 +122,16 @@ def test_growth_against_a_baseline_report(tmp_path):
 def test_sizes_match_node_zlib_within_a_few_percent(tmp_path):
     root = build("clean")
     largest = max((root / CLIENT).rglob("*.js"), key=lambda p: p.stat().st_size)
-    script = ("const z=require('zlib'),d=require('fs').readFileSync(process.argv[1]);"
-              "console.log(JSON.stringify([z.gzipSync(d,{level:9}).length,"
-              "z.brotliCompressSync(d,{params:{[z.constants.BROTLI_PARAM_QUALITY]:11}}).length]))")
-    node_gzip, node_brotli = json.loads(subprocess.run(
-        ["node", "-e", script, str(largest)], capture_output=True, text=True, check=True).stdout)
+    script = (
+        "const z=require('zlib'),d=require('fs').readFileSync(process.argv[1]);"
+        "console.log(JSON.stringify([z.gzipSync(d,{level:9}).length,"
+        "z.brotliCompressSync(d,{params:{[z.constants.BROTLI_PARAM_QUALITY]:11}}).length]))"
+    )
+    node_gzip, node_brotli = json.loads(
+        subprocess.run(
+            ["node", "-e", script, str(largest)], capture_output=True, text=True, check=True
+        ).stdout
+    )
     data = largest.read_bytes()
     assert abs(gzip_size(data) - node_gzip) / node_gzip < 0.01
     assert abs(brotli_size(data) - node_brotli) / node_brotli < 0.01
@@ -118,12 +149,15 @@ def test_fail_closed_paths(tmp_path):
     entry = {"name": "home", "entry": "src/routes/+page.svelte", "gzip": "1MB"}
     with pytest.raises(InputError, match="not found"):
         evaluate(BundleOptions(dir="dist", budgets=[entry]), ctx)
-    nothing = evaluate(BundleOptions(dir=CLIENT, budgets=[{"name": "wasm", "files": "**/*.wasm",
-                                                           "raw": 1}]), ctx)
+    nothing = evaluate(
+        BundleOptions(dir=CLIENT, budgets=[{"name": "wasm", "files": "**/*.wasm", "raw": 1}]), ctx
+    )
     assert nothing.measurements[0].status is Status.ERROR
     assert "matches **/*.wasm" in nothing.measurements[0].message
-    unknown = evaluate(BundleOptions(dir=CLIENT, budgets=[{"name": "x", "entry": "src/nope.svelte",
-                                                           "gzip": 1}]), ctx)
+    unknown = evaluate(
+        BundleOptions(dir=CLIENT, budgets=[{"name": "x", "entry": "src/nope.svelte", "gzip": 1}]),
+        ctx,
+    )
     assert unknown.measurements[0].status is Status.ERROR
     manifest = root / CLIENT / ".vite" / "manifest.json"
     manifest.write_text('{"broken": ')
@@ -133,7 +167,9 @@ def test_fail_closed_paths(tmp_path):
     with pytest.raises(InputError, match="entry budgets need the Vite manifest"):
         evaluate(BundleOptions(dir=CLIENT, budgets=[entry]), ctx)
     # without entry budgets the manifest is not needed
-    ok = evaluate(BundleOptions(dir=CLIENT, budgets=[{"name": "js", "type": "js", "gzip": "1MB"}]), ctx)
+    ok = evaluate(
+        BundleOptions(dir=CLIENT, budgets=[{"name": "js", "type": "js", "gzip": "1MB"}]), ctx
+    )
     assert ok.measurements[0].status is Status.PASS
 
 

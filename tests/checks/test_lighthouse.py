@@ -24,35 +24,54 @@ from tests.conftest import CORPUS, gate, have_executable, load_report, require_c
 
 LHCI = EXAMPLE / "node_modules" / ".bin" / "lhci"
 LH_CORPUS = CORPUS / "lighthouse"
-BUDGETS = {"performance": 0.9, "largest-contentful-paint": "2500ms",
-           "cumulative-layout-shift": 0.1, "total-blocking-time": "200ms"}
+BUDGETS = {
+    "performance": 0.9,
+    "largest-contentful-paint": "2500ms",
+    "cumulative-layout-shift": 0.1,
+    "total-blocking-time": "200ms",
+}
 
 
 def _need_lighthouse() -> None:
     need_node_modules()
     require_component("chromium", have_executable("/usr/bin/chromium"), "apt-get install chromium")
-    require_component("lighthouse", (EXAMPLE / "node_modules" / ".bin" / "lighthouse").exists(),
-                      "npm ci --prefix examples/shop-web")
+    require_component(
+        "lighthouse",
+        (EXAMPLE / "node_modules" / ".bin" / "lighthouse").exists(),
+        "npm ci --prefix examples/shop-web",
+    )
 
 
 def _server(port: int) -> dict:
-    return {"run": f"node_modules/.bin/vite preview --host 127.0.0.1 --port {port} --strictPort",
-            "url": f"http://127.0.0.1:{port}", "ready_timeout": "60s"}
+    return {
+        "run": f"node_modules/.bin/vite preview --host 127.0.0.1 --port {port} --strictPort",
+        "url": f"http://127.0.0.1:{port}",
+        "ready_timeout": "60s",
+    }
 
 
 def _leftovers(port: int, marker: str = "") -> list[str]:
     patterns = [f"--port {port}"] + ([marker] if marker else [])
     found = []
     for pattern in patterns:
-        done = subprocess.run(["pgrep", "-af", "--", pattern], capture_output=True, text=True, check=False)
+        done = subprocess.run(
+            ["pgrep", "-af", "--", pattern], capture_output=True, text=True, check=False
+        )
         found += [line for line in done.stdout.splitlines() if "pgrep" not in line]
     return found
 
 
 def _gate_run(root: Path, spec: dict, out: Path, *extra: str) -> dict:
     checklist = root / f"checklist.{out.name}.yml"
-    checklist.write_text(yaml.safe_dump({"version": 1, "project": "shop-web",
-                                         "gates": {"lighthouse": {"type": "lighthouse", **spec}}}))
+    checklist.write_text(
+        yaml.safe_dump(
+            {
+                "version": 1,
+                "project": "shop-web",
+                "gates": {"lighthouse": {"type": "lighthouse", **spec}},
+            }
+        )
+    )
     run_gates(["run", "--checklist", str(checklist), "--out", str(out), *extra])
     return gate(load_report(out), "lighthouse")
 
@@ -63,8 +82,9 @@ def clean_run(tmp_path_factory):
     _need_lighthouse()
     port = free_port()
     out = tmp_path_factory.mktemp("lh") / "clean"
-    result = _gate_run(build("clean"), {"server": _server(port), "urls": ["/"], "runs": 2,
-                                        "budgets": BUDGETS}, out)
+    result = _gate_run(
+        build("clean"), {"server": _server(port), "urls": ["/"], "runs": 2, "budgets": BUDGETS}, out
+    )
     return result, out, port
 
 
@@ -89,8 +109,11 @@ def test_clean_example_passes_with_every_run_kept(clean_run):
 def test_seeded_slow_page_fails_on_total_blocking_time(tmp_path):
     _need_lighthouse()
     port = free_port()
-    result = _gate_run(build("seeded"), {"server": _server(port), "urls": ["/slow"], "runs": 1,
-                                         "budgets": BUDGETS}, tmp_path / "slow")
+    result = _gate_run(
+        build("seeded"),
+        {"server": _server(port), "urls": ["/slow"], "runs": 1, "budgets": BUDGETS},
+        tmp_path / "slow",
+    )
     tbt = next(m for m in result["measurements"] if m["name"] == "/slow total-blocking-time")
     assert result["status"] == "fail"
     assert tbt["status"] == "fail" and tbt["value"] > 200
@@ -104,8 +127,9 @@ def test_lighthouse_timeout_kills_server_and_chromium(tmp_path, monkeypatch):
     port = free_port()
     marker = f"--gates-lighthouse=test{port}"
     monkeypatch.setattr(lighthouse_runner, "new_marker", lambda: marker)
-    options = LighthouseOptions(server=_server(port), urls=["/"], runs=1, budgets={"performance": 0.5},
-                                run_timeout="3s")
+    options = LighthouseOptions(
+        server=_server(port), urls=["/"], runs=1, budgets={"performance": 0.5}, run_timeout="3s"
+    )
     ctx = GateContext(gate_id="lighthouse", root=build("clean"), out_dir=tmp_path, timeout=60)
     with pytest.raises(ToolTimeout):
         evaluate(options, ctx)
@@ -115,9 +139,12 @@ def test_lighthouse_timeout_kills_server_and_chromium(tmp_path, monkeypatch):
 def test_server_that_never_answers_is_an_error_and_is_killed(tmp_path):
     port = free_port()
     sleeper = f"{sys.executable} -c 'import time; time.sleep(120)' --port {port}"
-    options = LighthouseOptions(server={"run": sleeper, "url": f"http://127.0.0.1:{port}",
-                                        "ready_timeout": "1s"},
-                                urls=["/"], budgets={"performance": 0.5}, lighthouse=sys.executable)
+    options = LighthouseOptions(
+        server={"run": sleeper, "url": f"http://127.0.0.1:{port}", "ready_timeout": "1s"},
+        urls=["/"],
+        budgets={"performance": 0.5},
+        lighthouse=sys.executable,
+    )
     ctx = GateContext(gate_id="lighthouse", root=tmp_path, out_dir=tmp_path / "r", timeout=30)
     with pytest.raises(ToolError, match="did not answer within 1s"):
         evaluate(options, ctx)
@@ -125,9 +152,15 @@ def test_server_that_never_answers_is_an_error_and_is_killed(tmp_path):
 
 
 def test_server_that_exits_is_an_error(tmp_path):
-    options = LighthouseOptions(server={"run": f"{sys.executable} -c 'raise SystemExit(3)'",
-                                        "url": f"http://127.0.0.1:{free_port()}"},
-                                urls=["/"], budgets={"performance": 0.5}, lighthouse=sys.executable)
+    options = LighthouseOptions(
+        server={
+            "run": f"{sys.executable} -c 'raise SystemExit(3)'",
+            "url": f"http://127.0.0.1:{free_port()}",
+        },
+        urls=["/"],
+        budgets={"performance": 0.5},
+        lighthouse=sys.executable,
+    )
     ctx = GateContext(gate_id="lighthouse", root=tmp_path, out_dir=tmp_path / "r", timeout=30)
     with pytest.raises(ToolError, match="exited with 3"):
         evaluate(options, ctx)
@@ -143,11 +176,15 @@ def _results_ctx(tmp_path: Path, files: list[Path]) -> GateContext:
 
 def test_recorded_results_are_judged_per_url(tmp_path):
     ctx = _results_ctx(tmp_path, [LH_CORPUS / "lhr-12.1.0-angular-login.json"])
-    out = evaluate(LighthouseOptions(results=[".lighthouseci"], budgets={"seo": 0.9, "performance": 0.9}), ctx)
+    out = evaluate(
+        LighthouseOptions(results=[".lighthouseci"], budgets={"seo": 0.9, "performance": 0.9}), ctx
+    )
     by_name = {m.name: m for m in out.measurements}
     assert by_name["/login seo"].status is Status.FAIL and by_name["/login seo"].value == 0.82
     assert by_name["/login performance"].status is Status.PASS
-    near = evaluate(LighthouseOptions(results=[".lighthouseci"], budgets={"seo": 0.85}, warn_within=5), ctx)
+    near = evaluate(
+        LighthouseOptions(results=[".lighthouseci"], budgets={"seo": 0.85}, warn_within=5), ctx
+    )
     assert near.measurements[0].status is Status.WARN  # 0.82 is within 5% of 0.85
 
 
@@ -168,14 +205,23 @@ def test_max_increase_and_budget_file_on_recorded_runs(tmp_path):
 
     ctx = _results_ctx(tmp_path, [LH_CORPUS / "lhr-12.1.0-angular-login.json"])
     shutil.copy(LH_CORPUS / "budget-performance-budgets-adocavo.json", tmp_path / "budget.json")
-    options = LighthouseOptions(results=[".lighthouseci"], budgets={"largest-contentful-paint": 5000},
-                                max_increase=10, budget_file="budget.json")
+    options = LighthouseOptions(
+        results=[".lighthouseci"],
+        budgets={"largest-contentful-paint": 5000},
+        max_increase=10,
+        budget_file="budget.json",
+    )
     missing = evaluate(options, ctx)
     assert any(m.status is Status.ERROR and "baseline" in m.message for m in missing.measurements)
     ctx.baseline_given = True
-    ctx.baseline = GateResult(id="lighthouse", type="lighthouse", status=Status.PASS, blocking=True,
-                              summary="", measurements=(Measurement(
-                                  name="/login largest-contentful-paint", value=2000.0),))
+    ctx.baseline = GateResult(
+        id="lighthouse",
+        type="lighthouse",
+        status=Status.PASS,
+        blocking=True,
+        summary="",
+        measurements=(Measurement(name="/login largest-contentful-paint", value=2000.0),),
+    )
     out = {m.name: m for m in evaluate(options, ctx).measurements}
     increase = out["/login largest-contentful-paint increase"]
     assert increase.status is Status.FAIL and increase.value == pytest.approx(31.228, abs=0.01)
@@ -186,8 +232,13 @@ def test_max_increase_and_budget_file_on_recorded_runs(tmp_path):
 
 
 def _run(fcp: float, tti: float) -> lhr.LighthouseRun:
-    return lhr.LighthouseRun(source="x", lighthouse_version="12", requested_url="u", final_url="u",
-                             numeric={"first-contentful-paint": fcp, "interactive": tti})
+    return lhr.LighthouseRun(
+        source="x",
+        lighthouse_version="12",
+        requested_url="u",
+        final_url="u",
+        numeric={"first-contentful-paint": fcp, "interactive": tti},
+    )
 
 
 def test_representative_run_is_lhci_median():
@@ -198,15 +249,24 @@ def test_representative_run_is_lhci_median():
     assert representative_index([_run(900, 900), _run(2000, 4000)]) == 1  # even: upper middle
 
 
-def _lhci_decisions(tmp_path: Path, lhr_files: list[Path], assertions: dict) -> dict[tuple[str, str], bool]:
+def _lhci_decisions(
+    tmp_path: Path, lhr_files: list[Path], assertions: dict
+) -> dict[tuple[str, str], bool]:
     work = tmp_path / "lhci"
     (work / ".lighthouseci").mkdir(parents=True)
     for index, path in enumerate(lhr_files):
         shutil.copy(path, work / ".lighthouseci" / f"lhr-{1000 + index}.json")
-    (work / "lighthouserc.json").write_text(json.dumps(
-        {"ci": {"assert": {"includePassedAssertions": True, "assertions": assertions}}}))
-    subprocess.run([str(LHCI), "assert", "--config=lighthouserc.json"], cwd=work,
-                   capture_output=True, text=True, timeout=120, check=False)
+    (work / "lighthouserc.json").write_text(
+        json.dumps({"ci": {"assert": {"includePassedAssertions": True, "assertions": assertions}}})
+    )
+    subprocess.run(
+        [str(LHCI), "assert", "--config=lighthouserc.json"],
+        cwd=work,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     results = json.loads((work / ".lighthouseci" / "assertion-results.json").read_text())
     return {(r["url"], r.get("auditProperty") or r["auditId"]): r["passed"] for r in results}
 
@@ -227,16 +287,37 @@ def test_decisions_agree_with_lhci_assert(tmp_path, clean_run):
     require_component("@lhci/cli", LHCI.exists(), "npm ci --prefix examples/shop-web")
     _, out, _ = clean_run
     real = sorted((out / "artifacts" / "lighthouse").glob("lhr-*.json"))
-    corpus = [LH_CORPUS / n for n in ("lhr-12.1.0-angular-login.json", "lhr-6.4.1-localhost-with-pwa.json",
-                                      "lhr-6.0.0-static-dir.json")]
+    corpus = [
+        LH_CORPUS / n
+        for n in (
+            "lhr-12.1.0-angular-login.json",
+            "lhr-6.4.1-localhost-with-pwa.json",
+            "lhr-6.0.0-static-dir.json",
+        )
+    ]
     cases = [
         # one run per URL: categories and metrics (every aggregation agrees on one run)
-        (corpus, {"performance": 0.9, "seo": 0.9, "accessibility": 0.92,
-                  "largest-contentful-paint": 2600, "total-blocking-time": 100,
-                  "first-contentful-paint": 1000}),
+        (
+            corpus,
+            {
+                "performance": 0.9,
+                "seo": 0.9,
+                "accessibility": 0.92,
+                "largest-contentful-paint": 2600,
+                "total-blocking-time": 100,
+                "first-contentful-paint": 1000,
+            },
+        ),
         # two real runs of one URL: metrics on LHCI's median run; thresholds set around the values
-        (real, {"largest-contentful-paint": 1.0, "first-contentful-paint": 100000,
-                "total-blocking-time": 0, "cumulative-layout-shift": 0.1}),
+        (
+            real,
+            {
+                "largest-contentful-paint": 1.0,
+                "first-contentful-paint": 100000,
+                "total-blocking-time": 0,
+                "cumulative-layout-shift": 0.1,
+            },
+        ),
     ]
     compared = 0
     for index, (files, budgets) in enumerate(cases):
@@ -245,8 +326,14 @@ def test_decisions_agree_with_lhci_assert(tmp_path, clean_run):
         ours = evaluate(LighthouseOptions(results=[".lighthouseci"], budgets=budgets), ctx)
         theirs = _lhci_decisions(root, files, _lhci_assertions(budgets, median_run=True))
         runs = lhr.load_results([root / ".lighthouseci"])
-        label_to_url = {("/" + r.final_url.split("/", 3)[-1] if len({x.final_url.split('/')[2] for x in runs}) == 1
-                         else r.final_url): r.final_url for r in runs}
+        label_to_url = {
+            (
+                "/" + r.final_url.split("/", 3)[-1]
+                if len({x.final_url.split("/")[2] for x in runs}) == 1
+                else r.final_url
+            ): r.final_url
+            for r in runs
+        }
         for m in ours.measurements:
             label, key = m.name.rsplit(" ", 1)
             url = label_to_url.get(label, label)

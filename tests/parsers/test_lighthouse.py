@@ -55,11 +55,17 @@ def test_log_lines_around_the_json_are_skipped_and_noted():
 
 
 def test_runtime_error_is_kept_not_zeroed():
-    text = json.dumps({"lighthouseVersion": "12.2.3", "requestedUrl": "http://x/",
-                       "runtimeError": {"code": "NO_FCP", "message": "The page did not paint"},
-                       "audits": {"first-contentful-paint": {"scoreDisplayMode": "error",
-                                                             "errorMessage": "NO_FCP"}},
-                       "categories": {"performance": {"score": None}}})
+    text = json.dumps(
+        {
+            "lighthouseVersion": "12.2.3",
+            "requestedUrl": "http://x/",
+            "runtimeError": {"code": "NO_FCP", "message": "The page did not paint"},
+            "audits": {
+                "first-contentful-paint": {"scoreDisplayMode": "error", "errorMessage": "NO_FCP"}
+            },
+            "categories": {"performance": {"score": None}},
+        }
+    )
     run = lighthouse.parse(text, "x.json")
     assert run.runtime_error == "NO_FCP: The page did not paint"
     assert run.value("performance") is None
@@ -67,16 +73,19 @@ def test_runtime_error_is_kept_not_zeroed():
     assert run.audit_errors == {"first-contentful-paint": "NO_FCP"}
 
 
-@pytest.mark.parametrize("text, message", [
-    ("", "no JSON object"),
-    ("garbage before\n{}", "not Lighthouse log output"),
-    ('{"lighthouseVersion": "12"}\nnot a log line', "after the JSON"),
-    ("{}", "not a Lighthouse result"),
-    ('{"lighthouseVersion": "12", "audits": []}', "audits"),
-    ('{"lighthouseVersion": "12", "audits": {}', "not valid JSON"),
-    ("{" + "[" * 100000, "JSON"),
-    ("no json here", "no JSON object"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("", "no JSON object"),
+        ("garbage before\n{}", "not Lighthouse log output"),
+        ('{"lighthouseVersion": "12"}\nnot a log line', "after the JSON"),
+        ("{}", "not a Lighthouse result"),
+        ('{"lighthouseVersion": "12", "audits": []}', "audits"),
+        ('{"lighthouseVersion": "12", "audits": {}', "not valid JSON"),
+        ("{" + "[" * 100000, "JSON"),
+        ("no json here", "no JSON object"),
+    ],
+)
 def test_hostile_lhr_text_is_a_clean_input_error(text, message):
     with pytest.raises(InputError, match=message):
         lighthouse.parse(text, "x.json")
@@ -108,8 +117,16 @@ def test_budget_json_corpus():
     assert lighthouse_budget.for_path(budgets, "/about").path == "/"
 
 
-@pytest.mark.parametrize("text", ["{}", "[]", "[1]", '[{"resourceSizes": [{"resourceType": "x", "budget": 1}]}]',
-                                  '[{"timings": [{"metric": "lcp"}]}]'])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "{}",
+        "[]",
+        "[1]",
+        '[{"resourceSizes": [{"resourceType": "x", "budget": 1}]}]',
+        '[{"timings": [{"metric": "lcp"}]}]',
+    ],
+)
 def test_bad_budget_json_is_an_input_error(text):
     with pytest.raises(InputError):
         lighthouse_budget.parse(text, "budget.json")
