@@ -36,6 +36,15 @@ class Pattern:
     group: int = 0
 
 
+_WORD = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
+
+
+def _starts_word(data: bytes, start: int) -> bool:
+    """True when ``start`` begins a word: the ``\\b`` every pattern needs, checked in Python
+    because a leading ``\\b`` disables the regex engine's fast literal-prefix search (30x slower)."""
+    return start == 0 or data[start - 1] not in _WORD
+
+
 def _p(rule: str, pattern: bytes, severity: Severity, title: str, group: int = 0) -> Pattern:
     return Pattern(rule, re.compile(pattern), severity, title, group)
 
@@ -44,25 +53,25 @@ H, C, M, L = Severity.HIGH, Severity.CRITICAL, Severity.MEDIUM, Severity.LOW
 
 PATTERNS: tuple[Pattern, ...] = (
     _p("private-key", rb"-----BEGIN[ A-Z0-9]{0,30}PRIVATE KEY(?: BLOCK)?-----", H, "Private key"),
-    _p("aws-access-key-id", rb"\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b", H, "AWS access key id"),
-    _p("gcp-api-key", rb"\bAIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])", L, "Google API key"),
-    _p("stripe-live-secret-key", rb"\bsk_live_[0-9A-Za-z]{16,247}\b", C, "Stripe live secret key"),
+    _p("aws-access-key-id", rb"(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b", H, "AWS access key id"),
+    _p("gcp-api-key", rb"AIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])", L, "Google API key"),
+    _p("stripe-live-secret-key", rb"sk_live_[0-9A-Za-z]{16,247}\b", C, "Stripe live secret key"),
     _p(
         "stripe-restricted-key",
-        rb"\brk_(?:live|test)_[0-9A-Za-z]{16,247}\b",
+        rb"rk_(?:live|test)_[0-9A-Za-z]{16,247}\b",
         H,
         "Stripe restricted key",
     ),
-    _p("stripe-test-secret-key", rb"\bsk_test_[0-9A-Za-z]{16,247}\b", M, "Stripe test secret key"),
-    _p("stripe-webhook-secret", rb"\bwhsec_[0-9A-Za-z]{24,}\b", H, "Stripe webhook signing secret"),
-    _p("github-token", rb"\bgh[pousr]_[A-Za-z0-9]{36,251}\b", H, "GitHub token"),
+    _p("stripe-test-secret-key", rb"sk_test_[0-9A-Za-z]{16,247}\b", M, "Stripe test secret key"),
+    _p("stripe-webhook-secret", rb"whsec_[0-9A-Za-z]{24,}\b", H, "Stripe webhook signing secret"),
+    _p("github-token", rb"gh[pousr]_[A-Za-z0-9]{36,251}\b", H, "GitHub token"),
     _p(
         "github-fine-grained-pat",
-        rb"\bgithub_pat_[A-Za-z0-9_]{60,255}\b",
+        rb"github_pat_[A-Za-z0-9_]{60,255}\b",
         H,
         "GitHub fine-grained token",
     ),
-    _p("slack-token", rb"\bxox[abposr]-[0-9A-Za-z-]{10,250}", H, "Slack token"),
+    _p("slack-token", rb"xox[abposr]-[0-9A-Za-z-]{10,250}", H, "Slack token"),
     _p(
         "slack-webhook",
         rb"https://hooks\.slack\.com/services/T[A-Z0-9]+/B[A-Z0-9]+/[A-Za-z0-9]{20,}",
@@ -71,22 +80,22 @@ PATTERNS: tuple[Pattern, ...] = (
     ),
     _p(
         "openai-api-key",
-        rb"\bsk-(?:proj|svcacct|admin)-[A-Za-z0-9_-]{40,}|\bsk-[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20}",
+        rb"sk-(?:proj|svcacct|admin)-[A-Za-z0-9_-]{40,}|sk-[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20}",
         H,
         "OpenAI API key",
     ),
-    _p("npm-token", rb"\bnpm_[A-Za-z0-9]{36}\b", H, "npm access token"),
-    _p("pypi-token", rb"\bpypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,}", H, "PyPI upload token"),
-    _p("sendgrid-api-key", rb"\bSG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}\b", H, "SendGrid API key"),
+    _p("npm-token", rb"npm_[A-Za-z0-9]{36}\b", H, "npm access token"),
+    _p("pypi-token", rb"pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,}", H, "PyPI upload token"),
+    _p("sendgrid-api-key", rb"SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}\b", H, "SendGrid API key"),
     _p(
         "supabase-secret-key",
-        rb"\bsb_secret_[A-Za-z0-9_-]{20,}",
+        rb"sb_secret_[A-Za-z0-9_-]{20,}",
         C,
         "Supabase secret key (sb_secret_)",
     ),
 )
 
-JWT = re.compile(rb"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*")
+JWT = re.compile(rb"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*")
 AWS_SECRET = re.compile(
     rb"aws_?secret_?(?:access_?)?key[a-z0-9_]*[\"']?\s*(?::=|=>|=|:)\s*[\"'`]?([a-z0-9/+=]{40})(?![a-z0-9/+=])"
 )
@@ -190,6 +199,8 @@ def _hit(
 def _jwt_hits(data: bytes) -> tuple[list[Hit], int]:
     hits, public = [], 0
     for match in JWT.finditer(data):
+        if not _starts_word(data, match.start()):
+            continue
         token = match.group(0).decode("latin-1")
         payload = decode_jwt_payload(token)
         if payload is None:
@@ -230,8 +241,10 @@ def _generic_hits(data: bytes, lowered: bytes, threshold: float) -> list[Hit]:
             continue  # the value ran past the closing quote: not a plain string literal
         if lowered[end : end + 1] == b"(" or _PLACEHOLDER.search(value):
             continue
-        if _IDENTIFIER.fullmatch(value) and not any(ch.isdigit() for ch in value):
-            continue  # a variable or attribute reference, not a literal
+        if value[0] in "$=.%&*~" or (
+            _IDENTIFIER.fullmatch(value) and ("." in value or not any(c.isdigit() for c in value))
+        ):
+            continue  # a reference ($request.x, module.attr, =expr), not a literal
         is_hex = all(ch in "0123456789abcdefABCDEF" for ch in value)
         if shannon_entropy(value) < (threshold - 0.5 if is_hex else threshold):
             continue
@@ -253,6 +266,8 @@ def scan_bytes(data: bytes, entropy_threshold: float = 3.5) -> tuple[list[Hit], 
     hits: list[Hit] = []
     for pattern in PATTERNS:
         for match in pattern.regex.finditer(data):
+            if not _starts_word(data, match.start()):
+                continue
             start, end = match.span(pattern.group)
             hits.append(
                 _hit(

@@ -275,6 +275,8 @@ def test_patterns_detect(text: str, rule: str) -> None:
         "AKIA" + "IOSFODNN7EXAMPLE\n",  # AWS documentation key
         f'createClient(url, "{ANON}")\n',  # anon key: public by design
         "const t = 'sb_publishable_ACJWlzQHlZjBrEguHvfOxg_3BJgxAaH';\n",
+        "api_key = '$request.header.x-api-key-2024'\n",  # a template reference
+        "token = antlr4.Token.INVALID_TYPE2\n",  # a dotted attribute path
     ],
 )
 def test_patterns_ignore(text: str) -> None:
