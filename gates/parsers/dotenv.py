@@ -147,8 +147,11 @@ def _binding(reader: _Reader) -> EnvEntry | None:
     value: str | None = None
     quote = ""
     if reader.peek() == "=":
-        reader.read(_EQUAL)
-        value, quote = _value(reader)
+        equal_sign = reader.read(_EQUAL)
+        if len(equal_sign) > 1 and reader.peek() == "#":
+            value = ""  # `KEY= # comment`: empty value (python-dotenv 1.2); `KEY=#x` is a value
+        else:
+            value, quote = _value(reader)
     reader.read(_COMMENT)
     reader.read(_END_OF_LINE)
     if key is None:
@@ -168,9 +171,12 @@ def parse(text: str, name: str = "<env>") -> EnvFile:
         try:
             entry = _binding(reader)
         except _ParseError:
+            # python-dotenv skips from where the statement broke to the end of that line.
+            failed_at = reader.pos
             reader.pos = start
             reader.read(_MULTILINE_WS)
             line = reader.line()
+            reader.pos = max(failed_at, reader.pos)
             reader.read(_REST_OF_LINE)
             errors.append((line, "could not parse this statement (skipped, as dotenv does)"))
             continue

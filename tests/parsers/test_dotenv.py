@@ -112,3 +112,4 @@ def test_missing_and_huge_files(tmp_path: Path) -> None:
 def test_any_text_parses_like_python_dotenv(text: str) -> None:
     parsed = dotenv.parse(text)
     assert parsed.values() == dict(dotenv_values(stream=io.StringIO(text), interpolate=False))
+    assert dotenv.expand(parsed, {}) == dict(dotenv_values(stream=io.StringIO(text)))
