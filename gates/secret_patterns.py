@@ -40,8 +40,8 @@ _WORD = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz01234567
 
 
 def _starts_word(data: bytes, start: int) -> bool:
-    """True when ``start`` begins a word: the ``\\b`` every pattern needs, checked in Python
-    because a leading ``\\b`` disables the regex engine's fast literal-prefix search (30x slower)."""
+    """True when ``start`` begins a word: the ``\\b`` every pattern needs, checked here because
+    a leading ``\\b`` disables the regex engine's fast literal-prefix search (30x slower)."""
     return start == 0 or data[start - 1] not in _WORD
 
 
