@@ -88,6 +88,10 @@ def _one(
         for name, value in resp.getheaders():
             collected.setdefault(name.lower(), []).append(value)
         data = resp.read(MAX_BODY)
+        if resp.length and len(data) < MAX_BODY:
+            # read(amt) returns a short body when the peer closes early: that is a broken
+            # response, never evidence (a truncated 200 must not pass a smoke check).
+            raise http.client.IncompleteRead(data, resp.length)
         return resp.status, collected, data
     except ssl.SSLError as exc:
         raise FetchError(f"{url}: TLS error ({exc.reason or exc})", kind="tls") from None

@@ -393,12 +393,7 @@ def materialise(case: Case, tmp_path: Path, port: int | None) -> str:
     return body.replace("{port}", str(port)) if port is not None else body
 
 
-KNOWN_FAIL_OPEN: dict[tuple[str, str], str] = {
-    ("smoke", "evidence-truncated"): (
-        "gates.http_fetch._one reads with resp.read(MAX_BODY), which returns a short body "
-        "without IncompleteRead: a 200 whose body stops after 16 of 5000 bytes passes"
-    ),
-}
+KNOWN_FAIL_OPEN: dict[tuple[str, str], str] = {}
 """Cells that still end ``pass`` (bugs reported to the owner): strict xfail, so the fix flips it."""
 
 CELL_IDS = [
