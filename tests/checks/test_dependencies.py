@@ -307,3 +307,48 @@ def test_end_to_end(
     assert rc == exit_code and result["status"] == status
     if status == "fail":
         assert "GHSA-p6mc-m468-83gw" in {f["rule"] for f in result["findings"]}
+
+
+CLEAN_REPORTS = {
+    "npm-audit": {
+        "auditReportVersion": 2,
+        "vulnerabilities": {},
+        "metadata": {"vulnerabilities": {"total": 0}, "dependencies": {"total": 12}},
+    },
+    "pip-audit": {
+        "dependencies": [{"name": "requests", "version": "2.32.4", "vulns": []}],
+        "fixes": [],
+    },
+    "safety": {
+        "report_meta": {"safety_version": "3.7.0"},
+        "scanned_packages": {"requests": {}},
+        "vulnerabilities": [],
+    },
+    "osv-scanner": {"results": []},
+}
+SEEDED_REPORTS = {
+    "npm-audit": "npm-audit-v2-cra-critical.json",
+    "pip-audit": "pip-audit-vulns-pip-setuptools-werkzeug.json",
+    "safety": "safety-3.7.0-with-deprecation-banner-prefix.json",
+    "osv-scanner": "osv-scanner-go-stdlib-groups.json",
+}
+
+
+@pytest.mark.parametrize("tool", sorted(CLEAN_REPORTS))
+@pytest.mark.parametrize("seeded", [False, True], ids=["clean", "seeded"])
+def test_end_to_end_every_report_source(tmp_path: Path, tool: str, seeded: bool) -> None:
+    if seeded:
+        shutil.copy(CORPUS / "audit" / SEEDED_REPORTS[tool], tmp_path / "report.json")
+    else:
+        (tmp_path / "report.json").write_text(json.dumps(CLEAN_REPORTS[tool]))
+    checklist = tmp_path / "checklist.yml"
+    checklist.write_text(
+        "version: 1\nproject: t\ngates:\n  deps:\n    type: dependencies\n"
+        f"    sources:\n      - {{tool: {tool}, file: report.json}}\n"
+    )
+    rc, _, _ = run_gates(
+        ["run", "--checklist", str(checklist), "--out", str(tmp_path / "out"), "--no-history"]
+    )
+    result = gate(load_report(tmp_path / "out"), "deps")
+    assert (rc, result["status"]) == ((1, "fail") if seeded else (0, "pass"))
+    assert result["evidence"][0]["path"] == "report.json"

@@ -161,3 +161,35 @@ def test_end_to_end(tmp_path: Path, code: str, status: str, exit_code: int) -> N
     if status == "fail":
         rules = {f["rule"] for f in gate(report, "sast")["findings"]}
         assert "B602" in rules
+
+
+@pytest.mark.parametrize(
+    ("tool", "clean", "seeded"),
+    [
+        (
+            "bandit",
+            "bandit/evaluacion3-clean-no-results.json",
+            "bandit/flask-high-medium-low-b201-b104-b113.json",
+        ),
+        (
+            "sarif",
+            "sarif/codeql-2.19.1-zero-results-40-rules.sarif",
+            "sarif/semgrep-0.44-no-level-577-results.sarif",
+        ),
+    ],
+)
+@pytest.mark.parametrize("is_seeded", [False, True], ids=["clean", "seeded"])
+def test_end_to_end_report_files(
+    tmp_path: Path, tool: str, clean: str, seeded: str, is_seeded: bool
+) -> None:
+    shutil.copy(CORPUS / (seeded if is_seeded else clean), tmp_path / "report.json")
+    checklist = tmp_path / "checklist.yml"
+    checklist.write_text(
+        "version: 1\nproject: t\ngates:\n  sast:\n    type: sast\n"
+        f"    sources:\n      - {{tool: {tool}, file: report.json}}\n"
+    )
+    rc, _, _ = run_gates(
+        ["run", "--checklist", str(checklist), "--out", str(tmp_path / "out"), "--no-history"]
+    )
+    result = gate(load_report(tmp_path / "out"), "sast")
+    assert (rc, result["status"]) == ((1, "fail") if is_seeded else (0, "pass"))
