@@ -1,15 +1,14 @@
 """Running Lighthouse for the ``lighthouse`` gate: start the app server, wait for it, run, clean up.
 
-The server runs in its own session (process group), tracked by :func:`gates.process.tracked_group`
+The server runs in its own session (process group), tracked by :func:`gates.process.background`
 so an interrupt kills it, and its whole group is killed in ``finally`` whatever happens: killing
 ``npx``/``npm`` alone leaves ``vite preview`` running (feasibility.md §6). Each Lighthouse run goes
 through :meth:`GateContext.run` (its own group, a deadline). chrome-launcher may start Chromium
 outside Lighthouse's group, so every run passes a marker switch (``--gates-lighthouse=<token>``,
 ignored by Chromium) and any process still carrying it afterwards is killed.
 
-The long-running server is the one process not started by :func:`gates.process.run_tool`, which
-waits for its command to end; ``start_server`` below keeps the same rules (new session, stdin
-closed, output to the gate's log).
+The long-running server is started by :func:`gates.process.background` (new session, stdin
+closed, output to the gate's log, group killed on the way out).
 """
 
 from __future__ import annotations
@@ -27,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gates.errors import ToolError, ToolMissing
-from gates.process import kill_group, split_command, tracked_group
+from gates.process import background, split_command
 
 CHROME_FLAGS = (
     "--headless=new",
@@ -50,45 +49,13 @@ class Server:
     log_path: Path
 
 
-def start_server(command: str, *, cwd: Path, env: Mapping[str, str], log_path: Path) -> Server:
-    """Start ``command`` (argv split like a shell, no shell) in a new session."""
-    argv = split_command(command)
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    with log_path.open("ab") as log:
-        log.write(f"$ {command}   # server, started in its own process group\n".encode())
-        try:
-            process = subprocess.Popen(
-                argv,
-                cwd=cwd,
-                env=dict(env),
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        except FileNotFoundError:
-            raise ToolMissing(f"server command '{argv[0]}' not found (cwd {cwd})") from None
-        except PermissionError as exc:
-            raise ToolMissing(f"server command '{argv[0]}' is not executable: {exc}") from None
-    return Server(process=process, log_path=log_path)
-
-
 @contextmanager
 def running_server(
     command: str, *, cwd: Path, env: Mapping[str, str], log_path: Path
 ) -> Iterator[Server]:
-    """Start the server, yield it, and kill its whole process group on the way out."""
-    server = start_server(command, cwd=cwd, env=env, log_path=log_path)
-    pgid = server.process.pid
-    try:
-        with tracked_group(pgid):
-            yield server
-    finally:
-        kill_group(pgid)
-        with suppress(subprocess.TimeoutExpired):
-            server.process.wait(timeout=5)
-        with log_path.open("ab") as log:
-            log.write(f"--- server group {pgid} stopped ---\n".encode())
+    """Start the server in its own group, yield it, and kill the whole group on the way out."""
+    with background(split_command(command), cwd=cwd, env=env, log_path=log_path) as proc:
+        yield Server(process=proc, log_path=log_path)
 
 
 def wait_until_answers(url: str, server: Server, timeout: float) -> float:

@@ -133,6 +133,49 @@ def run_tool(
     return run
 
 
+def start_background(
+    argv: Sequence[str], *, cwd: Path, env: Mapping[str, str], log_path: Path
+) -> subprocess.Popen[bytes]:
+    """Start a long-running process (a server) in a new session, output appended to ``log_path``.
+
+    Use :func:`background` to also track it and kill its whole group on the way out.
+    """
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("ab") as log:
+        log.write(f"$ {shlex.join(argv)}   # background, own process group\n".encode())
+        try:
+            return subprocess.Popen(
+                list(argv),
+                cwd=cwd,
+                env=dict(env),
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        except FileNotFoundError:
+            raise ToolMissing(f"'{argv[0]}' not found (cwd {cwd})") from None
+        except PermissionError as exc:
+            raise ToolMissing(f"'{argv[0]}' is not executable: {exc}") from None
+
+
+@contextmanager
+def background(
+    argv: Sequence[str], *, cwd: Path, env: Mapping[str, str], log_path: Path
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Run a background process for the duration of the block; its group is always killed."""
+    proc = start_background(argv, cwd=cwd, env=env, log_path=log_path)
+    try:
+        with _tracked(proc.pid):
+            yield proc
+    finally:
+        kill_group(proc.pid)
+        with suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=5)
+        with log_path.open("ab") as log:
+            log.write(f"--- background group {proc.pid} stopped ---\n".encode())
+
+
 def kill_group(pgid: int, *, grace: float = KILL_GRACE_S) -> None:
     """SIGTERM the process group, wait up to ``grace`` seconds, then SIGKILL what is left."""
     try:
