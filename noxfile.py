@@ -62,9 +62,9 @@ def demo(session: nox.Session) -> None:
     _system_deps(session)
     session.install("-e", ".")
     out = ROOT / "reports"
-    env = {"CHROME_PATH": "/usr/bin/chromium", "GATES_ENV": "staging"}
+    env = {"CHROME_PATH": "/usr/bin/chromium"}
     session.run("gates", "run", "--checklist", str(EXAMPLE / "checklist.yml"), "--out", str(out),
-                "--env", "staging", *session.posargs, env=env)
+                "--env", "production", *session.posargs, env=env)
 
 
 @nox.session(python="3.11")
