@@ -27,6 +27,7 @@ from gates.checks.base import GateContext, GateOutcome
 from gates.errors import GatesError, ToolTimeout
 from gates.model import Finding, GateResult, Report, Status, WaiverUse, worst
 from gates.verdict import decide
+from gates.waivers import always_blocking
 from gates.waivers import apply as apply_waivers
 from gates.waivers import usage as waiver_usage
 
@@ -254,7 +255,8 @@ def _execute(
         id=spec.id,
         type=spec.type,
         status=status,
-        blocking=spec.blocking,
+        # an always-blocking finding makes the gate blocking whatever the checklist says
+        blocking=spec.blocking or any(always_blocking(f) for f in findings),
         summary=summary,
         duration_s=round(duration, 3),
         measurements=tuple(outcome.measurements),
@@ -293,7 +295,8 @@ def judge(
     blocking = [
         f
         for f in findings
-        if f.blocks and not f.waived and not (spec.options.fail_on_new_only and f.new is False)
+        if always_blocking(f)
+        or (f.blocks and not f.waived and not (spec.options.fail_on_new_only and f.new is False))
     ]
     if blocking:
         status = worst(status, Status.FAIL)
@@ -308,7 +311,7 @@ def judge(
     elif reasons and outcome.summary and status is not Status.PASS:
         extra = [r for r in reasons if r not in summary]
         summary = "; ".join([summary, *extra[:2]])
-    if not spec.blocking and status.blocks:
+    if not spec.blocking and status.blocks and not any(always_blocking(f) for f in findings):
         summary = f"{NON_BLOCKING}{status.value}: {summary}"
         status = Status.WARN
     return status, summary

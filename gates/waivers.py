@@ -32,6 +32,11 @@ def matches(waiver: Waiver, finding: Finding) -> bool:
     return False
 
 
+def always_blocking(finding: Finding) -> bool:
+    """Findings no waiver, ``blocking: false`` or ``fail_on_new_only`` can neutralise."""
+    return bool(finding.data.get("always_blocking"))
+
+
 def apply(
     findings: Sequence[Finding], waivers: Sequence[Waiver], today: date
 ) -> tuple[list[Finding], list[Waiver], set[int]]:
@@ -48,6 +53,8 @@ def apply(
             if not matches(waiver, finding):
                 continue
             used.add(index)
+            if always_blocking(finding):
+                continue  # e.g. a service_role key in the client bundle: never waivable
             if waiver.expired(today):
                 expired_hits[index] = waiver
                 continue

@@ -109,3 +109,17 @@ def test_warn_band_near_a_threshold() -> None:
     assert near.status is Status.WARN
     far = compare("lcp", 3000, "<=", 2500, unit="ms", warn_within=0.05)
     assert far.status is Status.FAIL
+
+
+def test_always_blocking_findings_ignore_waivers_new_only_and_non_blocking() -> None:
+    leak = finding(rule="supabase-service-role-public", fp="leak", always_blocking=True)
+    findings, _, used = apply([leak], [waiver("supabase-service-role-public")], TODAY)
+    assert findings[0].waived is None and used == {0}
+    base = GateResult(id="sast", type="sast", status=Status.FAIL, blocking=True, summary="",
+                      findings=(leak,))
+    known = _mark_new(findings, base, True)
+    status, _ = judge(spec(fail_on_new_only=True), GateOutcome(), known, [], baseline_given=True)
+    assert status is Status.FAIL
+    soft = GateSpec(id="s", options=CommandOptions(run="x"), timeout=1, blocking=False)
+    status, _ = judge(soft, GateOutcome(), findings, [], baseline_given=False)
+    assert status is Status.FAIL
