@@ -8,6 +8,7 @@ markup nor ANSI escape sequences in a test name can restyle or rewrite the termi
 from __future__ import annotations
 
 import re
+import sys
 import threading
 from collections.abc import Mapping
 from pathlib import Path
@@ -46,7 +47,9 @@ class Progress:
     """Live progress per gate (a line per event; safe to call from the runner's thread)."""
 
     def __init__(self, checklist: Checklist, console: Console | None = None) -> None:
-        self.console = console or Console(stderr=True, highlight=False, soft_wrap=True)
+        self.console = console or Console(
+            stderr=True, highlight=False, width=None if sys.stderr.isatty() else 132
+        )
         self.width = max((len(g) for g in checklist.gates), default=8)
         self._lock = threading.Lock()
 
@@ -103,8 +106,6 @@ class Progress:
 
 
 def _is_tty() -> bool:
-    import sys
-
     return sys.stdout.isatty()
 
 
