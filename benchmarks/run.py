@@ -323,11 +323,11 @@ def bench_scale(
             note=f"verdict {whole.report.get('verdict', 'NONE')}, exit {whole.sample.code}",
         )
     )
-    per_gate.setdefault("(all)", {})[scale] = whole.sample.wall
+    per_gate.setdefault("(all)", {})[scale] = whole.sample.cpu
     for gid in gate_ids(folder):
         alone = gates_run(folder, gid)
         crashed |= alone.sample.code not in (0, 1)
-        per_gate.setdefault(gid, {})[scale] = alone.sample.wall
+        per_gate.setdefault(gid, {})[scale] = alone.sample.cpu
         statuses = [g for g in alone.report.get("gates", []) if g["id"] == gid]  # type: ignore[attr-defined]
         status = statuses[0]["status"] if statuses else "NO REPORT"
         if status == "error":
@@ -370,7 +370,7 @@ def linear_rows(per_gate: dict[str, dict[float, float]], scales: list[float]) ->
     if 1.0 not in scales:
         return
     print(
-        "\ngrowth (wall / wall at 1x; linear cost gives "
+        "\ngrowth (CPU s / CPU s at 1x, steadier than wall on a busy machine; linear cost gives "
         + ", ".join(f"{s:g}" for s in scales)
         + "; start-up makes small sizes look dearer)"
     )
