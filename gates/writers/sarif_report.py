@@ -43,11 +43,11 @@ SECURITY_SEVERITY = {
 }
 
 
-def _known_rules() -> dict[str, dict[str, Rule]]:
-    """``{gate type: {rule id: Rule}}`` from the registry (imported late: it loads every gate)."""
+def _known_rules(types: set[str]) -> dict[str, dict[str, Rule]]:
+    """``{gate type: {rule id: Rule}}`` for the gate types in the report (loaded on demand)."""
     from gates.checks import CHECKS
 
-    return {name: {r.id: r for r in check.rules} for name, check in CHECKS.items()}
+    return {name: {r.id: r for r in CHECKS[name].rules} for name in types if name in CHECKS}
 
 
 def uri_for(path: str) -> str:
@@ -178,7 +178,7 @@ def build(
 
 
 def _log(report: Report, items: list[tuple[GateResult, Finding]], total: int) -> dict[str, Any]:
-    known = _known_rules()
+    known = _known_rules({gate.type for gate in report.gates})
     worst: dict[str, Severity] = {}
     for gate, f in items:
         rid = f"{gate.type}/{f.rule}"
