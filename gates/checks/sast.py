@@ -21,6 +21,7 @@ down keeps it. bandit exits 1 when it finds issues; exit > 1 or no JSON on stdou
 
 from __future__ import annotations
 
+import re
 import shutil
 import sys
 from collections import Counter
@@ -205,17 +206,25 @@ def _run_bandit(paths: list[str], ctx: GateContext) -> bandit.BanditReport:
     return bandit.parse(run.stdout, "bandit output")
 
 
-def _occurrence(counter: Counter[str], key: str) -> str:
+_SPACE = re.compile(r"\s+")
+
+
+def _occurrence(counter: Counter[tuple[str, str, str]], rule: str, path: str, stable: str) -> str:
+    """How many times this (rule, path, normalised code) was seen so far, as the extra key.
+
+    Counted on the same material :func:`gates.fingerprint.fingerprint` hashes, without hashing it
+    a second time (10,000 findings cost 10,000 fewer sha256 calls).
+    """
+    key = (rule, path.replace("\\", "/"), _SPACE.sub(" ", stable).strip())
     counter[key] += 1
     return str(counter[key])
 
 
 def _bandit_findings(
-    report: bandit.BanditReport, label: str, fail_on: Severity, seen: Counter[str]
+    report: bandit.BanditReport, label: str, fail_on: Severity, seen: Counter[tuple[str, str, str]]
 ) -> list[Finding]:
     out = []
     for issue in report.issues:
-        key = fingerprint(issue.test_id, issue.path, issue.snippet)
         out.append(
             Finding(
                 rule=issue.test_id,
@@ -223,7 +232,10 @@ def _bandit_findings(
                 message=issue.text[:500],
                 location=Location(issue.path, issue.line, issue.column),
                 fingerprint=fingerprint(
-                    issue.test_id, issue.path, issue.snippet, _occurrence(seen, key)
+                    issue.test_id,
+                    issue.path,
+                    issue.snippet,
+                    _occurrence(seen, issue.test_id, issue.path, issue.snippet),
                 ),
                 blocks=issue.severity.at_least(fail_on),
                 title=issue.test_name,
@@ -240,7 +252,7 @@ def _bandit_findings(
 
 
 def _sarif_findings(
-    log: sarif.SarifLog, label: str, fail_on: Severity, seen: Counter[str]
+    log: sarif.SarifLog, label: str, fail_on: Severity, seen: Counter[tuple[str, str, str]]
 ) -> list[Finding]:
     out = []
     for res in log.results:
@@ -249,7 +261,6 @@ def _sarif_findings(
             or " ".join(f"{k}={v}" for k, v in sorted(res.partial_fingerprints.items()))
             or res.message
         )
-        key = fingerprint(res.rule_id, res.path or "", stable)
         out.append(
             Finding(
                 rule=res.rule_id,
@@ -257,7 +268,10 @@ def _sarif_findings(
                 message=res.message[:500],
                 location=Location(res.path, res.line, res.column) if res.path else None,
                 fingerprint=fingerprint(
-                    res.rule_id, res.path or "", stable, _occurrence(seen, key)
+                    res.rule_id,
+                    res.path or "",
+                    stable,
+                    _occurrence(seen, res.rule_id, res.path or "", stable),
                 ),
                 blocks=res.severity.at_least(fail_on) and not res.suppressed,
                 title=res.title,
@@ -296,7 +310,7 @@ def evaluate(options: SastOptions, ctx: GateContext) -> GateOutcome:
     floor = Severity(options.min_confidence) if options.min_confidence else None
     findings: list[Finding] = []
     parse_errors: list[str] = []
-    seen: Counter[str] = Counter()
+    seen: Counter[tuple[str, str, str]] = Counter()
     table: list[dict[str, Any]] = []
     for source in options.sources:
         label = f"{source.tool}: {source.file or ' '.join(source.paths or [])}"

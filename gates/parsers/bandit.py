@@ -71,16 +71,17 @@ def _level(value: object, name: str, field: str) -> Severity:
         raise InputError(f"{name}: unknown bandit {field} {value!r}") from None
 
 
-def _snippet(code: str, lines: list[int]) -> str:
+def _snippet(code: str, lines: set[int]) -> str:
     """The code of ``lines`` out of bandit's numbered context (``"5 x = 1\\n6 y = 2"``)."""
     picked, every = [], []
     for raw in code.splitlines():
         match = _NUMBERED.match(raw)
         if match is None:
             continue
-        every.append(match.group(2))
-        if int(match.group(1)) in lines:
-            picked.append(match.group(2))
+        number, text = match.groups()
+        every.append(text)
+        if int(number) in lines:
+            picked.append(text)
     return "\n".join(picked or every)
 
 
@@ -102,7 +103,7 @@ def _issue(item: Any, name: str) -> BanditIssue:
         column=col + 1 if isinstance(col, int) else None,
         text=str(item.get("issue_text") or ""),
         snippet=_snippet(
-            str(item.get("code") or ""), [n for n in line_range if isinstance(n, int)]
+            str(item.get("code") or ""), {n for n in line_range if isinstance(n, int)}
         ),
         cwe=f"CWE-{cwe['id']}" if cwe.get("id") else None,
         more_info=str(item.get("more_info") or ""),
