@@ -36,7 +36,7 @@ from gates.migrations.lint import LintInput, lint
 from gates.migrations.lint_rules import RULES, RULES_BY_ID
 from gates.migrations.problem import Problem
 from gates.migrations.report import migration_table, to_finding
-from gates.model import Severity
+from gates.model import Evidence, Severity
 from gates.parsers.safe import resolve_inside
 
 
@@ -110,7 +110,8 @@ def evaluate(options: MigrationsOptions, ctx: GateContext) -> GateOutcome:
     if not inventory.migrations:
         return GateOutcome.failed_closed(f"no applicable migration files in {options.dir}")
     for migration in inventory.migrations:
-        ctx.record(migration.path)
+        # the digest of the very bytes judged, without reading and hashing each file again
+        ctx.evidence.append(Evidence(migration.rel, migration.sha256, migration.size))
     problems = list(inventory.problems)
     locked = _check_lock(options, ctx, inventory, problems)
     rollbacks: dict[str, Path] | None = None

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from gates.errors import InputError
 from gates.migrations.problem import Problem
+from gates.migrations.sqlsource import refuse_nul
 from gates.parsers.safe import decode_utf8, read_bytes, resolve_inside
 
 NAME = re.compile(r"^([0-9]+)_(.*)\.sql$")
@@ -31,6 +32,8 @@ class MigrationFile:
     """Project-relative path (for findings)."""
     sha256: str
     text: str
+    size: int = 0
+    """Bytes read (with ``sha256``, the evidence record of exactly what was judged)."""
 
 
 @dataclass
@@ -44,7 +47,10 @@ class Inventory:
 
 
 def _rel(root: Path, path: Path) -> str:
-    return path.relative_to(root.resolve()).as_posix()
+    try:
+        return path.relative_to(root.resolve()).as_posix()
+    except ValueError:
+        raise InputError(f"{path.name}: refers outside the project root; not read") from None
 
 
 def _is_timestamp(version: str) -> bool:
@@ -64,8 +70,15 @@ def scan(root: Path, directory: str) -> Inventory:
         raise InputError(f"{directory}: migrations folder not found")
     inventory = Inventory()
     seen: dict[str, str] = {}
+    root_resolved = root.resolve()
+    folder_rel = _rel(root_resolved, folder)
     for path in sorted(p for p in folder.iterdir() if p.suffix == ".sql" and p.is_file()):
-        rel = _rel(root, path.resolve())
+        # ``folder`` is resolved: only a symlinked file needs resolving (and may leave the root)
+        rel = (
+            _rel(root_resolved, path.resolve())
+            if path.is_symlink()
+            else f"{folder_rel}/{path.name}".removeprefix("./")
+        )
         match = NAME.match(path.name)
         if match is None:
             inventory.skipped.append(path.name)
@@ -103,14 +116,11 @@ def scan(root: Path, directory: str) -> Inventory:
                 )
             )
         data = read_bytes(path, allow_empty=True)
+        text = decode_utf8(data, rel)
+        refuse_nul(text, rel)
         inventory.migrations.append(
             MigrationFile(
-                path.name,
-                version,
-                path,
-                rel,
-                hashlib.sha256(data).hexdigest(),
-                decode_utf8(data, rel),
+                path.name, version, path, rel, hashlib.sha256(data).hexdigest(), text, len(data)
             )
         )
     return inventory

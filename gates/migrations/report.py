@@ -42,8 +42,11 @@ def migration_table(
 ) -> list[dict[str, Any]]:
     """One row per migration: lock status, rollback, findings, dry-run status and timings."""
     rows = []
+    by_migration: dict[str | None, list[Problem]] = {}
+    for problem in problems:
+        by_migration.setdefault(problem.migration, []).append(problem)
     for name in names:
-        mine = [p for p in problems if p.migration == name]
+        mine = by_migration.get(name, [])
         row: dict[str, Any] = {
             "migration": name,
             "status": "new" if locked is None or name not in locked else "applied",
