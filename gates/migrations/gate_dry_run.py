@@ -37,7 +37,9 @@ def dry_run(
     downs = {}
     for name, path in (rollbacks or {}).items():
         rel = path.relative_to(ctx.root.resolve()).as_posix()
-        downs[name] = Script(name, rel, sqlsource.parse(read_text(path, allow_empty=True)))
+        text = read_text(path, allow_empty=True)
+        sqlsource.refuse_nul(text, rel)
+        downs[name] = Script(name, rel, sqlsource.parse(text))
     new = {m.name for m in inventory.migrations if locked is None or m.name not in locked}
     started = time.monotonic()
     with _database(options, ctx, deadline) as (conninfo, label):

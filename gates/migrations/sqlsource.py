@@ -20,9 +20,20 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from gates.errors import InputError
+
 IGNORE = re.compile(r"gates:ignore(-file)?\b([^\n]*)")
 _RULE_ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 ALL = "*"
+NUL_MESSAGE = "the file contains a NUL byte; PostgreSQL's parser stops there, the rest is unchecked"
+
+
+def refuse_nul(text: str, name: str) -> None:
+    """InputError when ``text`` holds a NUL byte (the parser would silently stop at it)."""
+    at = text.find("\x00")
+    if at >= 0:
+        line = text.count("\n", 0, at) + 1
+        raise InputError(f"{name}: line {line}: {NUL_MESSAGE}")
 
 
 @dataclass(frozen=True)
@@ -61,7 +72,12 @@ class LineIndex:
     """Character offset -> 1-based line number."""
 
     def __init__(self, text: str) -> None:
-        self._newlines = [i for i, ch in enumerate(text) if ch == "\n"]
+        newlines: list[int] = []
+        at = text.find("\n")
+        while at >= 0:
+            newlines.append(at)
+            at = text.find("\n", at + 1)
+        self._newlines = newlines
 
     def line(self, offset: int) -> int:
         """The line holding character ``offset``."""
@@ -84,6 +100,10 @@ def parse(text: str) -> SqlFile:
     from pglast.parser import ParseError, scan
 
     lines = LineIndex(text)
+    nul = text.find("\x00")
+    if nul >= 0:
+        # libpg_query reads a C string: everything after the first NUL would go unchecked.
+        return SqlFile(text, syntax_error=SyntaxProblem(NUL_MESSAGE, lines.line(nul)))
     try:
         raws = parse_sql(text)
         tokens = scan(text)
@@ -91,12 +111,14 @@ def parse(text: str) -> SqlFile:
         message = str(exc.args[0]) if exc.args else str(exc)
         offset = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], int) else 0
         return SqlFile(text, syntax_error=SyntaxProblem(message, lines.line(max(offset, 0))))
-    comments = [
-        (t.start, text[t.start : t.end + 1])
-        for t in tokens
-        if t.name in ("SQL_COMMENT", "C_COMMENT")
-    ]
-    code_starts = [t.start for t in tokens if t.name not in ("SQL_COMMENT", "C_COMMENT")]
+    comments: list[tuple[int, str]] = []
+    code_starts: list[int] = []
+    for token in tokens:
+        if token.name in ("SQL_COMMENT", "C_COMMENT"):
+            comments.append((token.start, text[token.start : token.end + 1]))
+        else:
+            code_starts.append(token.start)
+    comment_starts = [offset for offset, _ in comments]
     file_ignores: set[str] = set()
     for _, comment in comments:
         for match in IGNORE.finditer(comment):
@@ -110,11 +132,12 @@ def parse(text: str) -> SqlFile:
         at = bisect.bisect_left(code_starts, loc)
         start = code_starts[at] if at < len(code_starts) else loc
         ignores: set[str] = set()
-        for offset, comment in comments:
-            if previous_end <= offset < start:
-                for match in IGNORE.finditer(comment):
-                    if not match.group(1):
-                        ignores |= _rule_ids(match.group(2))
+        first = bisect.bisect_left(comment_starts, previous_end)
+        last = bisect.bisect_left(comment_starts, start)
+        for _, comment in comments[first:last]:
+            for match in IGNORE.finditer(comment):
+                if not match.group(1):
+                    ignores |= _rule_ids(match.group(2))
         statements.append(
             Statement(
                 raw.stmt, start, lines.line(start), text[start:end].strip(), frozenset(ignores)

@@ -116,6 +116,36 @@ def test_junk_bytes_in_lock_and_migration(tmp_path: Path) -> None:
         run(root)
 
 
+def test_nul_byte_after_valid_sql_is_refused_not_silently_truncated(tmp_path: Path) -> None:
+    # libpg_query reads a C string: without the check, everything after the NUL (here a
+    # DROP COLUMN that must be flagged) would vanish and the gate would pass.
+    root = project(tmp_path)
+    (root / "supabase/migrations/20250101000000_nul.sql").write_bytes(
+        b"select 1;\n\x00\nalter table public.t drop column c;\n"
+    )
+    with pytest.raises(InputError, match=r"20250101000000_nul\.sql: line 2: .*NUL byte"):
+        run(root)
+
+
+def test_symlinked_migration_out_of_the_project_is_refused(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    outside = tmp_path / "outside.sql"
+    outside.write_text("select 1;\n")
+    (root / "supabase/migrations/20250101000000_link.sql").symlink_to(outside)
+    with pytest.raises(InputError, match="outside the project"):
+        run(root)
+
+
+def test_nul_byte_in_parsed_text_is_a_syntax_error() -> None:
+    from gates.migrations import sqlsource
+
+    parsed = sqlsource.parse("select 1;\nselect 2;\x00 drop table t;")
+    assert parsed.syntax_error is not None
+    assert parsed.syntax_error.line == 2
+    assert "NUL" in parsed.syntax_error.message
+    assert parsed.statements == ()
+
+
 def test_missing_rollbacks_and_orphans(tmp_path: Path) -> None:
     root = project(tmp_path)
     (root / "supabase/rollbacks/20240102090000_todos.sql").unlink()
