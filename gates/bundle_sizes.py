@@ -13,7 +13,10 @@ from __future__ import annotations
 import base64
 import fnmatch
 import html
+import os
 import zlib
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,25 +37,49 @@ KINDS = {
     "json": (".json", ".webmanifest"),
 }
 METRICS = ("raw", "gzip", "brotli")
+COMPRESSED = ("gzip", "brotli")
+BATCH_BYTES = 256 * 1024
+"""Files are compressed in batches of about this many bytes, one batch per task."""
 
 
 @dataclass(frozen=True)
 class FileSize:
-    """One output file, its path relative to the output dir and its three sizes in bytes."""
+    """One output file, its path relative to the output dir and its sizes in bytes.
+
+    ``raw`` is always known (the file's size); ``gzip`` and ``brotli`` are ``None`` until
+    :func:`compress` computed them (only what a budget, max_growth or the report needs is).
+    """
 
     path: str
     raw: int
-    gzip: int
-    brotli: int
+    gzip: int | None = None
+    brotli: int | None = None
 
     @property
     def kind(self) -> str:
         """``js``, ``css``, ``html``, ``image``, ``font``, ``json`` or ``other``."""
         return kind_of(self.path)
 
+    def has(self, metric: str) -> bool:
+        """True when ``metric`` was computed for this file."""
+        return self.get(metric) is not None
+
+    def get(self, metric: str) -> int | None:
+        """``raw``, ``gzip`` or ``brotli`` bytes, ``None`` when not computed."""
+        if metric == "raw":
+            return self.raw
+        if metric == "gzip":
+            return self.gzip
+        if metric == "brotli":
+            return self.brotli
+        raise ValueError(f"unknown size metric {metric!r}")
+
     def size(self, metric: str) -> int:
-        """``raw``, ``gzip`` or ``brotli`` bytes."""
-        return {"raw": self.raw, "gzip": self.gzip, "brotli": self.brotli}[metric]
+        """``raw``, ``gzip`` or ``brotli`` bytes; a metric not computed is a programming error."""
+        value = self.get(metric)
+        if value is None:
+            raise ValueError(f"{self.path}: {metric} size was not computed")
+        return value
 
 
 def kind_of(path: str) -> str:
@@ -84,7 +111,13 @@ def measure_file(path: Path, relative: str) -> FileSize:
 
 
 def measure_dir(directory: Path) -> list[FileSize]:
-    """Every shipped file under ``directory`` (not ``.vite/``, ``.gz``/``.br`` copies or maps)."""
+    """Every shipped file under ``directory`` with all three sizes (see :func:`list_dir`)."""
+    return compress(directory, list_dir(directory), {"gzip": None, "brotli": None})
+
+
+def list_dir(directory: Path) -> list[FileSize]:
+    """Every shipped file under ``directory`` (not ``.vite/``, ``.gz``/``.br`` copies or maps),
+    with its raw size only; :func:`compress` adds the compressed sizes that are needed."""
     if not directory.is_dir():
         raise InputError(f"{directory}: build output directory not found (did the build run?)")
     sizes = []
@@ -96,10 +129,84 @@ def measure_dir(directory: Path) -> list[FileSize]:
             or relative.endswith(SKIPPED_SUFFIXES)
         ):
             continue
-        sizes.append(measure_file(path, relative))
+        try:
+            raw = path.stat().st_size
+        except OSError as exc:
+            raise InputError(f"{path}: cannot read ({exc.strerror})") from None
+        sizes.append(FileSize(path=relative, raw=raw))
     if not sizes:
         raise InputError(f"{directory}: the build output directory holds no files")
     return sizes
+
+
+def compress(
+    directory: Path,
+    sizes: list[FileSize],
+    wanted: dict[str, Iterable[str] | None],
+    *,
+    workers: int | None = None,
+) -> list[FileSize]:
+    """``sizes`` with the compressed sizes in ``wanted`` filled in.
+
+    ``wanted`` maps ``gzip``/``brotli`` to the relative paths that need it (``None``: every
+    file). Sizes already known are kept. Files are read (through the size cap) and compressed
+    in batches on a thread pool as wide as the machine: zlib and the brotli binding release the
+    GIL while they compress, so both cores work.
+    """
+    todo: dict[str, set[str]] = {}
+    for metric, paths in wanted.items():
+        if metric not in COMPRESSED:
+            raise ValueError(f"unknown compression {metric!r}")
+        chosen = {s.path for s in sizes} if paths is None else set(paths)
+        for item in sizes:
+            if item.path in chosen and not item.has(metric):
+                todo.setdefault(item.path, set()).add(metric)
+    if not todo:
+        return sizes
+    jobs = [
+        (item.path, item.raw, tuple(sorted(todo[item.path]))) for item in sizes if item.path in todo
+    ]
+    batches: list[list[tuple[str, tuple[str, ...]]]] = [[]]
+    filled = 0
+    for path, raw, metrics in sorted(jobs, key=lambda job: -job[1]):
+        if filled >= BATCH_BYTES and batches[-1]:
+            batches.append([])
+            filled = 0
+        batches[-1].append((path, metrics))
+        filled += raw * len(metrics)
+    width = max(1, min(workers or os.cpu_count() or 1, len(batches)))
+
+    def run(batch: list[tuple[str, tuple[str, ...]]]) -> list[tuple[str, dict[str, int]]]:
+        return [(p, _compressed(directory / p, m)) for p, m in batch]
+
+    results: dict[str, dict[str, int]] = {}
+    if width == 1:
+        for batch in batches:
+            results.update(run(batch))
+    else:
+        with ThreadPoolExecutor(max_workers=width, thread_name_prefix="bundle-sizes") as pool:
+            for done in pool.map(run, batches):
+                results.update(done)
+    out = []
+    for item in sizes:
+        got = results.get(item.path, {})
+        out.append(
+            FileSize(
+                path=item.path,
+                raw=item.raw,
+                gzip=got.get("gzip", item.gzip),
+                brotli=got.get("brotli", item.brotli),
+            )
+        )
+    return out
+
+
+def _compressed(path: Path, metrics: tuple[str, ...]) -> dict[str, int]:
+    data = read_bytes(path, allow_empty=True)
+    out = {}
+    for metric in metrics:
+        out[metric] = gzip_size(data) if metric == "gzip" else brotli_size(data)
+    return out
 
 
 def select(sizes: list[FileSize], globs: list[str]) -> list[FileSize]:

@@ -16,10 +16,14 @@ Example::
       growth_metric: gzip
 
 Sizes: gzip level 9 and brotli quality 11, as size-limit and bundlewatch measure
-(:mod:`gates.bundle_sizes`). An ``entry`` budget counts the entry's file plus its static import
-closure from ``.vite/manifest.json``, CSS included; dynamic imports are listed apart and not
-counted. An entry is a manifest key, or a SvelteKit route file (``src/routes/+page.svelte``)
-found through the node that imports it in ``.svelte-kit/generated/client-optimized/nodes/``.
+(:mod:`gates.bundle_sizes`). gzip is computed for every file; brotli (about 30x dearer) only for
+the files a ``brotli`` budget counts, or for all when ``growth_metric: brotli``; so ``total
+brotli`` is reported only then (``details.computed`` lists what was measured).
+
+An ``entry`` budget counts the entry's file plus its static import closure from
+``.vite/manifest.json``, CSS included; dynamic imports are listed apart and not counted. An
+entry is a manifest key, or a SvelteKit route file (``src/routes/+page.svelte``) found
+through the node that imports it in ``.svelte-kit/generated/client-optimized/nodes/``.
 
 Fails closed (``error``): no output dir or no files in it; a manifest missing or invalid while an
 entry budget needs it; an entry not in the manifest; a glob or type matching nothing; a manifest
@@ -30,18 +34,22 @@ naming a file that is not in the dir; ``max_growth`` without a baseline (unless
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from gates.bundle_sizes import (
     BROTLI_QUALITY,
+    COMPRESSED,
     GZIP_LEVEL,
     METRICS,
     FileSize,
     bar_chart_svg,
+    compress,
     kind_of,
-    measure_dir,
+    list_dir,
     select,
     svg_base64,
 )
@@ -147,21 +155,32 @@ RULES = (
 
 
 def evaluate(options: BundleOptions, ctx: GateContext) -> GateOutcome:
-    """Measure the output dir, resolve entries through the manifest, compare budgets and growth."""
+    """Measure the output dir, resolve entries through the manifest, compare budgets and growth.
+
+    Raw sizes are free (``stat``); gzip is computed for every file, brotli (about 30x dearer)
+    only for the files a brotli budget or ``max_growth: brotli`` needs (``details.computed``
+    says which), both on every core. No size cache: a cache in the output dir could be planted
+    by the change under review, and sizes from it would be judged without being measured.
+    """
     directory = ctx.path(options.dir)
-    sizes = measure_dir(directory)
+    sizes = list_dir(directory)
     for item in sizes:
         ctx.record(directory / item.path)
-    by_path = {item.path: item for item in sizes}
     manifest, manifest_note = _load_manifest(options, ctx)
+    by_path = {item.path: item for item in sizes}
+    selections = [_select(b, options, ctx, sizes, by_path, manifest) for b in options.budgets]
+    wanted = _wanted(options, selections)
+    sizes = compress(directory, sizes, wanted)
+    by_path = {item.path: item for item in sizes}
     measurements: list[Measurement] = []
     entry_rows: list[dict[str, object]] = []
-    for budget in options.budgets:
-        values, note = _budget_values(budget, options, ctx, sizes, by_path, manifest, entry_rows)
-        measurements += _budget_measurements(budget, values, note, ctx)
-    totals = {m: sum(item.size(m) for item in sizes) for m in METRICS}
+    for selection in selections:
+        values, note = _budget_values(selection, by_path, manifest, entry_rows)
+        measurements += _budget_measurements(selection.budget, values, note, ctx)
+    totals = _totals(sizes)
     measurements += [
-        shown(f"total {m}", totals[m], "B", baseline=_base(ctx, f"total {m}")) for m in METRICS
+        shown(f"total {m}", value, "B", baseline=_base(ctx, f"total {m}"))
+        for m, value in totals.items()
     ]
     if options.max_growth is not None:
         measurements += _growth(options, ctx, measurements)
@@ -172,6 +191,56 @@ def evaluate(options: BundleOptions, ctx: GateContext) -> GateOutcome:
         details=details,
         artifacts=[_chart(sizes, options.largest)],
     )
+
+
+@dataclass(frozen=True)
+class _Selection:
+    """The files one budget counts (``None`` when its selector matched nothing, see note)."""
+
+    budget: BundleBudget
+    paths: list[str] | None
+    note: str
+    entry: tuple[str, vite_manifest.Closure] | None = None
+
+
+def _wanted(
+    options: BundleOptions, selections: list[_Selection]
+) -> dict[str, Iterable[str] | None]:
+    """Which files need which compression: gzip for every file (the report's headline), brotli
+    for the files of budgets with a brotli limit, or every file when max_growth compares it."""
+    wanted: dict[str, set[str] | None] = {m: set() for m in COMPRESSED}
+
+    def add(metric: str, paths: Iterable[str] | None) -> None:
+        if metric == "raw":
+            return
+        current = wanted[metric]
+        if paths is None or current is None:
+            wanted[metric] = None
+        else:
+            current.update(paths)
+
+    for selection in selections:
+        for metric, _ in selection.budget.limits():
+            add(metric, selection.paths or [])
+    if options.max_growth is not None:
+        add(options.growth_metric, None)
+    # gzip of every file: the report's headline (summary, chart, "total gzip", which a later
+    # run's max_growth compares with); at ~30 MB/s per core it is cheap next to brotli -q 11.
+    add("gzip", None)
+    return {m: paths for m, paths in wanted.items() if paths is None or paths}
+
+
+def _totals(sizes: list[FileSize]) -> dict[str, int]:
+    """Totals of the metrics computed for every file (raw always)."""
+    return {
+        m: sum(item.size(m) for item in sizes)
+        for m in METRICS
+        if all(item.has(m) for item in sizes)
+    }
+
+
+def _largest_files(sizes: list[FileSize], count: int) -> list[FileSize]:
+    return sorted(sizes, key=lambda f: (-f.raw, f.path))[:count]
 
 
 def _load_manifest(
@@ -190,39 +259,56 @@ def _load_manifest(
     return manifest, relative
 
 
-def _budget_values(
+def _select(
     budget: BundleBudget,
     options: BundleOptions,
     ctx: GateContext,
     sizes: list[FileSize],
     by_path: dict[str, FileSize],
     manifest: vite_manifest.ViteManifest | None,
-    entry_rows: list[dict[str, object]],
-) -> tuple[dict[str, int] | None, str]:
+) -> _Selection:
     if budget.entry is not None:
         assert manifest is not None  # _load_manifest raised otherwise
         key = resolve_entry(budget.entry, manifest, ctx, options.sveltekit_nodes)
         if key is None:
-            return None, f"entry '{budget.entry}' is not in the Vite manifest"
+            return _Selection(budget, None, f"entry '{budget.entry}' is not in the Vite manifest")
         closure = manifest.closure(key)
         missing = [f for f in closure.files if f not in by_path]
         if missing:
             raise InputError(f"the manifest names {missing[0]}, which is not in {options.dir}")
-        chosen = [by_path[f] for f in closure.files]
-        entry_rows.append(_entry_row(budget.name, key, closure, chosen, manifest))
-    elif budget.files is not None:
+        return _Selection(budget, list(closure.files), "", (key, closure))
+    if budget.files is not None:
         chosen = select(sizes, budget.files)
         if not chosen:
-            return None, f"no file in {options.dir} matches {', '.join(budget.files)}"
+            return _Selection(
+                budget, None, f"no file in {options.dir} matches {', '.join(budget.files)}"
+            )
     elif budget.type is not None:
         chosen = [item for item in sizes if item.kind == budget.type]
         if not chosen:
-            return None, f"no {budget.type} file in {options.dir}"
+            return _Selection(budget, None, f"no {budget.type} file in {options.dir}")
     else:
         chosen = sizes
-    if budget.per_file:
-        return {m: max(item.size(m) for item in chosen) for m in METRICS}, _largest(chosen)
-    return {m: sum(item.size(m) for item in chosen) for m in METRICS}, f"{len(chosen)} files"
+    return _Selection(budget, [item.path for item in chosen], "")
+
+
+def _budget_values(
+    selection: _Selection,
+    by_path: dict[str, FileSize],
+    manifest: vite_manifest.ViteManifest | None,
+    entry_rows: list[dict[str, object]],
+) -> tuple[dict[str, int] | None, str]:
+    if selection.paths is None:
+        return None, selection.note
+    chosen = [by_path[p] for p in selection.paths]
+    if selection.entry is not None:
+        assert manifest is not None
+        key, closure = selection.entry
+        entry_rows.append(_entry_row(selection.budget.name, key, closure, chosen, manifest))
+    metrics = [m for m, _ in selection.budget.limits()]
+    if selection.budget.per_file:
+        return {m: max(item.size(m) for item in chosen) for m in metrics}, _largest(chosen)
+    return {m: sum(item.size(m) for item in chosen) for m in metrics}, f"{len(chosen)} files"
 
 
 def _largest(chosen: list[FileSize]) -> str:
@@ -270,10 +356,18 @@ def _entry_row(
         "files": [
             {"path": f.path, "raw": f.raw, "gzip": f.gzip, "brotli": f.brotli} for f in chosen
         ],
-        "gzip": sum(f.gzip for f in chosen),
-        "brotli": sum(f.brotli for f in chosen),
+        "raw": sum(f.raw for f in chosen),
+        "gzip": _sum_if_known(chosen, "gzip"),
+        "brotli": _sum_if_known(chosen, "brotli"),
         "dynamic_imports": [manifest.chunks[d].file for d in closure.dynamic],
     }
+
+
+def _sum_if_known(files: list[FileSize], metric: str) -> int | None:
+    """The sum of ``metric`` over ``files``, or ``None`` when some file has it not computed."""
+    if not all(f.has(metric) for f in files):
+        return None
+    return sum(f.size(metric) for f in files)
 
 
 def _budget_measurements(
@@ -376,9 +470,14 @@ def _details(
     entry_rows: list[dict[str, object]],
     manifest_note: str,
 ) -> dict[str, object]:
-    largest = sorted(sizes, key=lambda f: (-f.raw, f.path))[: options.largest]
+    largest = _largest_files(sizes, options.largest)
     details: dict[str, object] = {
         "compression": f"gzip level {GZIP_LEVEL}, brotli quality {BROTLI_QUALITY}",
+        "computed": {
+            m: f"{sum(1 for f in sizes if f.has(m))} of {len(sizes)} files" for m in METRICS
+        },
+        "computed_note": "brotli is computed only for the files a brotli budget or "
+        "max_growth needs; a brotli column shown as null was not computed",
         "files": len(sizes),
         "by_type": _by_type(sizes),
         "largest": [
@@ -393,14 +492,14 @@ def _details(
     return details
 
 
-def _by_type(sizes: list[FileSize]) -> dict[str, dict[str, int]]:
-    out: dict[str, dict[str, int]] = {}
+def _by_type(sizes: list[FileSize]) -> dict[str, dict[str, int | None]]:
+    groups: dict[str, list[FileSize]] = {}
     for item in sizes:
-        row = out.setdefault(kind_of(item.path), {"files": 0, "raw": 0, "gzip": 0, "brotli": 0})
-        row["files"] += 1
-        for metric in METRICS:
-            row[metric] += item.size(metric)
-    return out
+        groups.setdefault(kind_of(item.path), []).append(item)
+    return {
+        kind: {"files": len(items), **{m: _sum_if_known(items, m) for m in METRICS}}
+        for kind, items in groups.items()
+    }
 
 
 def _all_entries(
@@ -415,18 +514,19 @@ def _all_entries(
                 "entry": chunk.key,
                 "file": chunk.file,
                 "static_files": len(closure.files),
-                "gzip": sum(f.gzip for f in known),
-                "brotli": sum(f.brotli for f in known),
+                "raw": sum(f.raw for f in known),
+                "gzip": _sum_if_known(known, "gzip"),
+                "brotli": _sum_if_known(known, "brotli"),
                 "dynamic_imports": len(closure.dynamic),
             }
         )
-    return sorted(rows, key=lambda r: (-int(str(r["gzip"])), str(r["entry"])))
+    return sorted(rows, key=lambda r: (-int(str(r["raw"])), str(r["entry"])))
 
 
 def _chart(sizes: list[FileSize], count: int) -> Artifact:
-    largest = sorted(sizes, key=lambda f: (-f.raw, f.path))[:count]
+    largest = _largest_files(sizes, count)
     svg = bar_chart_svg(
-        [(f.path, f.raw, f.gzip) for f in largest],
+        [(f.path, f.raw, f.size("gzip")) for f in largest],
         f"Largest {len(largest)} files: raw and gzip -{GZIP_LEVEL}",
     )
     return Artifact(
@@ -437,7 +537,8 @@ def _chart(sizes: list[FileSize], count: int) -> Artifact:
 def _summary(sizes: list[FileSize], totals: dict[str, int], measurements: list[Measurement]) -> str:
     judged = [m for m in measurements if m.op is not None]
     bad = [m for m in judged if m.status in (Status.FAIL, Status.ERROR)]
-    head = f"{len(sizes)} files, {format_size(totals['gzip'])} gzip"
+    metric = "gzip" if "gzip" in totals else "raw"
+    head = f"{len(sizes)} files, {format_size(totals[metric])} {metric}"
     if bad:
         return f"{head}; " + "; ".join(m.message for m in bad[:3])
     return f"{head}; {len(judged)} budget checks met"

@@ -180,3 +180,35 @@ def test_options_refuse_meaningless_budgets():
         BundleOptions(dir="d", budgets=[{"name": "x", "files": "*.js"}])
     with pytest.raises(ValueError, match="budgets or max_growth"):
         BundleOptions(dir="d")
+
+
+def test_brotli_only_where_a_budget_asks_and_threads_agree(tmp_path):
+    dist = tmp_path / "dist"
+    (dist / "assets").mkdir(parents=True)
+    for index in range(40):
+        body = "".join(f"export const v{index}_{n} = {n * index};\n" for n in range(50 * index))
+        (dist / "assets" / f"c{index}.js").write_text(body)
+    (dist / "app.css").write_text("body { color: red }\n" * 300)
+    ctx = _ctx(tmp_path, tmp_path)
+    options = BundleOptions(
+        dir="dist",
+        budgets=[
+            {"name": "js", "type": "js", "gzip": "1MB"},
+            {"name": "css", "files": "*.css", "brotli": "1MB"},
+        ],
+    )
+    outcome = evaluate(options, ctx)
+    names = {m.name: m.value for m in outcome.measurements}
+    css = (dist / "app.css").read_bytes()
+    assert names["css brotli"] == brotli_size(css)
+    assert names["total gzip"] == sum(gzip_size(p.read_bytes()) for p in dist.rglob("*.*"))
+    assert "total brotli" not in names  # only one file was brotli-compressed
+    assert outcome.details["computed"]["brotli"] == "1 of 41 files"
+    assert outcome.details["by_type"]["js"]["brotli"] is None
+    from gates.bundle_sizes import compress, list_dir, measure_file
+
+    listed = list_dir(dist)
+    wanted = {"gzip": None, "brotli": None}
+    one = compress(dist, listed, wanted, workers=1)
+    two = compress(dist, listed, wanted, workers=2)
+    assert one == two == [measure_file(dist / f.path, f.path) for f in listed]
