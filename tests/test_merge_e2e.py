@@ -10,7 +10,8 @@ import pytest
 from tests.conftest import REPO, gate, load_report, run_gates
 
 CHECKLIST = str(REPO / "examples" / "shop-web" / "checklist.yml")
-PARTS = ("config,secrets", "sast")
+# secrets is left out: it needs the build output (its bundle), which a fresh clone lacks.
+PARTS = ("config", "sast")
 
 
 @pytest.mark.parametrize("env", [None, "production"])
