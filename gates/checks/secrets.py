@@ -196,8 +196,9 @@ def _walk(top: Path, root: Path, patterns: list[str] | None, skip: set[Path]) ->
 
 
 def _tracked(options: SecretsOptions, ctx: GateContext) -> tuple[list[str], str]:
+    # ctx.run's default timeout is the gate's own ``timeout`` (a hung git falls back to the walk)
     try:
-        run = ctx.run(["git", "ls-files", "-z"], timeout=120)
+        run = ctx.run(["git", "ls-files", "-z"])
     except ToolError:
         run = None
     if run is None or run.returncode != 0:
@@ -206,7 +207,7 @@ def _tracked(options: SecretsOptions, ctx: GateContext) -> tuple[list[str], str]
         ), "walk"
     names = [n for n in run.stdout.split("\0") if n]
     if options.include_untracked:
-        extra = ctx.run(["git", "ls-files", "-z", "--others", "--exclude-standard"], timeout=120)
+        extra = ctx.run(["git", "ls-files", "-z", "--others", "--exclude-standard"])
         if extra.returncode == 0:
             names += [n for n in extra.stdout.split("\0") if n]
     return names, "git ls-files"

@@ -232,6 +232,28 @@ def test_not_a_git_repo_walks_the_tree_respecting_gitignore(tmp_path: Path) -> N
     assert [f.location.path for f in out.findings if f.location] == ["src/app.py"]
 
 
+def test_hung_git_is_killed_at_the_gate_timeout_and_the_tree_is_walked(tmp_path: Path) -> None:
+    # A git that hangs (then would list nothing) must not hold the gate beyond its own timeout:
+    # it is killed at ctx.timeout and the tree walk finds the secret the empty listing hides.
+    fake = tmp_path / "fakebin"
+    fake.mkdir()
+    (fake / "git").write_text("#!/bin/sh\nsleep 20\n")
+    (fake / "git").chmod(0o755)
+    root = tmp_path / "proj"
+    (root / "src").mkdir(parents=True)
+    (root / "src" / "app.py").write_text(f"token = '{GITHUB}'\n")
+    context = GateContext(
+        gate_id="secrets",
+        root=root,
+        out_dir=root / "reports",
+        timeout=1,
+        environ={**os.environ, "PATH": f"{fake}{os.pathsep}{os.environ.get('PATH', '')}"},
+    )
+    out = evaluate(opts(), context)
+    assert out.details["source"] == "walk"
+    assert [f.location.path for f in out.findings if f.location] == ["src/app.py"]
+
+
 def test_missing_bundle_and_nothing_scanned_fail_closed(tmp_path: Path) -> None:
     repo(tmp_path, CLEAN_FILES)
     from gates.errors import InputError
