@@ -27,8 +27,15 @@ def tests(session: nox.Session) -> None:
     """The whole test suite, real components included (Chromium, PostgreSQL, Vite, Lighthouse)."""
     _system_deps(session)
     session.install("-e", ".", *nox.project.dependency_groups(PYPROJECT, "test"))
-    session.run("pytest", "-n", "2", "--dist", "loadgroup", *session.posargs,
-                env={"CHROME_PATH": "/usr/bin/chromium"})
+    session.run(
+        "pytest",
+        "-n",
+        "2",
+        "--dist",
+        "loadgroup",
+        *session.posargs,
+        env={"CHROME_PATH": "/usr/bin/chromium"},
+    )
 
 
 @nox.session(python="3.11")
@@ -49,11 +56,16 @@ def typecheck(session: nox.Session) -> None:
 @nox.session(python="3.11")
 def gate(session: nox.Session) -> None:
     """Gate this repository with its own checklist.yml (its tests, coverage, lint, types...)."""
-    session.install("-e", ".", *nox.project.dependency_groups(PYPROJECT, "test"),
-                    *nox.project.dependency_groups(PYPROJECT, "lint"),
-                    *nox.project.dependency_groups(PYPROJECT, "typecheck"))
-    session.run("gates", "run", "--checklist", "checklist.yml", "--out", "reports",
-                *session.posargs)
+    session.install(
+        "-e",
+        ".",
+        *nox.project.dependency_groups(PYPROJECT, "test"),
+        *nox.project.dependency_groups(PYPROJECT, "lint"),
+        *nox.project.dependency_groups(PYPROJECT, "typecheck"),
+    )
+    session.run(
+        "gates", "run", "--checklist", "checklist.yml", "--out", "reports", *session.posargs
+    )
 
 
 @nox.session(python="3.11")
@@ -63,8 +75,18 @@ def demo(session: nox.Session) -> None:
     session.install("-e", ".")
     out = ROOT / "reports"
     env = {"CHROME_PATH": "/usr/bin/chromium"}
-    session.run("gates", "run", "--checklist", str(EXAMPLE / "checklist.yml"), "--out", str(out),
-                "--env", "production", *session.posargs, env=env)
+    session.run(
+        "gates",
+        "run",
+        "--checklist",
+        str(EXAMPLE / "checklist.yml"),
+        "--out",
+        str(out),
+        "--env",
+        "production",
+        *session.posargs,
+        env=env,
+    )
 
 
 @nox.session(python="3.11")
@@ -72,7 +94,19 @@ def bench(session: nox.Session) -> None:
     """Benchmark on large generated evidence, against the peers (see benchmarks/README.md)."""
     session.install("-e", ".", *nox.project.dependency_groups(PYPROJECT, "bench"))
     if shutil.which("npm") and not (ROOT / "benchmarks" / "node_modules").exists():
-        session.run("npm", "install", "--prefix", "benchmarks", "--no-audit", "--no-fund",
-                    external=True, success_codes=[0, 1])
-    session.run("python", "benchmarks/run.py", *session.posargs,
-                env={"PYTHONHASHSEED": "0", "BENCH_CPUS": str(os.cpu_count() or 2)})
+        session.run(
+            "npm",
+            "install",
+            "--prefix",
+            "benchmarks",
+            "--no-audit",
+            "--no-fund",
+            external=True,
+            success_codes=[0, 1],
+        )
+    session.run(
+        "python",
+        "benchmarks/run.py",
+        *session.posargs,
+        env={"PYTHONHASHSEED": "0", "BENCH_CPUS": str(os.cpu_count() or 2)},
+    )

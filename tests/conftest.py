@@ -12,7 +12,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO / "tests" / "corpus"
-"""A byte-for-byte copy of ../shared/corpus (sources in its MANIFEST.md), so a fresh clone has it."""
+"""A byte-for-byte copy of ../shared/corpus (sources in MANIFEST.md): a fresh clone has it."""
 IN_CI = bool(os.environ.get("CI"))
 
 
@@ -32,7 +32,7 @@ def require_component(name: str, available: bool, how: str = "") -> None:
 
 def have_executable(name: str) -> bool:
     """True when ``name`` is on PATH (or is an existing absolute path)."""
-    return (Path(name).is_file() if os.path.isabs(name) else shutil.which(name) is not None)
+    return Path(name).is_file() if os.path.isabs(name) else shutil.which(name) is not None
 
 
 @pytest.fixture
@@ -41,7 +41,9 @@ def corpus() -> Path:
     return CORPUS
 
 
-def run_gates(argv: list[str], capsys: pytest.CaptureFixture[str] | None = None) -> tuple[int, str, str]:
+def run_gates(
+    argv: list[str], capsys: pytest.CaptureFixture[str] | None = None
+) -> tuple[int, str, str]:
     """Run the CLI in-process; return (exit code, stdout, stderr)."""
     from gates.cli import main
 

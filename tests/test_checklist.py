@@ -72,17 +72,27 @@ def test_good_checklist_loads_with_defaults_and_overlay(tmp_path: Path) -> None:
         ("gates:\n  a:\n    type: command\n    run: x\n    blocking: maybe\n", "gates.a.blocking"),
         ("gates:\n  a:\n    type: command\n", "missing required key 'run'"),
         ("gates:\n  a:\n    type: command\n    run: echo ${NOPE_UNSET_VAR}\n", "NOPE_UNSET_VAR"),
-        ("gates:\n  a: {type: command, run: x, needs: [b]}\n  b: {type: command, run: x, needs: [a]}\n",
-         "cycle in needs"),
-        ("gates:\n  a: {type: command, run: x, needs: [bb]}\n  b: {type: command, run: x}\n",
-         "needs unknown gate 'bb'"),
+        (
+            "gates:\n  a: {type: command, run: x, needs: [b]}\n"
+            "  b: {type: command, run: x, needs: [a]}\n",
+            "cycle in needs",
+        ),
+        (
+            "gates:\n  a: {type: command, run: x, needs: [bb]}\n  b: {type: command, run: x}\n",
+            "needs unknown gate 'bb'",
+        ),
         ("gates:\n  a: !!python/object/apply:os.system [echo pwned]\n", "not allowed"),
         ("gates:\n  a: {type: command, run: x}\n  a: {type: command, run: y}\n", "duplicate key"),
         ("require: [nope]\ngates:\n  a: {type: command, run: x}\n", "required gate 'nope'"),
-        ("gates:\n  a: {type: command, run: x}\nwaivers:\n  - {gate: a, match: X}\n",
-         "waiver needs"),
-        ("gates:\n  a: {type: command, run: x}\nwaivers:\n"
-         "  - {gate: a, match: X, reason: r, owner: o, expires: someday}\n", "expires must be a date"),
+        (
+            "gates:\n  a: {type: command, run: x}\nwaivers:\n  - {gate: a, match: X}\n",
+            "waiver needs",
+        ),
+        (
+            "gates:\n  a: {type: command, run: x}\nwaivers:\n"
+            "  - {gate: a, match: X, reason: r, owner: o, expires: someday}\n",
+            "expires must be a date",
+        ),
         ("version: 7\ngates:\n  a: {type: command, run: x}\n", "unsupported checklist version"),
         ("", "empty"),
     ],
@@ -107,8 +117,11 @@ def test_error_position_points_at_the_bad_key(tmp_path: Path) -> None:
 
 
 def test_unset_variable_in_a_gate_of_another_stage_is_not_an_error(tmp_path: Path) -> None:
-    path = write(tmp_path, "gates:\n  a: {type: command, run: x}\n"
-                 "  live: {type: command, stage: post-deploy, run: 'curl ${DEPLOY_URL}'}\n")
+    path = write(
+        tmp_path,
+        "gates:\n  a: {type: command, run: x}\n"
+        "  live: {type: command, stage: post-deploy, run: 'curl ${DEPLOY_URL}'}\n",
+    )
     loaded = checklist_mod.load(path, stage="pre-deploy", environ={})
     assert loaded.gates["live"].options.run == "curl ${DEPLOY_URL}"
     with pytest.raises(ChecklistError, match="DEPLOY_URL"):
@@ -133,13 +146,18 @@ def test_validate_cli_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert "(did you mean 'run'?)" in err
 
 
-def test_run_with_a_broken_checklist_runs_nothing(tmp_path: Path,
-                                                  capsys: pytest.CaptureFixture[str]) -> None:
+def test_run_with_a_broken_checklist_runs_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     marker = tmp_path / "ran"
-    path = write(tmp_path, f"gates:\n  a: {{type: command, run: 'touch {marker}'}}\n"
-                 "  b: {type: command, run: x, needs: [zz]}\n")
-    code, _, err = run_gates(["run", "--checklist", str(path), "--out", str(tmp_path / "r")],
-                             capsys)
+    path = write(
+        tmp_path,
+        f"gates:\n  a: {{type: command, run: 'touch {marker}'}}\n"
+        "  b: {type: command, run: x, needs: [zz]}\n",
+    )
+    code, _, err = run_gates(
+        ["run", "--checklist", str(path), "--out", str(tmp_path / "r")], capsys
+    )
     assert code == 2
     assert "needs unknown gate 'zz'" in err
     assert not marker.exists()
@@ -157,26 +175,33 @@ def test_schema_and_list(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert "build" in out and "production" in out and "required" in out
 
 
-def test_schema_validates_a_real_checklist(tmp_path: Path, capsys: pytest.CaptureFixture[str]
-                                           ) -> None:
+def test_schema_validates_a_real_checklist(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     import jsonschema
     import yaml
 
-    code, out, _ = run_gates(["schema"], capsys)
+    _, out, _ = run_gates(["schema"], capsys)
     validator = jsonschema.Draft202012Validator(json.loads(out))
-    assert not list(validator.iter_errors(yaml.safe_load(GOOD.replace("2030-01-01", "'2030-01-01'"))))
+    assert not list(
+        validator.iter_errors(yaml.safe_load(GOOD.replace("2030-01-01", "'2030-01-01'")))
+    )
     bad = yaml.safe_load("gates:\n  a: {type: command, runn: x}\n")
     assert list(validator.iter_errors(bad))
 
 
-@pytest.mark.parametrize(("text", "seconds"), [("800ms", 0.8), ("30s", 30), ("10m", 600),
-                                               ("2h", 7200), (45, 45), ("1.5s", 1.5)])
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("800ms", 0.8), ("30s", 30), ("10m", 600), ("2h", 7200), (45, 45), ("1.5s", 1.5)],
+)
 def test_durations(text: object, seconds: float) -> None:
     assert parse_duration(text) == pytest.approx(seconds)
 
 
-@pytest.mark.parametrize(("text", "size"), [("250kB", 250_000), ("1.5MiB", 1_572_864),
-                                            ("800B", 800), (1024, 1024), ("2 KiB", 2048)])
+@pytest.mark.parametrize(
+    ("text", "size"),
+    [("250kB", 250_000), ("1.5MiB", 1_572_864), ("800B", 800), (1024, 1024), ("2 KiB", 2048)],
+)
 def test_sizes(text: object, size: int) -> None:
     assert parse_size(text) == size
 

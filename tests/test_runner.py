@@ -23,13 +23,16 @@ def checklist(tmp_path: Path, gates_yaml: str, extra: str = "") -> Path:
 
 def run(tmp_path: Path, path: Path, *args: str) -> tuple[int, dict]:
     out = tmp_path / "reports"
-    code, _, _ = run_gates(["run", "--checklist", str(path), "--out", str(out), "--no-history",
-                            *args])
+    code, _, _ = run_gates(
+        ["run", "--checklist", str(path), "--out", str(out), "--no-history", *args]
+    )
     return code, load_report(out)
 
 
 def test_every_status_and_the_verdict(tmp_path: Path) -> None:
-    path = checklist(tmp_path, """\
+    path = checklist(
+        tmp_path,
+        """\
   ok: {type: command, run: "true"}
   bad: {type: command, run: "false", needs: [ok]}
   after-bad: {type: command, run: "true", needs: [bad]}
@@ -37,7 +40,8 @@ def test_every_status_and_the_verdict(tmp_path: Path) -> None:
   missing-tool: {type: command, run: "no-such-tool-xyz --flag"}
   soft: {type: command, run: "false", blocking: false}
   later: {type: command, run: "true", stage: post-deploy}
-""")
+""",
+    )
     code, report = run(tmp_path, path)
     assert code == 1
     assert report["verdict"] == "fail"
@@ -57,20 +61,27 @@ def test_every_status_and_the_verdict(tmp_path: Path) -> None:
 
 
 def test_passing_run_exits_zero_with_warnings(tmp_path: Path) -> None:
-    path = checklist(tmp_path, """\
+    path = checklist(
+        tmp_path,
+        """\
   ok: {type: command, run: "true"}
   soft: {type: command, run: "false", blocking: false}
-""")
+""",
+    )
     code, report = run(tmp_path, path)
     assert code == 0 and report["verdict"] == "pass"
     assert gate(report, "soft")["status"] == "warn"
 
 
 def test_required_gate_that_did_not_run_fails_the_verdict(tmp_path: Path) -> None:
-    path = checklist(tmp_path, """\
+    path = checklist(
+        tmp_path,
+        """\
   ok: {type: command, run: "true"}
   other: {type: command, run: "true"}
-""", extra="environments:\n  production:\n    require: [ok, other]\n")
+""",
+        extra="environments:\n  production:\n    require: [ok, other]\n",
+    )
     code, report = run(tmp_path, path, "--env", "production", "--skip", "other")
     assert code == 1
     assert any("other: required but skipped" in r for r in report["verdict_reasons"])
@@ -79,16 +90,23 @@ def test_required_gate_that_did_not_run_fails_the_verdict(tmp_path: Path) -> Non
 
 
 def test_only_and_skip_select_gates(tmp_path: Path) -> None:
-    path = checklist(tmp_path, """\
+    path = checklist(
+        tmp_path,
+        """\
   a: {type: command, run: "true"}
   b: {type: command, run: "false"}
   c: {type: command, run: "false"}
-""")
+""",
+    )
     code, report = run(tmp_path, path, "--only", "a,b", "--skip", "b")
     assert code == 0
     assert [gate(report, g)["status"] for g in "abc"] == ["pass", "skipped", "skipped"]
-    code, _, = run_gates(["run", "--checklist", str(path), "--out", str(tmp_path / "x"),
-                          "--only", "zz"])[:2]
+    (
+        code,
+        _,
+    ) = run_gates(["run", "--checklist", str(path), "--out", str(tmp_path / "x"), "--only", "zz"])[
+        :2
+    ]
     assert code == 2
 
 
@@ -96,23 +114,29 @@ def test_independent_gates_run_concurrently(tmp_path: Path) -> None:
     # Each gate waits for the other's file: only a concurrent runner lets both finish.
     a, b = tmp_path / "a.flag", tmp_path / "b.flag"
     wait = "for i in $(seq 1 100); do [ -e {0} ] && exit 0; sleep 0.1; done; exit 1"
-    path = checklist(tmp_path, f"""\
+    path = checklist(
+        tmp_path,
+        f"""\
   first: {{type: command, shell: true, run: "touch {a}; {wait.format(b)}"}}
   second: {{type: command, shell: true, run: "touch {b}; {wait.format(a)}"}}
-""")
+""",
+    )
     code, report = run(tmp_path, path, "--jobs", "2")
     assert code == 0, report["verdict_reasons"]
 
 
 def test_timeout_kills_the_whole_process_group(tmp_path: Path) -> None:
     pid_file = tmp_path / "child.pid"
-    path = checklist(tmp_path, f"""\
+    path = checklist(
+        tmp_path,
+        f"""\
   spawner:
     type: command
     shell: true
     timeout: 1s
     run: "sleep 300 & echo $! > {pid_file}; wait"
-""")
+""",
+    )
     code, report = run(tmp_path, path)
     assert code == 1 and gate(report, "spawner")["status"] == "error"
     child = int(pid_file.read_text())
@@ -120,7 +144,9 @@ def test_timeout_kills_the_whole_process_group(tmp_path: Path) -> None:
 
 
 def test_command_output_is_logged_and_linked(tmp_path: Path) -> None:
-    path = checklist(tmp_path, '  talk: {type: command, shell: true, run: "echo hello-log; echo oops >&2"}\n')
+    path = checklist(
+        tmp_path, '  talk: {type: command, shell: true, run: "echo hello-log; echo oops >&2"}\n'
+    )
     _, report = run(tmp_path, path)
     entry = gate(report, "talk")
     assert entry["log"] == "logs/talk.log"
@@ -158,9 +184,20 @@ def _alive(pid: int) -> bool:
 
 def _start_run(tmp_path: Path, path: Path, out: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [sys.executable, "-m", "gates", "run", "--checklist", str(path), "--out", str(out),
-         "--no-history"],
-        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        [
+            sys.executable,
+            "-m",
+            "gates",
+            "run",
+            "--checklist",
+            str(path),
+            "--out",
+            str(out),
+            "--no-history",
+        ],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
 
 
@@ -173,13 +210,17 @@ def _wait_for(path: Path, seconds: float = 20) -> None:
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
-def test_interrupt_kills_children_and_writes_an_interrupted_report(tmp_path: Path,
-                                                                   signum: int) -> None:
+def test_interrupt_kills_children_and_writes_an_interrupted_report(
+    tmp_path: Path, signum: int
+) -> None:
     pid_file = tmp_path / "child.pid"
-    path = checklist(tmp_path, f"""\
+    path = checklist(
+        tmp_path,
+        f"""\
   quick: {{type: command, run: "true"}}
   hang: {{type: command, shell: true, run: "sleep 300 & echo $! > {pid_file}; wait"}}
-""")
+""",
+    )
     out = tmp_path / "reports"
     proc = _start_run(tmp_path, path, out)
     _wait_for(pid_file)
@@ -197,7 +238,7 @@ def test_interrupt_kills_children_and_writes_an_interrupted_report(tmp_path: Pat
 def test_sigkill_leaves_the_previous_report_whole(tmp_path: Path) -> None:
     out = tmp_path / "reports"
     first = checklist(tmp_path, '  a: {type: command, run: "true"}\n')
-    code, before = run(tmp_path, first)
+    code, _ = run(tmp_path, first)
     assert code == 0
     before_bytes = (out / "gate-report.json").read_bytes()
     flag = tmp_path / "started"

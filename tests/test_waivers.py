@@ -15,10 +15,18 @@ from gates.waivers import apply, matches, usage
 TODAY = date(2026, 11, 26)
 
 
-def finding(rule: str = "B602", fp: str = "fp1", path: str = "app/x.py", blocks: bool = True,
-            **data: object) -> Finding:
-    return Finding(rule=rule, severity=Severity.HIGH, message="m", location=Location(path, 3),
-                   fingerprint=fp, blocks=blocks, data=dict(data))
+def finding(
+    rule: str = "B602", fp: str = "fp1", path: str = "app/x.py", blocks: bool = True, **data: object
+) -> Finding:
+    return Finding(
+        rule=rule,
+        severity=Severity.HIGH,
+        message="m",
+        location=Location(path, 3),
+        fingerprint=fp,
+        blocks=blocks,
+        data=dict(data),
+    )
 
 
 def waiver(match: str, expires: date = date(2027, 1, 1)) -> Waiver:
@@ -26,8 +34,12 @@ def waiver(match: str, expires: date = date(2027, 1, 1)) -> Waiver:
 
 
 def spec(**options: object) -> GateSpec:
-    return GateSpec(id="sast", options=CommandOptions(run="x", **options),  # type: ignore[arg-type]
-                    timeout=10, blocking=True)
+    return GateSpec(
+        id="sast",
+        options=CommandOptions(run="x", **options),  # type: ignore[arg-type]
+        timeout=10,
+        blocking=True,
+    )
 
 
 def test_waiver_matches_rule_fingerprint_advisory_id_and_path_glob() -> None:
@@ -56,8 +68,7 @@ def test_expired_waiver_waives_nothing_and_names_its_owner() -> None:
 
 
 def test_expired_waiver_alone_is_a_warning() -> None:
-    findings, expired, _ = apply([finding(blocks=False)], [waiver("B602", date(2026, 1, 1))],
-                                 TODAY)
+    findings, expired, _ = apply([finding(blocks=False)], [waiver("B602", date(2026, 1, 1))], TODAY)
     status, _ = judge(spec(), GateOutcome(), findings, expired, baseline_given=False)
     assert status is Status.WARN
 
@@ -69,8 +80,14 @@ def test_unused_waiver_is_reported() -> None:
 
 
 def test_findings_are_new_or_known_against_the_baseline() -> None:
-    base = GateResult(id="sast", type="sast", status=Status.FAIL, blocking=True, summary="",
-                      findings=(finding(fp="old"),))
+    base = GateResult(
+        id="sast",
+        type="sast",
+        status=Status.FAIL,
+        blocking=True,
+        summary="",
+        findings=(finding(fp="old"),),
+    )
     marked = _mark_new([finding(fp="old"), finding(fp="fresh")], base, True)
     assert [f.new for f in marked] == [False, True]
     assert [f.new for f in _mark_new([finding()], None, False)] == [None]
@@ -78,14 +95,17 @@ def test_findings_are_new_or_known_against_the_baseline() -> None:
 
 def test_fail_on_new_only_blocks_only_new_findings_and_needs_a_baseline() -> None:
     known = [finding(fp="old")]
-    base = GateResult(id="sast", type="sast", status=Status.FAIL, blocking=True, summary="",
-                      findings=tuple(known))
+    base = GateResult(
+        id="sast", type="sast", status=Status.FAIL, blocking=True, summary="", findings=tuple(known)
+    )
     only_new = spec(fail_on_new_only=True)
-    status, _ = judge(only_new, GateOutcome(), _mark_new(known, base, True), [],
-                      baseline_given=True)
+    status, _ = judge(
+        only_new, GateOutcome(), _mark_new(known, base, True), [], baseline_given=True
+    )
     assert status is Status.PASS
-    status, _ = judge(only_new, GateOutcome(), _mark_new([finding(fp="x")], base, True), [],
-                      baseline_given=True)
+    status, _ = judge(
+        only_new, GateOutcome(), _mark_new([finding(fp="x")], base, True), [], baseline_given=True
+    )
     assert status is Status.FAIL
     status, summary = judge(only_new, GateOutcome(), known, [], baseline_given=False)
     assert status is Status.ERROR and "needs --baseline" in summary
@@ -115,8 +135,9 @@ def test_always_blocking_findings_ignore_waivers_new_only_and_non_blocking() -> 
     leak = finding(rule="supabase-service-role-public", fp="leak", always_blocking=True)
     findings, _, used = apply([leak], [waiver("supabase-service-role-public")], TODAY)
     assert findings[0].waived is None and used == {0}
-    base = GateResult(id="sast", type="sast", status=Status.FAIL, blocking=True, summary="",
-                      findings=(leak,))
+    base = GateResult(
+        id="sast", type="sast", status=Status.FAIL, blocking=True, summary="", findings=(leak,)
+    )
     known = _mark_new(findings, base, True)
     status, _ = judge(spec(fail_on_new_only=True), GateOutcome(), known, [], baseline_given=True)
     assert status is Status.FAIL
