@@ -24,20 +24,21 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from gates.checks.base import Check, GateContext, GateOutcome, OptionsBase, SeverityName
 from gates.errors import InputError, ToolError
-from gates.migrations import lockfile, sqlsource
-from gates.migrations.inventory import Inventory, check_rollbacks, scan
-from gates.migrations.lint import LintInput, lint
 from gates.migrations.lint_rules import RULES, RULES_BY_ID
-from gates.migrations.problem import Problem
-from gates.migrations.report import migration_table, to_finding
 from gates.model import Evidence, Severity
 from gates.parsers.safe import resolve_inside
+
+if TYPE_CHECKING:
+    from gates.migrations.inventory import Inventory
+    from gates.migrations.problem import Problem
+# inventory, lint, lock file and report are imported where they run (pglast only inside
+# sqlsource.parse): `gates validate` and other gate types never pay for them
 
 
 class LintOptions(BaseModel):
@@ -105,6 +106,10 @@ class MigrationsOptions(OptionsBase):
 
 def evaluate(options: MigrationsOptions, ctx: GateContext) -> GateOutcome:
     """Inventory, lock, rollbacks, lint, then the dry run; see the module docstring."""
+    from gates.migrations import sqlsource
+    from gates.migrations.inventory import check_rollbacks, scan
+    from gates.migrations.lint import LintInput, lint
+
     deadline = time.monotonic() + ctx.timeout
     inventory = scan(ctx.root, options.dir)
     if not inventory.migrations:
@@ -146,6 +151,8 @@ def _check_lock(
 ) -> set[str] | None:
     if not options.lock:
         return None
+    from gates.migrations import lockfile
+
     path = ctx.path(options.lock)
     entries = lockfile.load(path, options.lock)
     ctx.record(path)
@@ -162,6 +169,8 @@ def _outcome(
     details: dict[str, Any],
     error: str | None,
 ) -> GateOutcome:
+    from gates.migrations.report import migration_table, to_finding
+
     disabled = set(options.lint.disable)
     kept = [p for p in problems if p.rule not in disabled]
     fail_on = Severity(options.fail_on)
@@ -192,6 +201,9 @@ def write_lock(options: MigrationsOptions, root: Path) -> Path:
     """``gates migrations lock``: record every current migration as applied; returns the path."""
     if not options.lock:
         raise InputError("this migrations gate has no `lock:` path to write")
+    from gates.migrations import lockfile
+    from gates.migrations.inventory import scan
+
     inventory = scan(root, options.dir)
     bad = [
         p.message

@@ -25,7 +25,7 @@ import re
 import shutil
 import sys
 from collections import Counter
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -41,7 +41,10 @@ from gates.checks.base import (
 from gates.errors import InputError, ToolError
 from gates.fingerprint import fingerprint
 from gates.model import Finding, Location, Severity
-from gates.parsers import bandit, sarif
+
+if TYPE_CHECKING:
+    from gates.parsers import bandit, sarif
+# the parsers are imported where they run: `gates validate` and other gate types never pay for them
 
 BANDIT_TESTS = {
     "B101": "assert_used",
@@ -190,6 +193,8 @@ class SastOptions(OptionsBase):
 
 
 def _run_bandit(paths: list[str], ctx: GateContext) -> bandit.BanditReport:
+    from gates.parsers import bandit
+
     for item in paths:
         ctx.path(item)  # refuses paths outside the project
     exe = shutil.which("bandit", path=ctx.environ.get("PATH"))
@@ -306,6 +311,8 @@ def _confident(item: Finding, floor: Severity | None) -> bool:
 
 def evaluate(options: SastOptions, ctx: GateContext) -> GateOutcome:
     """Collect findings from every source; parse errors and unreadable sources fail closed."""
+    from gates.parsers import bandit, sarif
+
     fail_on = Severity(options.fail_on)
     floor = Severity(options.min_confidence) if options.min_confidence else None
     findings: list[Finding] = []
