@@ -26,11 +26,10 @@ fixed version when one exists; findings at or above ``fail_on`` block.
 from __future__ import annotations
 
 import fnmatch
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from gates import audit_sources
 from gates.checks.base import (
     Check,
     GateContext,
@@ -43,9 +42,12 @@ from gates.checks.base import (
 from gates.errors import InputError, ToolError
 from gates.fingerprint import fingerprint
 from gates.model import Finding, Location, Severity
-from gates.parsers import osv
-from gates.parsers.audit_model import Advisory, AuditReport
-from gates.versions import normalise_name
+
+if TYPE_CHECKING:
+    from gates.parsers import osv
+    from gates.parsers.audit_model import Advisory, AuditReport
+# audit sources, OSV, lock-file parsers and version maths are imported where they run:
+# `gates validate` and other gate types never pay for them
 
 Tool = Literal["npm-audit", "pip-audit", "safety", "osv-scanner", "osv"]
 
@@ -138,6 +140,8 @@ RULES = (
 
 
 def _load(source: DependencySource, ctx: GateContext, index: int) -> AuditReport:
+    from gates import audit_sources
+
     if source.tool == "osv":
         assert source.lockfile is not None and source.db is not None
         lockfiles = [ctx.path(p) for p in source.lockfile]
@@ -163,6 +167,8 @@ def _severity(
     if adv.severity is not None:
         return adv.severity, adv.severity_source, False
     if db is not None:
+        from gates.parsers import osv
+
         for key in (adv.id, *adv.aliases):
             record = db.by_id.get(key)
             if record is not None:
@@ -180,6 +186,8 @@ def _finding(
     db: osv.OsvDatabase | None,
     assumed: Severity,
 ) -> Finding:
+    from gates.versions import normalise_name
+
     severity, how, was_assumed = _severity(adv, db, assumed)
     version = (
         f" {adv.version}"
@@ -215,6 +223,8 @@ def _finding(
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:
+    from gates.versions import normalise_name
+
     seen: dict[tuple[str, str], set[str]] = {}
     kept = []
     for item in findings:
@@ -234,6 +244,8 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
 
 def evaluate(options: DependenciesOptions, ctx: GateContext) -> GateOutcome:
     """Read every source, turn advisories into findings, and fail closed on any gap."""
+    from gates.parsers import osv
+
     fail_on, assumed = Severity(options.fail_on), Severity(options.unknown_severity)
     db = osv.load_db(ctx.path(options.advisories_db)) if options.advisories_db else None
     problems: list[str] = []
