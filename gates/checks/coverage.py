@@ -40,6 +40,7 @@ a source, or by the longest suffix that names a file in the project.
 from __future__ import annotations
 
 import functools
+import os
 import posixpath
 import re
 from collections.abc import Sequence
@@ -54,7 +55,7 @@ from gates.measure import compare, shown
 from gates.model import Measurement, Severity, Status
 from gates.parsers import cobertura, coverage_data, coverage_json, git_diff, lcov
 from gates.parsers.coverage_model import METRICS, CoverageData, FileCoverage, totals
-from gates.parsers.safe import read_bytes
+from gates.parsers.safe import checked_size, read_bytes
 
 Format = Literal["auto", "cobertura", "lcov", "coverage-json", "istanbul-summary", "coverage-data"]
 RULES = (
@@ -155,7 +156,7 @@ def load_reports(options: CoverageOptions, ctx: GateContext) -> CoverageData:
     reports = []
     seen: dict[str, Path] = {}
     for path in paths:
-        data = load_one(path, options.format, ctx.root)
+        data = load_one(path, options.format, ctx.root, lines=options.changed_lines is not None)
         ctx.record(path)
         for item in data.files:
             if item.path in seen and seen[item.path] != path:
@@ -168,13 +169,16 @@ def load_reports(options: CoverageOptions, ctx: GateContext) -> CoverageData:
     return reports[0] if len(reports) == 1 else merge(reports)
 
 
-def load_one(path: Path, fmt: str, root: Path) -> CoverageData:
-    """Parse one report, detecting its format by content when ``fmt`` is ``auto``."""
-    kind = detect(read_bytes(path), str(path)) if fmt == "auto" else fmt
+def load_one(path: Path, fmt: str, root: Path, *, lines: bool = True) -> CoverageData:
+    """Parse one report, detecting its format by content when ``fmt`` is ``auto``.
+
+    ``lines=False``: Cobertura and LCOV keep only counts, not each file's line numbers.
+    """
+    kind = detect(_head(path), str(path)) if fmt == "auto" else fmt
     if kind == "cobertura":
-        return cobertura.load(path)
+        return cobertura.load(path, lines=lines)
     if kind == "lcov":
-        return lcov.load(path)
+        return lcov.load(path, lines=lines)
     if kind == "coverage-data":
         return coverage_data.load(path, config_dir=root)
     data = coverage_json.load(path)
@@ -182,6 +186,22 @@ def load_one(path: Path, fmt: str, root: Path) -> CoverageData:
     if fmt in want and data.format != want[fmt]:
         raise InputError(f"{path}: format {fmt} was asked for but the file is {data.format}")
     return data
+
+
+def _head(path: Path) -> bytes:
+    """The first 64 KiB (enough for :func:`detect`), with read_bytes' checks and errors."""
+    checked_size(path)
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(HEAD_BYTES)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror})") from None
+    if not head.strip():
+        return read_bytes(path)  # whitespace only, or more than 64 KiB of it: read_bytes says
+    return head
+
+
+HEAD_BYTES = 64 * 1024
 
 
 def detect(data: bytes, name: str) -> str:
@@ -222,35 +242,49 @@ _DRIVE = re.compile(r"^[A-Za-z]:/")
 
 def map_path(raw: str, sources: Sequence[str], root: Path) -> str:
     """A report's file name as a project-relative POSIX path (best effort, see module doc)."""
-    name = raw.replace("\\", "/")
-    root_resolved = root.resolve()
-    absolute = name.startswith("/") or bool(_DRIVE.match(name))
-    inside: list[str] = []
-    if not _DRIVE.match(name):
-        bases = [s.rstrip("/") for s in sources if not _DRIVE.match(s)]
-        candidates = [name] if absolute else [f"{b}/{name}" for b in bases] + [name]
-        for candidate in candidates:
-            full = Path(candidate) if candidate.startswith("/") else root / candidate
-            try:
-                rel = full.resolve().relative_to(root_resolved).as_posix()
-            except ValueError:
-                continue
-            if (root_resolved / rel).exists():
-                return rel
-            inside.append(rel)
-    parts = [p for p in name.split("/") if p and not _DRIVE.match(p + "/")]
-    for start in range(1, len(parts)):
-        suffix = "/".join(parts[start:])
-        if (root / suffix).is_file():
-            return suffix
-    if inside:
-        return inside[0]
-    return name if absolute else posixpath.normpath(name)
+    return _PathMapper(root).map(raw, sources)
+
+
+class _PathMapper:
+    """:func:`map_path` for many files: the root resolved once, string paths (no pathlib)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = str(root)
+        self.resolved = os.path.realpath(root)
+        self.prefix = self.resolved.rstrip(os.sep) + os.sep
+
+    def map(self, raw: str, sources: Sequence[str]) -> str:
+        name = raw.replace("\\", "/")
+        absolute = name.startswith("/") or bool(_DRIVE.match(name))
+        inside: list[str] = []
+        if not _DRIVE.match(name):
+            bases = [s.rstrip("/") for s in sources if not _DRIVE.match(s)]
+            candidates = [name] if absolute else [f"{b}/{name}" for b in bases] + [name]
+            for candidate in candidates:
+                full = candidate
+                if not candidate.startswith("/"):
+                    full = os.path.join(self.root, candidate)  # noqa: PTH118 - hot path, str
+                real = os.path.realpath(full)
+                if real != self.resolved and not real.startswith(self.prefix):
+                    continue
+                rel = Path(os.path.relpath(real, self.resolved)).as_posix()
+                if os.path.exists(real):  # noqa: PTH110 - hot path, str
+                    return rel
+                inside.append(rel)
+        parts = [p for p in name.split("/") if p and not _DRIVE.match(p + "/")]
+        for start in range(1, len(parts)):
+            suffix = "/".join(parts[start:])
+            if os.path.isfile(f"{self.root}/{suffix}"):  # noqa: PTH113 - hot path, str
+                return suffix
+        if inside:
+            return inside[0]
+        return name if absolute else posixpath.normpath(name)
 
 
 def map_files(data: CoverageData, root: Path) -> list[tuple[str, FileCoverage]]:
     """Each file of the report with its project-relative path."""
-    return [(map_path(f.path, data.sources, root), f) for f in data.files]
+    mapper = _PathMapper(root)
+    return [(mapper.map(f.path, data.sources), f) for f in data.files]
 
 
 def glob_match(pattern: str, path: str) -> bool:

@@ -34,13 +34,17 @@ class _Record:
     stated: dict[str, int] = field(default_factory=dict)
 
 
-def load(path: Path) -> CoverageData:
-    """Read and parse an LCOV tracefile."""
-    return parse(read_bytes(path), str(path))
+def load(path: Path, *, lines: bool = True) -> CoverageData:
+    """Read and parse an LCOV tracefile (``lines=False``: counts only, no line numbers)."""
+    return parse(read_bytes(path), str(path), lines=lines)
 
 
-def parse(data: bytes, name: str) -> CoverageData:
-    """Parse LCOV bytes (UTF-8); see the module docstring for the merge rules."""
+def parse(data: bytes, name: str, *, lines: bool = True) -> CoverageData:
+    """Parse LCOV bytes (UTF-8); see the module docstring for the merge rules.
+
+    ``lines=False`` keeps only counts, not each file's covered/missed line numbers (only
+    changed-lines coverage needs those).
+    """
     if b"\x00" in data:
         raise InputError(f"{name}: binary data (NUL bytes); not an LCOV tracefile")
     text = decode_utf8(data, name)
@@ -51,7 +55,20 @@ def parse(data: bytes, name: str) -> CoverageData:
     warnings: list[str] = []
     current: _Record | None = None
     current_path = ""
+    hits: dict[int, int] = {}
     for number, raw in enumerate(text.splitlines(), start=1):
+        if current is not None and raw.startswith("DA:"):
+            # The hot path (most lines of a tracefile): DA:<line>,<hits>. Anything unusual
+            # (a checksum, "1.0" hits, junk) falls through to the general parser below.
+            parts = raw[3:].split(",")
+            if len(parts) == 2:
+                try:
+                    line_no, count = int(parts[0]), int(parts[1])
+                except ValueError:
+                    pass
+                else:
+                    hits[line_no] = hits.get(line_no, 0) + (count if count > 0 else 0)
+                    continue
         line = raw.strip()
         if not line:
             continue
@@ -59,6 +76,7 @@ def parse(data: bytes, name: str) -> CoverageData:
         if key == "SF":
             current_path = value.strip().replace("\\", "/")
             current = records.setdefault(current_path, _Record())
+            hits = current.hits
             continue
         if line == "end_of_record":
             current = None
@@ -78,7 +96,7 @@ def parse(data: bytes, name: str) -> CoverageData:
         raise InputError(f"{name}: no SF: records; not an LCOV tracefile")
     if current is not None:
         raise InputError(f"{name}: truncated (record for {current_path} has no end_of_record)")
-    files = tuple(_file(path, rec) for path, rec in records.items())
+    files = tuple(_file(path, rec, lines) for path, rec in records.items())
     warnings.extend(_compare_stated(files, stated))
     totals = {
         k: float(sum(s.get(k, 0) for s in stated.values()))
@@ -119,13 +137,13 @@ def _record_line(rec: _Record, key: str, value: str, stated: dict[str, int]) -> 
         raise ValueError(key)
 
 
-def _file(path: str, rec: _Record) -> FileCoverage:
-    covered = frozenset(n for n, h in rec.hits.items() if h > 0)
-    missed = frozenset(n for n, h in rec.hits.items() if h <= 0)
+def _file(path: str, rec: _Record, lines: bool) -> FileCoverage:
+    covered = frozenset(n for n, h in rec.hits.items() if h > 0) if lines else None
+    missed = frozenset(n for n, h in rec.hits.items() if h <= 0) if lines else None
     return FileCoverage(
         path=path,
         lines_valid=len(rec.hits),
-        lines_covered=len(covered),
+        lines_covered=sum(1 for h in rec.hits.values() if h > 0),
         branches_valid=len(rec.branches),
         branches_covered=sum(1 for t in rec.branches.values() if t > 0),
         functions_valid=len(rec.functions),
