@@ -29,12 +29,11 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urljoin, urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from gates import lighthouse_runner as runner
 from gates.checks.base import (
     Check,
     Duration,
@@ -46,11 +45,24 @@ from gates.checks.base import (
     StrList,
 )
 from gates.errors import InputError, ToolError
-from gates.lighthouse_judge import judge_url, representative_index
 from gates.model import Artifact, Measurement, Severity
 from gates.parsers import lighthouse as lhr
-from gates.parsers import lighthouse_budget
 from gates.units import parse_duration
+
+if TYPE_CHECKING:
+    from gates.lighthouse_judge import representative_index
+# the runner (urllib, ssl, http.client), the judge and the budget parser are imported where
+# they run: `gates validate` and other gate types never pay for them
+
+
+def __getattr__(name: str) -> Any:
+    """``representative_index`` stays importable from here (it is in ``__all__``), lazily."""
+    if name == "representative_index":
+        from gates.lighthouse_judge import representative_index
+
+        return representative_index
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 TIMING_METRICS = frozenset(lhr.METRICS) - {"cumulative-layout-shift"}
 
@@ -147,6 +159,9 @@ RULES = (
 
 def evaluate(options: LighthouseOptions, ctx: GateContext) -> GateOutcome:
     """Collect runs (run Lighthouse or read LHRs), group them by URL, judge each URL's median."""
+    from gates.lighthouse_judge import judge_url
+    from gates.parsers import lighthouse_budget
+
     started = time.monotonic()
     if options.results is not None:
         grouped = _from_results(options, ctx)
@@ -223,6 +238,8 @@ def _label(url: str) -> str:
 def _collect(
     options: LighthouseOptions, ctx: GateContext, started: float
 ) -> dict[str, list[lhr.LighthouseRun]]:
+    from gates import lighthouse_runner as runner
+
     assert options.server is not None
     # A tool, not evidence: node_modules may be a symlink (a workspace), so no resolve-inside.
     configured = Path(options.lighthouse)
@@ -263,6 +280,8 @@ def _one_run(
     index: int,
     env: dict[str, str],
 ) -> lhr.LighthouseRun:
+    from gates import lighthouse_runner as runner
+
     slug = "".join(c if c.isalnum() else "_" for c in label).strip("_") or "root"
     output = out_dir / f"lhr-{slug}-{index + 1}.json"
     output.unlink(missing_ok=True)
