@@ -30,17 +30,19 @@ environment; an ``anon`` JWT or a publishable key does not.
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from gates import secret_values
 from gates.checks.base import Check, GateContext, GateOutcome, OptionsBase, SeverityName, StrList
-from gates.checks.config_headers import header_findings
 from gates.checks.config_rules import RULES, finding
 from gates.model import Severity
-from gates.parsers import dotenv
+
+if TYPE_CHECKING:
+    from gates.parsers import dotenv
+# the .env parser, secret classifier and header analysis are imported where they run:
+# `gates validate` and other gate types never pay for them
 
 Scalar = str | bool | int | float
 
@@ -135,6 +137,8 @@ class _Source:
 def _load_env(
     ctx: GateContext, relative: str, expand: bool
 ) -> tuple[dict[str, str | None], dotenv.EnvFile]:
+    from gates.parsers import dotenv
+
     path = ctx.path(relative)
     env = dotenv.load(path)
     ctx.record(path)
@@ -169,6 +173,8 @@ def evaluate(options: ConfigOptions, ctx: GateContext) -> GateOutcome:
     if options.differ:
         _differ(options.differ, ctx, options.expand, out, fail_on)
     if options.headers_from:
+        from gates.checks.config_headers import header_findings
+
         header_findings(options, ctx, out, fail_on)
     checked = len(source.values)
     blocking = sum(1 for f in out.findings if f.blocks)
@@ -181,6 +187,8 @@ def evaluate(options: ConfigOptions, ctx: GateContext) -> GateOutcome:
 
 
 def _secrets(values: dict[str, str | None]) -> list[str]:
+    from gates import secret_values
+
     found = []
     for key, value in values.items():
         if not value or len(value) < 8:
@@ -239,6 +247,8 @@ def _forbidden(
 
 
 def _formats(options: ConfigOptions, source: _Source, out: GateOutcome, fail_on: Severity) -> None:
+    from gates import secret_values
+
     for key, fmt in options.formats.items():
         value = source.values.get(key)
         if value in (None, ""):
@@ -260,6 +270,8 @@ def _formats(options: ConfigOptions, source: _Source, out: GateOutcome, fail_on:
 
 
 def _public(options: ConfigOptions, source: _Source, out: GateOutcome) -> None:
+    from gates import secret_values
+
     for key, value in source.values.items():
         if not value or not key.startswith(tuple(options.public_prefix)):
             continue
