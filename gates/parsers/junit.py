@@ -35,7 +35,7 @@ from pathlib import Path
 from xml.etree.ElementTree import Element
 
 from gates.errors import InputError
-from gates.parsers.safe import parse_xml_bytes, read_bytes
+from gates.parsers.safe import read_xml_tree
 
 SNIPPET_CHARS = 2000
 """Longest output snippet kept per failed case (the tail: where the error is)."""
@@ -123,13 +123,17 @@ class _Tally:
 
 
 def load(path: Path, *, name: str | None = None) -> TestRun:
-    """Read and parse one JUnit XML file (size cap, entities refused)."""
-    return parse(read_bytes(path), name or str(path))
+    """Read and parse one JUnit XML file (streamed, size cap, entities refused)."""
+    return _parse(path, name or str(path))
 
 
 def parse(data: bytes, name: str) -> TestRun:
     """Parse JUnit XML bytes; anything that is not JUnit XML raises :class:`InputError`."""
-    root = parse_xml_bytes(data, name)
+    return _parse(data, name)
+
+
+def _parse(source: Path | bytes, name: str) -> TestRun:
+    root = read_xml_tree(source, name)
     tag = _local(root.tag)
     if tag not in ("testsuites", "testsuite", "testcase"):
         raise InputError(f"{name}: not JUnit XML (root element <{tag}>)")
@@ -174,7 +178,9 @@ def merge(runs: list[TestRun], name: str = "total") -> TestRun:
 
 
 def _local(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1]
+    """``testcase`` from ``testcase``, ``j:testcase`` (expat, no namespace processing) or
+    ``{uri}testcase`` (ElementTree)."""
+    return tag.rsplit("}", 1)[-1].rsplit(":", 1)[-1]
 
 
 def _walk_suite(suite: Element, tally: _Tally) -> None:
@@ -213,11 +219,12 @@ def _identity(case: Element) -> tuple[tuple[str, str], ...]:
 def _count(attempts: list[Element], suite_name: str, tally: _Tally) -> None:
     case = attempts[-1]
     tally.tests += 1
-    for attempt in attempts:
-        tally.time += _float(attempt.get("time")) or 0.0
-    if len(case) == 0 and len(attempts) == 1:  # the common case: a plain pass
+    if len(attempts) == 1 and len(case) == 0:  # the common case: a plain pass
+        tally.time += _float(case.get("time")) or 0.0
         tally.passed += 1
         return
+    for attempt in attempts:
+        tally.time += _float(attempt.get("time")) or 0.0
     children: dict[str, list[Element]] = {}
     for child in case:
         if isinstance(child.tag, str):
@@ -387,6 +394,10 @@ def _int(value: str | None) -> int | None:
 def _float(value: str | None) -> float | None:
     if value is None:
         return None
+    try:
+        return float(value)
+    except ValueError:
+        pass
     try:
         return float(value.replace(",", "").strip())
     except ValueError:

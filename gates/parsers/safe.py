@@ -181,6 +181,23 @@ def scan_xml(
         raise InputError(f"{name}: file is empty")
 
 
+def read_xml_tree(source: Path | bytes, name: str, *, max_bytes: int = MAX_BYTES) -> Element:
+    """An element tree built by the C ``TreeBuilder`` straight from expat's callbacks (no Python
+    frame per element), through :func:`scan_xml`'s guards: several times faster than
+    :func:`parse_xml_bytes`. Tags carry no namespace processing (``prefix:local``)."""
+    from xml.etree.ElementTree import TreeBuilder
+
+    builder = TreeBuilder()
+
+    def configure(parser: expat.XMLParserType) -> None:
+        parser.StartElementHandler = builder.start
+        parser.EndElementHandler = builder.end
+        parser.CharacterDataHandler = builder.data
+
+    scan_xml(source, name, configure, max_bytes=max_bytes)
+    return builder.close()
+
+
 def checked_size(path: Path, *, max_bytes: int = MAX_BYTES) -> int:
     """The size of a regular file within the cap; missing, unreadable or too large → InputError
     (the checks of :func:`read_bytes` without reading)."""
