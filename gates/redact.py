@@ -58,9 +58,15 @@ class Redactor:
     def __init__(self, secrets: Iterable[str]) -> None:
         values = sorted({s for s in secrets if len(s) >= MIN_SECRET_LENGTH}, key=len, reverse=True)
         self._pattern = re.compile("|".join(re.escape(v) for v in values)) if values else None
+        # One scan decides whether a string needs any work: most strings need none.
+        self._any = re.compile(
+            "|".join([*(re.escape(v) for v in values), _SB_SECRET.pattern, _JWT.pattern])
+        )
 
     def text(self, value: str) -> str:
         """``value`` with every secret masked."""
+        if self._any.search(value) is None:
+            return value
         if self._pattern is not None:
             value = self._pattern.sub(lambda m: mask(m.group(0)), value)
         value = _SB_SECRET.sub(lambda m: mask(m.group(0)), value)
@@ -72,20 +78,39 @@ class Redactor:
             return value
         if isinstance(value, str):
             return self.text(value)
-        if dataclasses.is_dataclass(value) and not isinstance(value, type):
-            changes = {
-                f.name: self.value(getattr(value, f.name))
-                for f in dataclasses.fields(value)
-                if f.name not in _KEEP
-            }
-            return dataclasses.replace(value, **changes)
+        if hasattr(type(value), "__dataclass_fields__") and not isinstance(value, type):
+            changes = {}
+            for name in _field_names(type(value)):
+                if name in _KEEP:
+                    continue
+                old = getattr(value, name)
+                new = self.value(old)
+                if new is not old:
+                    changes[name] = new
+            return dataclasses.replace(value, **changes) if changes else value
         if isinstance(value, dict):
-            return {self.value(k): (v if k in _KEEP else self.value(v)) for k, v in value.items()}
-        if isinstance(value, tuple):
-            return tuple(self.value(v) for v in value)
-        if isinstance(value, list):
-            return [self.value(v) for v in value]
+            items = [
+                (k, self.value(k), v, v if k in _KEEP else self.value(v)) for k, v in value.items()
+            ]
+            if all(nk is k and nv is v for k, nk, v, nv in items):
+                return value
+            return {nk: nv for _, nk, _, nv in items}
+        if isinstance(value, tuple | list):
+            new_items = [self.value(v) for v in value]
+            if all(n is o for n, o in zip(new_items, value, strict=True)):
+                return value
+            return tuple(new_items) if isinstance(value, tuple) else new_items
         return value
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(cls: type) -> tuple[str, ...]:
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in dataclasses.fields(cls))
+    return names
 
 
 def _mask_service_role(match: re.Match[str]) -> str:
@@ -101,6 +126,6 @@ def redact_report(report: Report, secrets: Iterable[str]) -> Report:
     """
     redacted = Redactor(secrets).value(report)
     assert isinstance(redacted, Report)
-    if redacted != report:
+    if redacted is not report:
         redacted = dataclasses.replace(redacted, digest="", signature=None)
     return redacted

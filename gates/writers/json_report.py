@@ -41,9 +41,26 @@ def to_dict(report: Report) -> dict[str, Any]:
     return encoded
 
 
+_SCALARS = (str, int, bool, type(None))
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(cls: type) -> tuple[str, ...]:
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in dataclasses.fields(cls))
+    return names
+
+
 def _encode(value: Any) -> Any:
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _encode(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    # Hot path on large reports (10,000s of findings): exact scalar types first, then
+    # dataclasses through a per-class cache of field names.
+    if type(value) in _SCALARS:
+        return value
+    if hasattr(type(value), "__dataclass_fields__") and not isinstance(value, type):
+        return {name: _encode(getattr(value, name)) for name in _field_names(type(value))}
     if isinstance(value, Enum):
         return _encode(value.value)
     if isinstance(value, dict):
