@@ -246,12 +246,36 @@ def map_path(raw: str, sources: Sequence[str], root: Path) -> str:
 
 
 class _PathMapper:
-    """:func:`map_path` for many files: the root resolved once, string paths (no pathlib)."""
+    """:func:`map_path` for many files: the root and each directory resolved once (files of a
+    report share directories), string paths (no pathlib objects per file)."""
 
     def __init__(self, root: Path) -> None:
         self.root = str(root)
         self.resolved = os.path.realpath(root)
         self.prefix = self.resolved.rstrip(os.sep) + os.sep
+        self._dirs: dict[str, str] = {}
+        self._isdir: dict[str, bool] = {}
+
+    def _realpath(self, path: str) -> str:
+        """``os.path.realpath`` with the directory part cached."""
+        head, tail = os.path.split(path)
+        if not tail or tail in (".", ".."):
+            return os.path.realpath(path)
+        real_dir = self._dirs.get(head)
+        if real_dir is None:
+            real_dir = self._dirs[head] = os.path.realpath(head)
+        real = os.path.join(real_dir, tail)  # noqa: PTH118 - hot path, str
+        return os.path.realpath(real) if os.path.islink(real) else real  # noqa: PTH114
+
+    def _is_file(self, relative: str) -> bool:
+        parent = posixpath.dirname(relative)
+        if parent:
+            known = self._isdir.get(parent)
+            if known is None:
+                known = self._isdir[parent] = os.path.isdir(f"{self.root}/{parent}")  # noqa: PTH112
+            if not known:
+                return False
+        return os.path.isfile(f"{self.root}/{relative}")  # noqa: PTH113 - hot path, str
 
     def map(self, raw: str, sources: Sequence[str]) -> str:
         name = raw.replace("\\", "/")
@@ -264,17 +288,18 @@ class _PathMapper:
                 full = candidate
                 if not candidate.startswith("/"):
                     full = os.path.join(self.root, candidate)  # noqa: PTH118 - hot path, str
-                real = os.path.realpath(full)
+                real = self._realpath(full)
                 if real != self.resolved and not real.startswith(self.prefix):
                     continue
-                rel = Path(os.path.relpath(real, self.resolved)).as_posix()
+                rel = "." if real == self.resolved else real[len(self.prefix) :]
+                rel = rel.replace(os.sep, "/")
                 if os.path.exists(real):  # noqa: PTH110 - hot path, str
                     return rel
                 inside.append(rel)
         parts = [p for p in name.split("/") if p and not _DRIVE.match(p + "/")]
         for start in range(1, len(parts)):
             suffix = "/".join(parts[start:])
-            if os.path.isfile(f"{self.root}/{suffix}"):  # noqa: PTH113 - hot path, str
+            if self._is_file(suffix):
                 return suffix
         if inside:
             return inside[0]
