@@ -259,7 +259,12 @@ def context(report: Report, history: list[dict[str, Any]] | None = None) -> dict
             "required": [clean(r) for r in report.required],
         },
         "gates": gates,
-        "attention": [g for g in gates if g["status"] != "pass"],
+        # A gate skipped on purpose (another stage, --only) needs no attention unless required.
+        "attention": [
+            g
+            for g in gates
+            if g["status"] != "pass" and (g["status"] != "skipped" or g["id"] in report.required)
+        ],
         "counts": counts,
         "findings": findings,
         "severities": [s.value for s in reversed(list(Severity))],
