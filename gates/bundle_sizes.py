@@ -16,7 +16,6 @@ import html
 import os
 import zlib
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -178,6 +177,8 @@ def compress(
 
     def run(batch: list[tuple[str, tuple[str, ...]]]) -> list[tuple[str, dict[str, int]]]:
         return [(p, _compressed(directory / p, m)) for p, m in batch]
+
+    from concurrent.futures import ThreadPoolExecutor  # only when something is compressed
 
     results: dict[str, dict[str, int]] = {}
     if width == 1:

@@ -36,7 +36,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -66,7 +66,9 @@ from gates.checks.base import (
 from gates.errors import InputError
 from gates.measure import compare, shown
 from gates.model import Artifact, Measurement, Severity, Status
-from gates.parsers import vite_manifest
+
+if TYPE_CHECKING:  # imported when the gate runs, not by `gates validate`
+    from gates.parsers import vite_manifest
 from gates.parsers.safe import read_text
 from gates.units import format_size
 
@@ -246,6 +248,8 @@ def _largest_files(sizes: list[FileSize], count: int) -> list[FileSize]:
 def _load_manifest(
     options: BundleOptions, ctx: GateContext
 ) -> tuple[vite_manifest.ViteManifest | None, str]:
+    from gates.parsers import vite_manifest
+
     relative = options.manifest or f"{options.dir.rstrip('/')}/.vite/manifest.json"
     path = ctx.path(relative)
     needs = any(b.entry is not None for b in options.budgets)

@@ -53,7 +53,6 @@ from gates.checks.base import Check, GateContext, GateOutcome, OptionsBase, Perc
 from gates.errors import InputError, ToolError
 from gates.measure import compare, shown
 from gates.model import Measurement, Severity, Status
-from gates.parsers import cobertura, coverage_data, coverage_json, git_diff, lcov
 from gates.parsers.coverage_model import METRICS, CoverageData, FileCoverage, totals
 from gates.parsers.safe import checked_size, read_bytes
 
@@ -174,6 +173,8 @@ def load_one(path: Path, fmt: str, root: Path, *, lines: bool = True) -> Coverag
 
     ``lines=False``: Cobertura and LCOV keep only counts, not each file's line numbers.
     """
+    from gates.parsers import cobertura, coverage_data, coverage_json, lcov
+
     kind = detect(_head(path), str(path)) if fmt == "auto" else fmt
     if kind == "cobertura":
         return cobertura.load(path, lines=lines)
@@ -206,6 +207,8 @@ HEAD_BYTES = 64 * 1024
 
 def detect(data: bytes, name: str) -> str:
     """The format of a report from its first bytes."""
+    from gates.parsers import coverage_data
+
     if data.startswith(coverage_data.SQLITE_MAGIC):
         return "coverage-data"
     head = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:200]
@@ -513,6 +516,8 @@ def changed_lines(
 
 def diff_lines(base: str, ctx: GateContext) -> dict[str, set[int]]:
     """Added/changed lines of this checkout against the merge base with ``base``."""
+    from gates.parsers import git_diff
+
     merge_base = ctx.run(["git", "merge-base", base, "HEAD"])
     if merge_base.returncode != 0:
         raise ToolError(f"git merge-base {base} HEAD failed: {_last_line(merge_base.stderr)}")

@@ -32,7 +32,7 @@ outside the tests), and a run that wrote no JUnit file is ``error``.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field
 
@@ -41,8 +41,9 @@ from gates.errors import InputError
 from gates.fingerprint import fingerprint
 from gates.measure import compare, shown
 from gates.model import Finding, Location, Severity
-from gates.parsers import junit
-from gates.parsers.junit import CaseResult, TestRun
+
+if TYPE_CHECKING:  # the parser is imported when a gate runs, not by `gates validate`
+    from gates.parsers.junit import CaseResult, TestRun
 
 RULES = (
     Rule(
@@ -87,6 +88,8 @@ class TestsOptions(OptionsBase):
 
 def evaluate(options: TestsOptions, ctx: GateContext) -> GateOutcome:
     """Run ``run:`` if given, read the JUnit files, and judge them."""
+    from gates.parsers import junit
+
     before = _snapshot(ctx, options.junit)
     run = None
     if options.run is not None:
