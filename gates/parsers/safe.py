@@ -41,16 +41,7 @@ def resolve_inside(root: Path, relative: str | Path) -> Path:
 
 def read_bytes(path: Path, *, max_bytes: int = MAX_BYTES, allow_empty: bool = False) -> bytes:
     """The file's bytes; missing, unreadable, empty (unless allowed) or too large → InputError."""
-    try:
-        size = path.stat().st_size
-    except FileNotFoundError:
-        raise InputError(f"{path}: file not found") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror})") from None
-    if not path.is_file():
-        raise InputError(f"{path}: not a regular file")
-    if size > max_bytes:
-        raise InputError(f"{path}: {size} bytes is larger than the {max_bytes}-byte limit")
+    checked_size(path, max_bytes=max_bytes)
     try:
         data = path.read_bytes()
     except OSError as exc:
