@@ -18,6 +18,8 @@ import yaml
 from gates.errors import ChecklistError
 
 KeyPath = tuple[str | int, ...]
+# libyaml's parser when PyYAML was built with it (10x faster); the nodes and marks are the same.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 _VAR = re.compile(r"\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 _STANDARD_TAGS = {
@@ -76,7 +78,7 @@ def load_yaml(text: str, path: str, environ: Mapping[str, str]) -> tuple[Any, Ma
     """Parse ``text`` into plain data (variables expanded) and its marks."""
     marks = Marks(path=path)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=_LOADER)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         line = mark.line + 1 if mark else None
