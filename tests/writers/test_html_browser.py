@@ -3,6 +3,7 @@ markup in a test name stays text, and a screenshot is kept in test-artifacts/rep
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -93,7 +94,11 @@ def test_severity_gate_and_waived_filters_hide_rows(page: tuple[Any, list[str]])
     tab.select_option("#f-new", "new")
     assert _visible_rows(tab) == 0
     tab.locator("#f-reset").click()
-    tab.wait_for_function("document.getElementById('f-count').textContent.startsWith('5 of')")
+    # expect() polls from Playwright's injected script; wait_for_function would need eval,
+    # which the report's own CSP (no 'unsafe-eval') rightly refuses.
+    from playwright.sync_api import expect
+
+    expect(tab.locator("#f-count")).to_have_text(re.compile(r"^5 of"))
     assert _visible_rows(tab) == 5
     assert problems == []
 
