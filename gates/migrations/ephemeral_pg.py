@@ -99,7 +99,10 @@ def ephemeral_cluster(
     """Start a cluster, yield it, and always stop and delete it."""
     bin_dir = find_bin_dir(environ)
     prefix, user = _run_as()
-    directory = Path(tempfile.mkdtemp(prefix="gates-pg-", dir="/tmp"))
+    # Directly under /tmp by default: the postgres user must be able to reach it (a root-owned
+    # 0700 temp dir such as pytest's would not do). GATES_PG_PARENT picks another parent.
+    parent = environ.get("GATES_PG_PARENT") or "/tmp"
+    directory = Path(tempfile.mkdtemp(prefix="gates-pg-", dir=parent))
     data = directory / "data"
     env = {"PATH": environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C", "TZ": "UTC"}
     pid: int | None = None

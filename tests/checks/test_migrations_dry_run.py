@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -63,8 +64,11 @@ def _clusters() -> set[str]:
 
 
 def test_clean_supabase_project_passes_lint_and_dry_run(tmp_path: Path) -> None:
-    before = _clusters()
-    outcome = run(project(tmp_path))
+    # A parent of its own, so clusters of tests running in parallel cannot be mistaken for ours.
+    parent = Path(tempfile.mkdtemp(prefix="gates-pg-parent-", dir="/tmp"))
+    parent.chmod(0o755)
+    environ = {**os.environ, "GATES_PG_PARENT": str(parent)}
+    outcome = run(project(tmp_path), environ=environ)
     assert outcome.error is None and outcome.findings == []
     dry = outcome.details["dry_run"]
     assert dry["outcome"] == "up/down/up ok"
@@ -72,7 +76,8 @@ def test_clean_supabase_project_passes_lint_and_dry_run(tmp_path: Path) -> None:
     rows = outcome.details["migrations"]
     assert [r["dry_run"] for r in rows] == ["re-applied"] * 5
     assert all(r["apply_s"] >= 0 and r["rollback_s"] >= 0 for r in rows)
-    assert _clusters() == before  # stopped and removed
+    assert list(parent.iterdir()) == []  # stopped and removed
+    parent.rmdir()
 
 
 def test_rollback_that_does_not_restore_the_schema(tmp_path: Path) -> None:
