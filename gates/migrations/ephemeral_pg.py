@@ -101,7 +101,7 @@ def ephemeral_cluster(
     prefix, user = _run_as()
     # Directly under /tmp by default: the postgres user must be able to reach it (a root-owned
     # 0700 temp dir such as pytest's would not do). GATES_PG_PARENT picks another parent.
-    parent = environ.get("GATES_PG_PARENT") or "/tmp"
+    parent = environ.get("GATES_PG_PARENT") or "/tmp"  # noqa: S108 - mkdtemp: unique, 0700
     directory = Path(tempfile.mkdtemp(prefix="gates-pg-", dir=parent))
     data = directory / "data"
     env = {"PATH": environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C", "TZ": "UTC"}

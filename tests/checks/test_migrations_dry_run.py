@@ -7,8 +7,8 @@ import shutil
 import signal
 import subprocess
 import sys
-import textwrap
 import tempfile
+import textwrap
 import time
 from pathlib import Path
 from typing import Any
