@@ -228,6 +228,8 @@ def _execute(
         commit=options.commit,
         environ=environ,
     )
+    # The log holds this run only: a previous run's output must not pass for this one's.
+    ctx.log_path.unlink(missing_ok=True)
     clock = time.monotonic()
     try:
         outcome = check.evaluate(spec.options, ctx)

@@ -154,6 +154,15 @@ def test_command_output_is_logged_and_linked(tmp_path: Path) -> None:
     assert "hello-log" in log and "oops" in log
 
 
+def test_log_holds_only_the_latest_run(tmp_path: Path) -> None:
+    path = checklist(tmp_path, '  talk: {type: command, shell: true, run: "echo first-run"}\n')
+    run(tmp_path, path)
+    checklist(tmp_path, '  talk: {type: command, shell: true, run: "echo second-run"}\n')
+    _, report = run(tmp_path, path)
+    log = (tmp_path / "reports" / gate(report, "talk")["log"]).read_text()
+    assert "second-run" in log and "first-run" not in log
+
+
 def test_signal_killed_command_is_a_fail_not_a_pass(tmp_path: Path) -> None:
     path = checklist(tmp_path, '  boom: {type: command, shell: true, run: "kill -SEGV $$"}\n')
     code, report = run(tmp_path, path)
