@@ -101,6 +101,11 @@ def judge_url(
             judged.measurements.append(_increase(label, key, chosen, runs, options, ctx))
     if budgets is not None:
         judged.measurements += _budget_file(label, budgets, chosen, runs)
+    if not any(m.op for m in judged.measurements):
+        # e.g. only budget_file, and no entry of it sets a limit for this URL: nothing judged
+        judged.measurements.append(
+            compare(f"{label} budgets", None, "<=", 0, message=f"{label}: no budget applies")
+        )
     if chosen.screenshot:
         media, _, data = chosen.screenshot.partition(",")
         judged.screenshot = Artifact(

@@ -341,3 +341,20 @@ def test_decisions_agree_with_lhci_assert(tmp_path, clean_run):
             assert (m.status is Status.PASS) == theirs[(url, key)], (m.name, m.value, m.threshold)
             compared += 1
     assert compared >= 15
+
+
+@pytest.mark.parametrize(
+    "budget_json",
+    [
+        [{"path": "/elsewhere$", "timings": [{"metric": "interactive", "budget": 1}]}],
+        [{"path": "/"}],  # an entry that sets no limit
+    ],
+)
+def test_budget_file_judging_nothing_is_an_error(tmp_path, budget_json):
+    # budget_file is the only limit: a URL it sets no limit for was not judged, never a pass
+    _results_ctx(tmp_path, [LH_CORPUS / "lhr-12.1.0-angular-login.json"])
+    (tmp_path / "budget.json").write_text(json.dumps(budget_json))
+    spec = {"results": [".lighthouseci"], "budget_file": "budget.json"}
+    result = _gate_run(tmp_path, spec, tmp_path / "out")
+    assert result["status"] == "error"
+    assert "/login" in result["summary"] and "no budget" in result["summary"]
