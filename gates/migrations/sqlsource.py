@@ -47,7 +47,7 @@ class Statement:
     line: int
     text: str
     ignores: frozenset[str] = frozenset()
-    """Rule ids ignored for this statement (``*`` for all)."""
+    """Rule ids ignored for this statement (named ids only; there is no blanket ignore)."""
 
 
 @dataclass(frozen=True)
@@ -91,7 +91,7 @@ def _rule_ids(rest: str) -> set[str]:
         if not _RULE_ID.fullmatch(word):
             break  # the reason starts here
         ids.add(word)
-    return ids or {ALL}
+    return ids  # no rule id: ignores nothing (a bare `gates:ignore` is no blanket pass)
 
 
 def parse(text: str) -> SqlFile:

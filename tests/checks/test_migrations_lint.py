@@ -389,3 +389,15 @@ def _only_new_tables(path: Path) -> bool:
 def test_squawk_comparison_is_not_skipped_in_ci() -> None:
     if IN_CI:
         assert shutil.which("npm") is not None
+
+
+@pytest.mark.parametrize(
+    "comment",
+    ["-- gates:ignore-file\n", "-- gates:ignore-file Reviewed by DBA\n", "-- gates:ignore\n"],
+)
+def test_ignore_comment_without_rule_ids_silences_nothing(comment: str) -> None:
+    # documented form: `gates:ignore <rule-id>…`; a bare ignore must not be a blanket pass
+    sql = comment + "alter table t drop column a;\ncreate table u (i int);\n"
+    found = rules_of(sql)
+    assert "ban-drop-column" in found
+    assert "rls-not-enabled" in found
