@@ -64,7 +64,11 @@ def load(path: Path, rel: str) -> list[LockEntry]:
     """Read and parse the lock file at ``path``."""
     if not path.is_file():
         raise InputError(f"{rel}: lock file not found; run `gates migrations lock` to create it")
-    return parse(read_text(path, allow_empty=True), rel)
+    entries = parse(read_text(path, allow_empty=True), rel)
+    if not entries:
+        # an emptied lock would make every applied migration "new", so edits to them would pass
+        raise InputError(f"{rel}: the lock file lists no migrations; run `gates migrations lock`")
+    return entries
 
 
 def render(migrations: Sequence[MigrationFile]) -> str:

@@ -264,3 +264,12 @@ def test_end_to_end_through_the_cli(tmp_path: Path) -> None:
         == {"path": "supabase/migrations/20250101000000_drop.sql", "line": 1, "column": None}
         or drop["location"]["line"] == 1
     )
+
+
+@pytest.mark.parametrize("content", ["", lockfile.HEADER + "\n", "# emptied\n\n"])
+def test_lock_file_listing_nothing_fails_closed(tmp_path: Path, content: str) -> None:
+    # an emptied lock would make every applied migration "new": edits to them would pass
+    root = project(tmp_path)
+    (root / "empty.lock").write_text(content)
+    with pytest.raises(InputError, match="lists no migration"):
+        run(root, lock="empty.lock")
