@@ -37,6 +37,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from gates.checks.base import Check, GateContext, GateOutcome, OptionsBase, SeverityName, StrList
 from gates.checks.config_rules import RULES, finding
+from gates.errors import InputError
 from gates.model import Severity
 
 if TYPE_CHECKING:
@@ -142,6 +143,9 @@ def _load_env(
     path = ctx.path(relative)
     env = dotenv.load(path)
     ctx.record(path)
+    if not env.entries:
+        # an emptied env file would pass every rule but `required` on no evidence at all
+        raise InputError(f"{relative}: the env file holds no keys")
     values = dotenv.expand(env, ctx.environ) if expand else env.values()
     return values, env
 

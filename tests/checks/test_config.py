@@ -219,3 +219,31 @@ def test_through_gates_run_env_file_per_environment(tmp_path: Path) -> None:
     for path in (tmp_path / "stg").rglob("*"):
         if path.is_file():
             assert CANARY not in path.read_text(errors="replace"), path
+
+
+@pytest.mark.parametrize("text", ["", "# only a comment\n\n"])
+def test_env_file_holding_no_keys_is_an_error(tmp_path: Path, text: str) -> None:
+    # an emptied .env.production judged with `required: []` must not pass on no evidence
+    _write(tmp_path, ".env.production", text)
+    (tmp_path / "checklist.yml").write_text(
+        "version: 1\nproject: t\ngates:\n  config:\n    type: config\n"
+        "    env_file: .env.production\n")
+    code, _, _ = run_gates(["run", "--checklist", str(tmp_path / "checklist.yml"), "--out",
+                            str(tmp_path / "out")])
+    result = gate(load_report(tmp_path / "out"), "config")
+    assert (code, result["status"]) == (1, "error")
+    assert "no keys" in result["summary"]
+
+
+def test_differ_file_holding_no_keys_is_an_error(tmp_path: Path) -> None:
+    from gates.errors import InputError
+
+    _write(tmp_path, ".env.staging", "")
+    _write(tmp_path, ".env.production", "PUBLIC_SUPABASE_URL=https://p.example\n")
+    options = ConfigOptions(
+        env_file=".env.production",
+        differ={"keys": ["PUBLIC_SUPABASE_URL"],
+                "files": {"staging": ".env.staging", "production": ".env.production"}},
+    )
+    with pytest.raises(InputError, match="no keys"):
+        evaluate(options, _ctx(tmp_path, "production"))
