@@ -329,6 +329,12 @@ def evaluate(options: SastOptions, ctx: GateContext) -> GateOutcome:
                     path = ctx.path(source.file or "")
                     report = bandit.load(path)
                     ctx.record(path)
+                if report.files_scanned == 0 and not report.issues:
+                    why = f"{report.errors[0][0]}: {report.errors[0][1]}" if report.errors else ""
+                    raise InputError(
+                        "bandit scanned no Python file, nothing was analysed"
+                        + (f" ({why})" if why else " (no .py file under the paths?)")
+                    )
                 new = _bandit_findings(report, label, fail_on, seen)
                 parse_errors += [f"{name}: {reason}" for name, reason in report.errors]
                 findings += [

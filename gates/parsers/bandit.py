@@ -57,6 +57,8 @@ class BanditReport:
     errors: tuple[tuple[str, str], ...]
     """``(filename, reason)`` for each file bandit could not scan."""
     totals: dict[str, int]
+    files_scanned: int | None = None
+    """Files bandit analysed (its per-file ``metrics`` entries); ``None`` without ``metrics``."""
 
 
 def load(path: Path) -> BanditReport:
@@ -127,6 +129,10 @@ def parse(text: str, name: str = "bandit.json") -> BanditReport:
     metrics = _dict(data.get("metrics"))
     totals_raw = _dict(metrics.get("_totals"))
     totals = {str(k): int(v) for k, v in totals_raw.items() if isinstance(v, int | float)}
+    scanned = sum(1 for key in metrics if key != "_totals") if "metrics" in data else None
     return BanditReport(
-        issues=tuple(_issue(i, name) for i in data["results"]), errors=errors, totals=totals
+        issues=tuple(_issue(i, name) for i in data["results"]),
+        errors=errors,
+        totals=totals,
+        files_scanned=scanned,
     )

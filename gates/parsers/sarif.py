@@ -219,9 +219,33 @@ def _result(
         },
         title=str(title)[:300],
         help_uri=str(rule.get("helpUri") or ""),
-        suppressed=bool(result.get("suppressions")),
+        suppressed=_suppressed(result.get("suppressions")),
         confidence=str(props.get("precision") or rprops.get("issue_confidence") or ""),
     )
+
+
+def _suppressed(value: object) -> bool:
+    """SARIF §3.35.3: only a suppression without ``status`` or with ``accepted`` suppresses;
+    ``underReview`` and ``rejected`` ones leave the result standing."""
+    if not isinstance(value, list):
+        return False
+    return any(
+        isinstance(item, dict) and item.get("status", "accepted") == "accepted" for item in value
+    )
+
+
+def _failed_invocation(run: dict[str, Any]) -> str | None:
+    """Why the run's tool did not complete (``executionSuccessful: false``), if it says so."""
+    for item in run.get("invocations") or ():
+        if isinstance(item, dict) and item.get("executionSuccessful") is False:
+            notes = [
+                str(_dict(n.get("message")).get("text") or "")
+                for n in item.get("toolExecutionNotifications") or ()
+                if isinstance(n, dict) and n.get("level") == "error"
+            ]
+            reason = next((n for n in notes if n), "no reason given")
+            return reason.strip().splitlines()[0][:200] if reason.strip() else "no reason given"
+    return None
 
 
 def parse(text: str, name: str = "log.sarif", root: Path | None = None) -> SarifLog:
@@ -232,6 +256,8 @@ def parse(text: str, name: str = "log.sarif", root: Path | None = None) -> Sarif
     version = data.get("version")
     if version != "2.1.0":
         raise InputError(f"{name}: SARIF version {version!r} is not supported (2.1.0 is)")
+    if not data["runs"]:
+        raise InputError(f"{name}: SARIF log has no runs (no tool ran; nothing was analysed)")
     results: list[SarifResult] = []
     tools: list[str] = []
     rule_count = 0
@@ -241,9 +267,19 @@ def parse(text: str, name: str = "log.sarif", root: Path | None = None) -> Sarif
         driver = (run.get("tool") or {}).get("driver") or {}
         tool = str(driver.get("name") or "unknown tool")
         tools.append(tool)
+        failed = _failed_invocation(run)
+        if failed is not None:
+            raise InputError(
+                f"{name}: {tool} did not complete (executionSuccessful false): {failed}"
+            )
         ordered, by_id = _rules(run)
         rule_count += len(by_id)
-        raw_results = run.get("results") or []
+        raw_results = run.get("results")
+        if raw_results is None:
+            # SARIF §3.14.23: absent or null results mean the tool failed to produce any
+            raise InputError(
+                f"{name}: the {tool} run has no results list (the analysis did not run)"
+            )
         if not isinstance(raw_results, list):
             raise InputError(f"{name}: run.results is not a list")
         for raw in raw_results:

@@ -1,0 +1,110 @@
+"""Fail-open review: evidence that says nothing (zero files scanned, zero runs, a tool that says
+it failed, a report that does not say what it audited) must end in ``error``, never ``pass``.
+
+Every case runs end to end through ``gates run`` and reads the written report."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import gate, load_report, run_gates
+
+
+def _run(root: Path, gate_yaml: str, files: dict[str, str | bytes]) -> dict[str, object]:
+    """Write ``files`` and a one-gate checklist into ``root``, run it, return that gate."""
+    for name, content in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+    checklist = root / "checklist.yml"
+    checklist.write_text("version: 1\nproject: t\ngates:\n  g:\n" + gate_yaml)
+    run_gates(
+        ["run", "--checklist", str(checklist), "--out", str(root / "reports"), "--no-history"]
+    )
+    return gate(load_report(root / "reports"), "g")
+
+
+# --- sast -------------------------------------------------------------------------------
+
+SAST_SARIF = "    type: sast\n    fail_on: low\n    sources: [{tool: sarif, file: x.sarif}]\n"
+
+
+def _sarif(runs: list[dict[str, object]]) -> str:
+    return json.dumps({"version": "2.1.0", "runs": runs})
+
+
+def test_sarif_with_zero_runs_is_error(tmp_path: Path) -> None:
+    result = _run(tmp_path, SAST_SARIF, {"x.sarif": _sarif([])})
+    assert result["status"] == "error"
+    assert "no runs" in str(result["error"])
+
+
+def test_sarif_run_without_results_is_error(tmp_path: Path) -> None:
+    run = {"tool": {"driver": {"name": "semgrep"}}}
+    result = _run(tmp_path, SAST_SARIF, {"x.sarif": _sarif([run])})
+    assert result["status"] == "error"
+    assert "no results list" in str(result["error"])
+
+
+def test_sarif_run_that_says_it_failed_is_error(tmp_path: Path) -> None:
+    run = {
+        "tool": {"driver": {"name": "CodeQL"}},
+        "invocations": [
+            {
+                "executionSuccessful": False,
+                "toolExecutionNotifications": [
+                    {"level": "error", "message": {"text": "database extraction failed"}}
+                ],
+            }
+        ],
+        "results": [],
+    }
+    result = _run(tmp_path, SAST_SARIF, {"x.sarif": _sarif([run])})
+    assert result["status"] == "error"
+    assert "database extraction failed" in str(result["error"])
+
+
+@pytest.mark.parametrize(("status", "expected"), [("rejected", "fail"), ("accepted", "pass")])
+def test_sarif_rejected_suppression_still_blocks(
+    tmp_path: Path, status: str, expected: str
+) -> None:
+    run = {
+        "tool": {"driver": {"name": "eslint"}},
+        "results": [
+            {
+                "ruleId": "no-eval",
+                "level": "error",
+                "message": {"text": "eval"},
+                "suppressions": [{"kind": "external", "status": status}],
+            }
+        ],
+    }
+    result = _run(tmp_path, SAST_SARIF, {"x.sarif": _sarif([run])})
+    assert result["status"] == expected
+
+
+def test_bandit_run_on_folders_without_python_is_error(tmp_path: Path) -> None:
+    files = {"web/app.js": "eval(location.hash)\n", "empty/.keep": ""}
+    result = _run(
+        tmp_path,
+        "    type: sast\n    sources: [{tool: bandit, paths: [web, empty]}]\n",
+        files,
+    )
+    assert result["status"] == "error"
+    assert "scanned no Python file" in str(result["error"])
+
+
+def test_bandit_report_of_zero_files_is_error(tmp_path: Path) -> None:
+    report = {"errors": [], "metrics": {"_totals": {"loc": 0}}, "results": []}
+    result = _run(
+        tmp_path,
+        "    type: sast\n    sources: [{tool: bandit, file: b.json}]\n",
+        {"b.json": json.dumps(report)},
+    )
+    assert result["status"] == "error"
