@@ -132,9 +132,19 @@ def osv_offline(lockfiles: list[Path], db_dir: Path, ctx: GateContext) -> AuditR
     unaudited: list[str] = []
     notes: list[str] = [f"{len(db.records)} OSV records in {ctx_rel(db_dir, ctx)}"]
     audited = 0
+    covered = {aff.ecosystem for rec in db.records for aff in rec.affected}
     for path in lockfiles:
         lock = load_lockfile(path, ctx.root)
         ctx.record(path)
+        if not lock.packages:
+            raise InputError(
+                f"{ctx_rel(path, ctx)}: the lock file resolves no package to audit"
+                + (
+                    f" ({len(lock.unaudited) + len(lock.local)} unresolved/local)"
+                    if lock.unaudited or lock.local
+                    else ""
+                )
+            )
         unaudited.extend(lock.unaudited)
         if lock.local:
             notes.append(
@@ -142,6 +152,11 @@ def osv_offline(lockfiles: list[Path], db_dir: Path, ctx: GateContext) -> AuditR
                 + ", ".join(lock.local[:10])
             )
         for pkg in lock.packages:
+            if pkg.ecosystem not in covered:
+                unaudited.append(
+                    f"{pkg.name} {pkg.version} (the OSV data has no {pkg.ecosystem} advisories)"
+                )
+                continue
             try:
                 matched = db.match(pkg.ecosystem, pkg.name, pkg.version)
                 shown = ctx_rel(path, ctx)

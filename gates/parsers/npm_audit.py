@@ -121,7 +121,11 @@ def _parse_v2(data: dict[str, Any], name: str) -> AuditReport:
                 )
             )
     total = _dict(_dict(data.get("metadata")).get("dependencies")).get("total")
-    audited = total if isinstance(total, int) else None
+    if not isinstance(total, int) or isinstance(total, bool):
+        # npm always states how many packages it audited; without it an empty
+        # `vulnerabilities` is no evidence of a clean tree (a stub or a cut-down report)
+        raise InputError(f"{name}: auditReportVersion 2 without metadata.dependencies.total")
+    audited = total
     return AuditReport(
         tool="npm-audit",
         format="npm audit v2",

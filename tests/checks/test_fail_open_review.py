@@ -108,3 +108,74 @@ def test_bandit_report_of_zero_files_is_error(tmp_path: Path) -> None:
         {"b.json": json.dumps(report)},
     )
     assert result["status"] == "error"
+
+
+# --- dependencies -----------------------------------------------------------------------
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "osv"
+DEPS_FILE = "    type: dependencies\n    sources: [{tool: npm-audit, file: audit.json}]\n"
+OFFLINE = "    type: dependencies\n    sources: [{tool: osv, lockfile: [%s], db: advisories}]\n"
+LOCK = json.dumps(
+    {
+        "lockfileVersion": 3,
+        "packages": {"": {"name": "app"}, "node_modules/left-pad": {"version": "1.3.0"}},
+    }
+)
+
+
+def _advisories(root: Path, ecosystem: str) -> None:
+    for path in (FIXTURES / ecosystem).glob("*.json"):
+        target = root / "advisories" / ecosystem / path.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(path.read_bytes())
+
+
+@pytest.mark.parametrize(
+    "metadata",
+    [None, {"vulnerabilities": {"total": 0}}, {"dependencies": {"total": "12"}}],
+    ids=["no-metadata", "no-dependency-count", "count-not-a-number"],
+)
+def test_npm_audit_v2_that_does_not_say_what_it_audited_is_error(
+    tmp_path: Path, metadata: dict[str, object] | None
+) -> None:
+    report: dict[str, object] = {"auditReportVersion": 2, "vulnerabilities": {}}
+    if metadata is not None:
+        report["metadata"] = metadata
+    result = _run(tmp_path, DEPS_FILE, {"audit.json": json.dumps(report)})
+    assert result["status"] == "error"
+    assert "metadata.dependencies.total" in str(result["error"])
+
+
+def test_npm_audit_v2_of_zero_dependencies_is_error(tmp_path: Path) -> None:
+    report = {
+        "auditReportVersion": 2,
+        "vulnerabilities": {},
+        "metadata": {"dependencies": {"total": 0}},
+    }
+    result = _run(tmp_path, DEPS_FILE, {"audit.json": json.dumps(report)})
+    assert result["status"] == "error"
+
+
+def test_offline_lockfile_without_packages_next_to_a_real_one_is_error(tmp_path: Path) -> None:
+    _advisories(tmp_path, "npm")
+    _advisories(tmp_path, "PyPI")
+    files = {"package-lock.json": LOCK, "requirements.txt": "# nothing pinned yet\n"}
+    result = _run(tmp_path, OFFLINE % "package-lock.json, requirements.txt", files)
+    assert result["status"] == "error"
+    assert "requirements.txt: the lock file resolves no package" in str(result["error"])
+
+
+def test_offline_packages_of_an_ecosystem_the_db_lacks_are_unaudited(tmp_path: Path) -> None:
+    _advisories(tmp_path, "npm")  # npm advisories only; the PyPI pins cannot be judged
+    files = {"package-lock.json": LOCK, "requirements.txt": "requests==2.32.4\n"}
+    result = _run(tmp_path, OFFLINE % "package-lock.json, requirements.txt", files)
+    assert result["status"] == "error"
+    assert "no PyPI advisories" in str(result["error"])
+
+
+def test_offline_with_both_ecosystems_covered_passes(tmp_path: Path) -> None:
+    _advisories(tmp_path, "npm")
+    _advisories(tmp_path, "PyPI")
+    files = {"package-lock.json": LOCK, "requirements.txt": "requests==2.32.4\n"}
+    result = _run(tmp_path, OFFLINE % "package-lock.json, requirements.txt", files)
+    assert result["status"] == "pass", result["error"]
