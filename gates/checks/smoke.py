@@ -59,7 +59,9 @@ class HttpCheck(BaseModel):
     headers: dict[str, str] = Field(default_factory=dict, description="Extra request headers")
     status: int | list[int] = Field(default=200, description="Expected status code(s)")
     max_ms: float | None = Field(default=None, description="Latency budget in milliseconds")
-    contains: str | None = Field(default=None, description="Text the body must contain")
+    contains: str | None = Field(
+        default=None, min_length=1, description="Text the body must contain"
+    )
     json_: JsonExpect | None = Field(default=None, alias="json", description="JSON assertion")
     retries: int = Field(default=0, ge=0, le=20, description="Extra attempts while warming up")
     backoff: Duration = Field(default=1.0, description="First wait between attempts, doubled")

@@ -143,6 +143,9 @@ def run_checks(options: SmokeOptions, base: str, out: GateOutcome) -> None:
                     timeout=options.request_timeout,
                 )
                 why = _judge(check, resp)
+                if urlsplit(resp.url).hostname != urlsplit(url).hostname:
+                    # a 200 from another host (an SSO wall, a parked domain) is not this app's
+                    why = f"redirected to another host: {resp.url}"
             except FetchError as exc:
                 resp, why = None, str(exc)
             if why is None:

@@ -221,3 +221,41 @@ def test_post_deploy_run_keeps_good_and_rolls_back_bad(tmp_path: Path) -> None:
     html = (tmp_path / "keep" / "gate-report.html")
     if html.exists():
         assert "data:image/png;base64," in html.read_text()
+
+
+def test_redirect_to_another_host_fails_the_check(tmp_path: Path) -> None:
+    # e.g. a protected preview bouncing to an SSO page on another host that answers 200
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    with serve() as site:
+        port = site.base.rsplit(":", 1)[1]
+
+        class Bounce(BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                self.send_response(302)
+                self.send_header("Location", f"http://localhost:{port}/api/health")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+        server = ThreadingHTTPServer(("127.0.0.1", 0), Bounce)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        try:
+            base = f"http://127.0.0.1:{server.server_address[1]}"
+            out = evaluate(SmokeOptions(checks=[{"get": "/api/health"}]),
+                           _ctx(tmp_path, base))
+        finally:
+            server.shutdown()
+            server.server_close()
+    assert len(_blocking(out)) == 1
+    assert "redirected to another host" in _blocking(out)[0].message
+
+
+def test_empty_contains_is_rejected() -> None:
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError):
+        SmokeOptions(checks=[{"get": "/", "contains": ""}])
