@@ -347,7 +347,8 @@ def _errored(spec: GateSpec, reason: str, duration: float) -> GateResult:
         type=spec.type,
         status=status,
         blocking=spec.blocking,
-        summary=reason,
+        # the prefix keeps dependents skipped (_needs_state), as for any non-blocking error
+        summary=reason if spec.blocking else f"{NON_BLOCKING}error: {reason}",
         error=reason,
         duration_s=round(duration, 3),
         stage=spec.stage,

@@ -259,3 +259,23 @@ def test_sigkill_leaves_the_previous_report_whole(tmp_path: Path) -> None:
     assert (out / "gate-report.json").read_bytes() == before_bytes
     assert json.loads(before_bytes)["verdict"] == "pass"
     subprocess.run(["pkill", "-f", f"touch {flag}"], check=False)
+
+
+def test_abandoned_non_blocking_need_still_skips_its_dependents(tmp_path: Path) -> None:
+    # a non-blocking gate abandoned past its deadline is `warn`, but its dependents must not
+    # run as if it had passed (the same rule as a non-blocking gate that failed)
+    from gates.checklist import load
+    from gates.runner import RunOptions, _errored, _needs_state
+
+    path = checklist(
+        tmp_path,
+        "  build: {type: command, run: 'true', blocking: false}\n"
+        "  after: {type: command, run: 'true', needs: [build]}\n",
+    )
+    loaded = load(path)
+    abandoned = _errored(loaded.gates["build"], "gate did not finish; abandoned", 1.0)
+    assert abandoned.status.value == "warn"
+    state = _needs_state(
+        loaded.gates["after"], loaded, {"build": abandoned}, RunOptions(tmp_path, tmp_path)
+    )
+    assert state.startswith("needs 'build'")
