@@ -60,6 +60,8 @@ def check_promotion(
         )
     if report.interrupted:
         reasons.append("the run was interrupted")
+    if not any(g.status is not Status.SKIPPED for g in report.gates):
+        reasons.append("no gate ran: the report judged nothing")
     reasons.extend(_coverage(report, target_env, required))
     return reasons
 

@@ -138,3 +138,17 @@ def test_verdict_that_contradicts_its_gates() -> None:
 def test_unreadable_time(bad_time: str) -> None:
     reasons = check(passing(started_at=bad_time))
     assert any("is not an ISO 8601 time" in r for r in reasons)
+
+
+@pytest.mark.parametrize("how", ["no gates", "all skipped"])
+def test_report_where_no_gate_ran_is_refused(how: str) -> None:
+    # an environment without `require` must still not promote a pass that judged nothing
+    base = passing()
+    gates = (
+        ()
+        if how == "no gates"
+        else tuple(dataclasses.replace(g, status=Status.SKIPPED) for g in base.gates)
+    )
+    report = finalize(dataclasses.replace(base, gates=gates, required=()), KEY)
+    reasons = check(report, required=())
+    assert "no gate ran: the report judged nothing" in reasons
