@@ -157,6 +157,11 @@ def load_reports(options: CoverageOptions, ctx: GateContext) -> CoverageData:
     for path in paths:
         data = load_one(path, options.format, ctx.root, lines=options.changed_lines is not None)
         ctx.record(path)
+        if len(paths) > 1 and not any(f.lines_valid for f in data.files):
+            raise InputError(
+                f"{path.name} lists no coverable lines ({len(data.files)} files): that part "
+                "measured nothing, and the other reports cannot stand in for it"
+            )
         for item in data.files:
             if item.path in seen and seen[item.path] != path:
                 raise InputError(

@@ -153,6 +153,8 @@ class _Scan:
     skipped_binary: int = 0
     skipped_large: list[str] = field(default_factory=list)
     skipped_outside: list[str] = field(default_factory=list)
+    empty_paths: list[str] = field(default_factory=list)
+    """``paths`` entries that selected no file."""
 
 
 def _gitignore_patterns(root: Path) -> list[str]:
@@ -309,12 +311,17 @@ def _collect(options: SecretsOptions, ctx: GateContext) -> tuple[_Scan, str, int
     scan = _Scan()
     names, how = _tracked(options, ctx)
     prefixes = [p.strip("/").removeprefix("./") for p in options.paths]
+    selected = dict.fromkeys(prefixes, 0)
     for rel in names:
         if any(fnmatch.fnmatch(rel, g) for g in options.exclude):
             continue
-        if not any(p in ("", ".") or rel == p or rel.startswith(p + "/") for p in prefixes):
+        chosen = [p for p in prefixes if p in ("", ".") or rel == p or rel.startswith(p + "/")]
+        if not chosen:
             continue
+        for p in chosen:
+            selected[p] += 1
         _scan_file(rel, root, False, options, scan)
+    scan.empty_paths = [p for p, count in selected.items() if count == 0]
     bundle_files = 0
     for folder in options.bundle:
         top = ctx.path(folder)
@@ -372,6 +379,14 @@ def evaluate(options: SecretsOptions, ctx: GateContext) -> GateOutcome:
         "fail_on": fail_on.value,
         "scan_s": round(time.monotonic() - started, 3),
     }
+    if scan.empty_paths:
+        return GateOutcome.failed_closed(
+            f"paths {', '.join(scan.empty_paths)}: no "
+            f"{'file' if how == 'walk' else 'tracked file'} selected (a typo, an excluded or "
+            "untracked folder?): nothing there was scanned",
+            details=details,
+            secrets=secrets,
+        )
     if scan.files == 0:
         return GateOutcome.failed_closed(
             "no files were scanned (empty selection?)", details=details, secrets=secrets

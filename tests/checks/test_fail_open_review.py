@@ -179,3 +179,43 @@ def test_offline_with_both_ecosystems_covered_passes(tmp_path: Path) -> None:
     files = {"package-lock.json": LOCK, "requirements.txt": "requests==2.32.4\n"}
     result = _run(tmp_path, OFFLINE % "package-lock.json, requirements.txt", files)
     assert result["status"] == "pass", result["error"]
+
+
+# --- coverage ---------------------------------------------------------------------------
+
+COBERTURA = (
+    '<?xml version="1.0" ?><coverage version="7.6.1" lines-valid="2" lines-covered="2">'
+    '<packages><package name="p"><classes><class name="a.py" filename="a.py"><lines>'
+    '<line number="1" hits="1"/><line number="2" hits="1"/></lines></class></classes>'
+    "</package></packages></coverage>"
+)
+EMPTY_LCOV = "TN:\nSF:web/app.js\nend_of_record\n"
+
+
+def test_coverage_report_that_measured_nothing_beside_a_real_one_is_error(
+    tmp_path: Path,
+) -> None:
+    files = {"a.py": "x = 1\ny = 2\n", "cov/py.xml": COBERTURA, "cov/web.lcov": EMPTY_LCOV}
+    result = _run(
+        tmp_path,
+        "    type: coverage\n    report: [cov/py.xml, cov/web.lcov]\n    thresholds: {lines: 80}\n",
+        files,
+    )
+    assert result["status"] == "error"
+    assert "web.lcov lists no coverable lines" in str(result["error"])
+
+
+# --- secrets ----------------------------------------------------------------------------
+
+
+def test_secrets_path_that_selects_no_file_is_error(tmp_path: Path) -> None:
+    files = {"src/app.py": "x = 1\n"}
+    result = _run(tmp_path, "    type: secrets\n    paths: [src, confg]\n", files)
+    assert result["status"] == "error"
+    assert "confg" in str(result["error"])
+
+
+def test_secrets_typoed_tree_path_is_not_hidden_by_the_bundle(tmp_path: Path) -> None:
+    files = {"src/app.py": "x = 1\n", "build/app.js": "console.log(1)\n"}
+    result = _run(tmp_path, "    type: secrets\n    paths: [scr]\n    bundle: build\n", files)
+    assert result["status"] == "error"
