@@ -112,9 +112,17 @@ class CoverageOptions(OptionsBase):
 def evaluate(options: CoverageOptions, ctx: GateContext) -> GateOutcome:
     """Run ``run:`` if given, load the report(s), and compare."""
     if options.run is not None:
+        before = _stamps(options, ctx)
         run = ctx.run(options.run, shell=options.shell, cwd=options.cwd)
         if run.returncode != 0:
             return GateOutcome.failed_closed(f"`run` ended with {run.describe_exit}; see the log")
+        unchanged = [p for p, stamp in _stamps(options, ctx).items() if before.get(p) == stamp]
+        if unchanged:
+            names = ", ".join(str(p.relative_to(ctx.root)) for p in unchanged)
+            return GateOutcome.failed_closed(
+                f"`run` did not rewrite {names}: a report from an earlier run is not evidence "
+                "of this one"
+            )
     data = load_reports(options, ctx)
     mapped = map_files(data, ctx.root)
     whole = totals(data)
@@ -139,6 +147,20 @@ def evaluate(options: CoverageOptions, ctx: GateContext) -> GateOutcome:
 
 
 # --- loading -----------------------------------------------------------------------------
+
+
+def _stamps(options: CoverageOptions, ctx: GateContext) -> dict[Path, tuple[int, int]]:
+    """(mtime, size) of every existing report file, to tell a fresh report from a stale one."""
+    stamps: dict[Path, tuple[int, int]] = {}
+    for entry in options.report:
+        found = ctx.glob([entry]) if any(ch in entry for ch in "*?[") else [ctx.path(entry)]
+        for path in found:
+            try:
+                stat = path.stat()
+            except OSError:
+                continue
+            stamps[path] = (stat.st_mtime_ns, stat.st_size)
+    return stamps
 
 
 def load_reports(options: CoverageOptions, ctx: GateContext) -> CoverageData:

@@ -437,3 +437,29 @@ def test_cli_bad_coverage_report_is_error(tmp_path: Path, payload: bytes, reason
     result = gate(report, "coverage")
     assert code == 1 and result["status"] == "error"
     assert reason in result["error"] and "\n" not in result["error"]
+
+
+def test_run_that_does_not_rewrite_the_report_is_error(tmp_path: Path) -> None:
+    """A report left by an earlier run is not evidence of this one (fail closed)."""
+    from gates.checks.base import GateContext
+    from gates.checks.coverage import CoverageOptions, evaluate
+    from gates.model import Status
+
+    report = tmp_path / "lcov.info"
+    report.write_text("SF:src/a.py\nDA:1,1\nDA:2,1\nLF:2\nLH:2\nend_of_record\n")
+    options = CoverageOptions.model_validate(
+        {"type": "coverage", "run": "true", "report": "lcov.info", "thresholds": {"lines": 50}}
+    )
+    ctx = GateContext(gate_id="coverage", root=tmp_path, out_dir=tmp_path / "reports", timeout=30)
+    outcome = evaluate(options, ctx)
+    assert outcome.status is Status.ERROR
+    assert "did not rewrite lcov.info" in (outcome.error or "")
+    fresh = CoverageOptions.model_validate(
+        {
+            "type": "coverage",
+            "run": ["touch", "lcov.info"],
+            "report": "lcov.info",
+            "thresholds": {"lines": 50},
+        }
+    )
+    assert evaluate(fresh, ctx).error is None
