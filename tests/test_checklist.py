@@ -217,3 +217,14 @@ def test_percentages() -> None:
     assert parse_percent(80) == 80.0
     with pytest.raises(ValueError):
         parse_percent("120%")
+
+
+@pytest.mark.parametrize("pattern", ["*", "**", "**/*", "?"])
+def test_catch_all_waivers_are_refused(tmp_path: Path, pattern: str) -> None:
+    path = write(
+        tmp_path,
+        "gates:\n  a: {type: command, run: x}\nwaivers:\n"
+        f"  - {{gate: a, match: '{pattern}', reason: r, owner: o, expires: 2030-01-01}}\n",
+    )
+    with pytest.raises(ChecklistError, match="would waive every finding"):
+        checklist_mod.load(path, environ={})

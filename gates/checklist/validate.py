@@ -364,6 +364,12 @@ def _waivers(value: Any, gates: Mapping[str, GateSpec], marks: Marks) -> tuple[W
                     f"waiver needs '{key}' (gate, match, reason, owner, expires are all required)",
                     (*at, key) if key in entry else at,
                 )
+        if not str(entry["match"]).strip("*?/ "):
+            raise marks.error(
+                f"waiver match {entry['match']!r} would waive every finding; name a rule, "
+                "fingerprint, advisory id or a path glob with a real path part",
+                (*at, "match"),
+            )
         if entry["gate"] not in gates:
             raise marks.error(
                 f"waiver names unknown gate '{entry['gate']}'",

@@ -62,7 +62,14 @@ class LintOptions(BaseModel):
     def _known(cls, value: list[str]) -> list[str]:
         import difflib
 
+        from gates.migrations.report import INTEGRITY_RULES
+
         for rule in value:
+            if rule in INTEGRITY_RULES:
+                raise ValueError(
+                    f"'{rule}' reports broken evidence, not a lint opinion; it cannot be "
+                    "disabled or downgraded"
+                )
             if rule not in RULES_BY_ID:
                 near = difflib.get_close_matches(rule, list(RULES_BY_ID), n=1)
                 hint = f" (did you mean '{near[0]}'?)" if near else ""

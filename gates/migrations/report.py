@@ -10,9 +10,25 @@ from gates.migrations.lint_rules import RULES_BY_ID
 from gates.migrations.problem import Problem
 from gates.model import Finding, Location, Severity
 
+INTEGRITY_RULES = frozenset(
+    {
+        "syntax-error",
+        "migration-changed",
+        "migration-vanished",
+        "dry-run-apply-failed",
+        "dry-run-rollback-failed",
+        "dry-run-rollback-mismatch",
+        "dry-run-reapply-failed",
+    }
+)
+"""Not lint opinions but broken evidence: a file that does not parse, an edited or vanished
+applied migration, a dry run that failed. They block whatever ``fail_on``, and ``lint: {disable,
+warn}`` cannot name them."""
+
 
 def to_finding(problem: Problem, *, fail_on: Severity, warn: Iterable[str]) -> Finding:
-    """A finding for ``problem``; it blocks at/above ``fail_on`` unless its rule is in ``warn``."""
+    """A finding for ``problem``; it blocks at/above ``fail_on`` unless its rule is in ``warn``;
+    integrity rules always block."""
     rule = RULES_BY_ID[problem.rule]
     data = dict(problem.data)
     if problem.migration:
@@ -26,7 +42,8 @@ def to_finding(problem: Problem, *, fail_on: Severity, warn: Iterable[str]) -> F
         message=problem.message,
         location=Location(problem.path, problem.line),
         fingerprint=fingerprint(rule.id, problem.path, problem.snippet, problem.message),
-        blocks=rule.severity.at_least(fail_on) and rule.id not in set(warn),
+        blocks=rule.id in INTEGRITY_RULES
+        or (rule.severity.at_least(fail_on) and rule.id not in set(warn)),
         title=rule.title,
         help_uri=rule.help_uri,
         data=data,
