@@ -20,6 +20,10 @@ How it decides:
   a suite that skipped everything therefore fails;
 * every failed or errored case → a blocking finding (``test-failed`` / ``test-error``) at the
   test's file and line where the XML tells them; waivable by the test's name;
+* a ``<testsuite>`` whose ``failures`` + ``errors`` attributes exceed the failure/error marks of
+  the cases it lists → a blocking ``suite-failures-not-listed`` finding naming the suite and file
+  (a suite that crashed before its tests is often reported only in those attributes); fewer
+  declared than listed is only noted in the details;
 * a flaky case (passed after failed attempts) → a ``test-flaky`` finding, blocking only with
   ``fail_on_flaky``.
 
@@ -43,7 +47,7 @@ from gates.measure import compare, shown
 from gates.model import Finding, Location, Severity
 
 if TYPE_CHECKING:  # the parser is imported when a gate runs, not by `gates validate`
-    from gates.parsers.junit import CaseResult, TestRun
+    from gates.parsers.junit import CaseResult, TestRun, UnlistedSuite
 
 RULES = (
     Rule(
@@ -59,6 +63,15 @@ RULES = (
         "Test errored",
         "A test could not run to its assertions (setup, teardown or an unexpected exception).",
         "Read the error output; fix the fixture, environment or code that raised.",
+    ),
+    Rule(
+        "suite-failures-not-listed",
+        Severity.HIGH,
+        "Suite failures not listed as test cases",
+        "A <testsuite> declares more failures or errors in its attributes than its <testcase> "
+        "elements hold: the suite crashed before or outside its tests (a Jest/Vitest file that "
+        "failed to import, a Surefire fork crash) and only its attributes say so.",
+        "Run the suite locally and read its log: fix the import, setup or crash that stopped it.",
     ),
     Rule(
         "test-flaky",
@@ -129,6 +142,7 @@ def evaluate(options: TestsOptions, ctx: GateContext) -> GateOutcome:
             measurements=_measurements(total, options),
         )
     findings = [finding(case, options, ctx.root) for case in total.problems]
+    findings += [unlisted_finding(suite, run.name) for run in total.files for suite in run.unlisted]
     return GateOutcome(
         summary=_summary(total),
         measurements=_measurements(total, options),
@@ -189,6 +203,31 @@ def finding(case: CaseResult, options: TestsOptions, root: Path) -> Finding:
             "output": case.output,
             "time_s": case.time,
             "attempts": case.attempts,
+        },
+    )
+
+
+def unlisted_finding(suite: UnlistedSuite, file: str) -> Finding:
+    """The blocking finding for a suite declaring failures/errors it does not list (pure)."""
+    rule = "suite-failures-not-listed"
+    return Finding(
+        rule=rule,
+        severity=Severity.HIGH,
+        message=(
+            f"suite {suite.suite!r} in {file} declares {suite.declared} failures/errors but "
+            f"its test cases list {suite.listed}: {suite.unlisted} not listed (the suite "
+            "crashed before its tests?)"
+        ),
+        location=Location(file),
+        fingerprint=fingerprint(rule, file, "", suite.suite),
+        blocks=True,
+        title=next(r.title for r in RULES if r.id == rule),
+        data={
+            "suite": suite.suite,
+            "file": file,
+            "declared": suite.declared,
+            "listed": suite.listed,
+            "unlisted": suite.unlisted,
         },
     )
 

@@ -5,7 +5,11 @@ Producers read (real files in ``tests/corpus/junit``, see its MANIFEST.md): pyte
 Playwright, Maven Surefire 3 (``TEST-*.xml``, bare ``<testsuite>`` root), Ant, PHPUnit (nested
 ``<testsuite>`` elements). Counts come from the ``<testcase>`` elements, never from the suites'
 ``tests=``/``failures=`` attributes (those are only compared, and a difference is noted in
-:attr:`TestRun.mismatches`).
+:attr:`TestRun.mismatches`). One difference is more than a note: a ``<testsuite>`` declaring more
+``failures`` + ``errors`` than its own testcases (and nested suites) hold failure or error marks
+(every rerun attempt counted) lists them in :attr:`TestRun.unlisted`: a suite that crashed before
+its tests (a Jest/Vitest file that failed to import, a Surefire fork crash) is often reported only
+in those attributes.
 
 A test case is
 
@@ -50,6 +54,7 @@ _LOCATION = re.compile(
 _PATHLIKE = re.compile(r"[\\/]|\.(?:[cm]?[jt]sx?|py|php|rb|go|java|kt|cs|spec|test)\b")
 _FLAKY_TAGS = ("flakyFailure", "flakyError")
 _RERUN_TAGS = ("rerunFailure", "rerunError")
+_FAILURE_MARKS = frozenset({"failure", "error", *_FLAKY_TAGS, *_RERUN_TAGS})
 _VOLATILE = frozenset({"time", "timestamp", "assertions"})
 
 
@@ -82,6 +87,19 @@ class CaseResult:
 
 
 @dataclass(frozen=True)
+class UnlistedSuite:
+    """A suite whose ``failures`` + ``errors`` attributes exceed the failures its cases list."""
+
+    suite: str
+    declared: int
+    """``failures`` + ``errors`` as the suite states them."""
+    listed: int
+    """Failure and error marks in its testcases and nested suites (rerun attempts included)."""
+    unlisted: int
+    """Failures/errors not listed anywhere, net of those already attributed to nested suites."""
+
+
+@dataclass(frozen=True)
 class TestRun:
     """One JUnit file, or several merged: counts from testcases and the cases to report."""
 
@@ -105,6 +123,8 @@ class TestRun:
     """Counts the file's own root attributes state (``tests``, ``failures``...), where present."""
     mismatches: tuple[str, ...] = ()
     """Where the declared counts differ from the testcases, in words."""
+    unlisted: tuple[UnlistedSuite, ...] = ()
+    """Suites declaring more failures/errors than they list (crashed before their tests)."""
     files: tuple[TestRun, ...] = ()
     """Per-file runs when this one merges several."""
 
@@ -120,6 +140,7 @@ class _Tally:
     reruns: int = 0
     time: float = 0.0
     problems: list[CaseResult] = field(default_factory=list)
+    unlisted: list[UnlistedSuite] = field(default_factory=list)
 
 
 def load(path: Path, *, name: str | None = None) -> TestRun:
@@ -155,6 +176,7 @@ def _parse(source: Path | bytes, name: str) -> TestRun:
         time=round(tally.time, 3),
         problems=tuple(tally.problems),
         declared=declared,
+        unlisted=tuple(tally.unlisted),
     )
     return TestRun(**{**run.__dict__, "mismatches": _mismatches(run)})
 
@@ -173,6 +195,7 @@ def merge(runs: list[TestRun], name: str = "total") -> TestRun:
         time=round(sum(r.time for r in runs), 3),
         problems=tuple(p for r in runs for p in r.problems),
         mismatches=tuple(f"{r.name}: {m}" for r in runs for m in r.mismatches),
+        unlisted=tuple(u for r in runs for u in r.unlisted),
         files=tuple(runs),
     )
 
@@ -183,17 +206,42 @@ def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1].rsplit(":", 1)[-1]
 
 
-def _walk_suite(suite: Element, tally: _Tally) -> None:
-    """Count this suite's own testcases, then recurse into nested suites (PHPUnit)."""
+def _walk_suite(suite: Element, tally: _Tally) -> tuple[int, int]:
+    """Count this suite's own testcases, then recurse into nested suites (PHPUnit).
+
+    Returns the failure/error marks listed in the subtree and the failures/errors its suites
+    declare beyond them; a suite whose gap exceeds its nested suites' goes to ``tally.unlisted``.
+    """
     suite_name = suite.get("name", "")
     cases: list[Element] = []
+    listed = 0
+    inner_gap = 0
     for child in suite:
         tag = _local(child.tag) if isinstance(child.tag, str) else ""
         if tag == "testcase":
             cases.append(child)
         elif tag == "testsuite":
-            _walk_suite(child, tally)
+            child_listed, child_gap = _walk_suite(child, tally)
+            listed += child_listed
+            inner_gap += child_gap
     _walk_cases(cases, suite_name, tally)
+    listed += sum(
+        1
+        for case in cases
+        for mark in case
+        if isinstance(mark.tag, str) and _local(mark.tag) in _FAILURE_MARKS
+    )
+    stated = [_int(suite.get(k)) for k in ("failures", "errors")]
+    if all(v is None for v in stated):
+        return listed, inner_gap
+    declared = sum(v or 0 for v in stated)
+    gap = declared - listed
+    if gap > inner_gap:
+        tally.unlisted.append(
+            UnlistedSuite(suite_name or "(unnamed suite)", declared, listed, gap - inner_gap)
+        )
+        return listed, gap
+    return listed, inner_gap
 
 
 def _walk_cases(cases: list[Element], suite_name: str, tally: _Tally) -> None:

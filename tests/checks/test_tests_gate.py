@@ -255,3 +255,85 @@ def test_missing_junit_through_the_cli(tmp_path: Path) -> None:
     code, report = _run(tmp_path)
     assert code == 1
     assert gate(report, "unit")["error"] == "no JUnit files matched reports/*.xml"
+
+
+# --- a suite declaring more failures/errors than the testcases it lists ------------------
+
+CRASHED_SUITE = """<?xml version="1.0" encoding="UTF-8"?>
+<testsuites name="jest tests" tests="2" failures="0" errors="1" time="1.2">
+  <testsuite name="math" errors="0" failures="0" skipped="0" tests="2" time="0.1">
+    <testcase classname="math adds" name="math adds" time="0.01"/>
+    <testcase classname="math subtracts" name="math subtracts" time="0.01"/>
+  </testsuite>
+  <testsuite name="src/broken.test.ts" errors="1" failures="0" skipped="0" tests="0" time="0"/>
+</testsuites>
+"""
+
+
+def test_suite_declaring_unlisted_errors_is_a_blocking_finding(tmp_path: Path) -> None:
+    (tmp_path / "j.xml").write_text(CRASHED_SUITE)
+    _checklist(tmp_path, "  unit: {type: tests, junit: j.xml}\n")
+    code, report = _run(tmp_path)
+    result = gate(report, "unit")
+    assert code == 1 and result["status"] == "fail"
+    (only,) = result["findings"]
+    assert only["rule"] == "suite-failures-not-listed" and only["blocks"] is True
+    assert "src/broken.test.ts" in only["message"] and "j.xml" in only["message"]
+    assert only["location"]["path"] == "j.xml"
+    assert only["data"]["suite"] == "src/broken.test.ts" and only["data"]["unlisted"] == 1
+
+
+def test_nested_suite_gap_is_reported_once_at_the_inner_suite(tmp_path: Path) -> None:
+    nested = """<testsuites><testsuite name="all" tests="1" failures="2" errors="0">
+      <testsuite name="Unit" tests="1" failures="0" errors="0"><testcase name="a"/></testsuite>
+      <testsuite name="Forked" tests="0" failures="2" errors="0"/>
+    </testsuite></testsuites>"""
+    (tmp_path / "j.xml").write_text(nested)
+    _checklist(tmp_path, "  unit: {type: tests, junit: j.xml}\n")
+    code, report = _run(tmp_path)
+    result = gate(report, "unit")
+    assert code == 1 and result["status"] == "fail"
+    assert [(f["rule"], f["data"]["suite"]) for f in result["findings"]] == [
+        ("suite-failures-not-listed", "Forked")
+    ]
+
+
+def test_fewer_declared_than_listed_stays_a_note(tmp_path: Path) -> None:
+    under = """<testsuite name="s" tests="2" failures="0" errors="0">
+      <testcase name="a"/><testcase name="b"><failure message="boom"/></testcase>
+    </testsuite>"""
+    (tmp_path / "j.xml").write_text(under)
+    _checklist(tmp_path, "  unit: {type: tests, junit: j.xml}\n")
+    code, report = _run(tmp_path)
+    result = gate(report, "unit")
+    assert code == 1 and result["status"] == "fail"
+    assert [f["rule"] for f in result["findings"]] == ["test-failed"]
+    assert result["details"]["mismatches"] == ["j.xml: failures=0 stated, 1 counted from testcases"]
+
+
+def test_rerun_attempts_counted_in_the_attributes_are_not_unlisted(tmp_path: Path) -> None:
+    reruns = """<testsuite name="pytest" tests="3" failures="2" errors="0">
+      <testcase classname="t" name="x"><failure message="1st"/></testcase>
+      <testcase classname="t" name="x"><failure message="2nd"/></testcase>
+      <testcase classname="t" name="x"/>
+    </testsuite>"""
+    (tmp_path / "j.xml").write_text(reruns)
+    _checklist(tmp_path, "  unit: {type: tests, junit: j.xml}\n")
+    code, report = _run(tmp_path)
+    result = gate(report, "unit")
+    assert code == 0 and result["status"] == "pass"
+    assert [f["rule"] for f in result["findings"]] == ["test-flaky"]
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in (CORPUS / "junit").glob("*.xml")))
+def test_corpus_files_raise_no_unlisted_suite_alarm(tmp_path: Path, name: str) -> None:
+    shutil.copy(CORPUS / "junit" / name, tmp_path / "j.xml")
+    _checklist(tmp_path, "  unit: {type: tests, junit: j.xml}\n")
+    _code, report = _run(tmp_path)
+    result = gate(report, "unit")
+    rules = {f["rule"] for f in result["findings"]}
+    assert "suite-failures-not-listed" not in rules
+    rows = {m["name"]: m["value"] for m in result["measurements"]}
+    failed = rows["failures"] or rows["errors"] or rows["tests run"] < 1  # ant: all skipped
+    expected = "fail" if failed else "pass"
+    assert result["status"] == expected, (name, result["summary"])
