@@ -407,6 +407,9 @@ CELL_IDS = [
     )
     for t in sorted(CHECKS)
     for c in CELLS
+    # Cells declared not applicable are not generated (rather than skipped), so CI shows no
+    # skips; test_matrix_table_is_exhaustive checks each has its reason.
+    if (t, c) not in NOT_APPLICABLE
 ]
 
 
@@ -422,8 +425,6 @@ def test_cell(
         f"gate type {gate_type!r} has no fail-closed matrix entry: add a builder to MATRIX "
         "(and declare cells that cannot apply in NOT_APPLICABLE with a reason)"
     )
-    if (gate_type, cell) in NOT_APPLICABLE:
-        pytest.skip(f"not applicable: {NOT_APPLICABLE[(gate_type, cell)]}")
     case = MATRIX[gate_type](cell)
     port = raw_server(case.server) if case.server else None
     project = tmp_path / "project"
