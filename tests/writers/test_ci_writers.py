@@ -9,7 +9,6 @@ from typing import Any
 
 import defusedxml.ElementTree as safe_et
 import jsonschema
-import pytest
 
 from gates.checks import CHECKS
 from gates.model import Finding, GateResult, Location, Severity, Status
