@@ -6,7 +6,7 @@ Example::
       type: sast
       fail_on: high                # low | medium | high | critical (default high)
       min_confidence: medium       # optional: drop findings bandit/SARIF rate below this
-      allow_parse_errors: false    # bandit files that failed to parse make the gate `error`
+      allow_parse_errors: false    # files bandit/a SARIF tool could not analyse: gate `error`
       sources:
         - {tool: bandit, paths: [src, scripts]}     # runs: bandit -r -f json -q src scripts
         - {tool: bandit, file: reports/raw/bandit.json}
@@ -17,6 +17,10 @@ SARIF ``security-severity`` by GitHub's CVSS bands, else ``level``: error→high
 note→low), confidence, ``file:line``, CWE where given, and a fingerprint made of rule, path and the
 flagged code with whitespace collapsed (or the SARIF ``partialFingerprints``): moving code up or
 down keeps it. bandit exits 1 when it finds issues; exit > 1 or no JSON on stdout is an ``error``.
+Files a tool could not analyse (bandit's ``errors``; a SARIF run's error-level
+``toolExecutionNotifications``, which ESLint writes for a file it could not parse) make the gate
+``error`` unless ``allow_parse_errors: true`` turns them into non-blocking ``sast-parse-error``
+findings.
 """
 
 from __future__ import annotations
@@ -138,9 +142,11 @@ RULES = (
     Rule(
         "sast-parse-error",
         Severity.HIGH,
-        "bandit could not parse a file",
-        "bandit skips files it cannot parse (syntax errors, encodings) and still exits 0, so "
-        "code in them was never scanned. The gate errors instead of passing on unscanned code.",
+        "A file could not be analysed",
+        "bandit skips files it cannot parse (syntax errors, encodings) and still exits 0; a SARIF "
+        "tool reports them as error-level toolExecutionNotifications (ESLint: 'Parsing error', "
+        "with executionSuccessful true). Code in them was never scanned, so the gate errors "
+        "instead of passing on unscanned code.",
         "Fix the syntax error, exclude the file from `paths`, or set `allow_parse_errors: true`.",
     ),
     *(
@@ -188,7 +194,9 @@ class SastOptions(OptionsBase):
         default=None, description="Drop findings whose confidence is below this (when rated)"
     )
     allow_parse_errors: bool = Field(
-        default=False, description="bandit parse errors become non-blocking findings, not `error`"
+        default=False,
+        description="Files bandit/SARIF tools could not analyse become non-blocking findings, "
+        "not `error`",
     )
 
 
@@ -345,7 +353,7 @@ def evaluate(options: SastOptions, ctx: GateContext) -> GateOutcome:
                         location=Location(name),
                         fingerprint=fingerprint("sast-parse-error", name),
                         blocks=False,
-                        title="bandit could not parse a file",
+                        title="A file could not be analysed",
                         data={"tool": "bandit", "source": label},
                     )
                     for name, reason in report.errors
@@ -355,6 +363,21 @@ def evaluate(options: SastOptions, ctx: GateContext) -> GateOutcome:
                 log = sarif.load(path, ctx.root)
                 ctx.record(path)
                 new = _sarif_findings(log, label, fail_on, seen)
+                for note in log.errors:
+                    where = note.path or note.tool
+                    parse_errors.append(f"{where}: {note.message}")
+                    findings.append(
+                        Finding(
+                            rule="sast-parse-error",
+                            severity=Severity.HIGH,
+                            message=f"{note.tool} could not analyse {where}: {note.message}"[:500],
+                            location=Location(note.path, note.line) if note.path else None,
+                            fingerprint=fingerprint("sast-parse-error", where, note.message),
+                            blocks=False,
+                            title="A file could not be analysed",
+                            data={"tool": note.tool, "source": label},
+                        )
+                    )
         except (InputError, ToolError) as exc:
             return GateOutcome.failed_closed(
                 f"{label}: {exc}", findings=findings, details={"sources": table}
@@ -375,7 +398,7 @@ def evaluate(options: SastOptions, ctx: GateContext) -> GateOutcome:
     if parse_errors and not options.allow_parse_errors:
         listed = ", ".join(e.split(":", 1)[0] for e in parse_errors[:5])
         return GateOutcome.failed_closed(
-            f"bandit could not parse {len(parse_errors)} file(s), not scanned: {listed}"
+            f"{len(parse_errors)} file(s) could not be parsed or analysed, not scanned: {listed}"
             " (fix them or set allow_parse_errors: true)",
             findings=findings,
             details=details,

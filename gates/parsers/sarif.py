@@ -6,6 +6,12 @@ Tested on ``tests/corpus/sarif/*.sarif``. Per result: ``ruleId`` (or ``rule.id``
 location (``file://`` and absolute URIs made project-relative), CWE from rule tags/properties,
 the region snippet and ``partialFingerprints`` (kept, used for a line-shift-proof fingerprint).
 semgrep's native ``--json`` is not SARIF: it is refused with a message saying so.
+
+A run whose invocation says ``executionSuccessful: false`` is refused. Error-level
+``toolExecutionNotifications`` of a run that completed (ESLint reports a file it could not parse
+this way, with ``executionSuccessful: true``) are kept in :attr:`SarifLog.errors`: the gate
+decides (files the tool did not analyse). Notifications of other levels (none is ``warning``,
+SARIF §3.58.6) are ignored.
 """
 
 from __future__ import annotations
@@ -59,12 +65,24 @@ class SarifResult:
 
 
 @dataclass(frozen=True)
+class SarifNotification:
+    """An error-level tool execution notification: something the tool could not analyse."""
+
+    tool: str
+    message: str
+    path: str | None = None
+    line: int | None = None
+
+
+@dataclass(frozen=True)
 class SarifLog:
     """All results of all runs, and the number of rules the tools declared."""
 
     results: tuple[SarifResult, ...]
     tools: tuple[str, ...]
     rule_count: int
+    errors: tuple[SarifNotification, ...] = ()
+    """Error-level tool execution notifications of runs that completed."""
 
 
 def load(path: Path, root: Path | None = None) -> SarifLog:
@@ -248,6 +266,29 @@ def _failed_invocation(run: dict[str, Any]) -> str | None:
     return None
 
 
+def _error_notifications(
+    run: dict[str, Any], tool: str, root: Path | None
+) -> list[SarifNotification]:
+    """The run's error-level ``toolExecutionNotifications`` (files it could not analyse)."""
+    found = []
+    for item in run.get("invocations") or ():
+        notes = item.get("toolExecutionNotifications") if isinstance(item, dict) else None
+        for note in notes if isinstance(notes, list) else ():
+            if not isinstance(note, dict) or note.get("level") != "error":
+                continue
+            text = str(_dict(note.get("message")).get("text") or "").strip()
+            path, line, _, _ = _location(note, run, root)
+            found.append(
+                SarifNotification(
+                    tool=tool,
+                    message=(text.splitlines()[0] if text else "no message")[:300],
+                    path=path,
+                    line=line,
+                )
+            )
+    return found
+
+
 def parse(text: str, name: str = "log.sarif", root: Path | None = None) -> SarifLog:
     """Parse SARIF 2.1.0 text; other versions and other formats → InputError."""
     data = parse_json_text(text, name)
@@ -259,6 +300,7 @@ def parse(text: str, name: str = "log.sarif", root: Path | None = None) -> Sarif
     if not data["runs"]:
         raise InputError(f"{name}: SARIF log has no runs (no tool ran; nothing was analysed)")
     results: list[SarifResult] = []
+    errors: list[SarifNotification] = []
     tools: list[str] = []
     rule_count = 0
     for run in data["runs"]:
@@ -272,6 +314,10 @@ def parse(text: str, name: str = "log.sarif", root: Path | None = None) -> Sarif
             raise InputError(
                 f"{name}: {tool} did not complete (executionSuccessful false): {failed}"
             )
+        try:
+            errors += _error_notifications(run, tool, root)
+        except (AttributeError, TypeError):
+            raise InputError(f"{name}: a {tool} tool execution notification is malformed") from None
         ordered, by_id = _rules(run)
         rule_count += len(by_id)
         raw_results = run.get("results")
@@ -289,4 +335,6 @@ def parse(text: str, name: str = "log.sarif", root: Path | None = None) -> Sarif
                 raise InputError(f"{name}: {exc}") from None
             if item is not None:
                 results.append(item)
-    return SarifLog(results=tuple(results), tools=tuple(tools), rule_count=rule_count)
+    return SarifLog(
+        results=tuple(results), tools=tuple(tools), rule_count=rule_count, errors=tuple(errors)
+    )

@@ -193,3 +193,95 @@ def test_end_to_end_report_files(
     )
     result = gate(load_report(tmp_path / "out"), "sast")
     assert (rc, result["status"]) == ((1, "fail") if is_seeded else (0, "pass"))
+
+
+# --- SARIF error-level tool execution notifications (files the tool could not analyse) --------
+
+
+def _eslint_with_parse_error(root: Path) -> None:
+    """What @microsoft/eslint-formatter-sarif writes for a file ESLint could not parse: an
+    error-level toolExecutionNotification, with executionSuccessful still true."""
+    uri = (root / "src" / "broken.js").as_uri()
+    log = {
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {"driver": {"name": "ESLint", "rules": [{"id": "no-unused-vars"}]}},
+                "artifacts": [{"location": {"uri": uri}}],
+                "results": [
+                    {
+                        "level": "note",
+                        "ruleId": "no-unused-vars",
+                        "message": {"text": "'x' is defined but never used."},
+                        "locations": [
+                            {
+                                "physicalLocation": {
+                                    "artifactLocation": {"uri": "src/ok.js"},
+                                    "region": {"startLine": 1},
+                                }
+                            }
+                        ],
+                    }
+                ],
+                "invocations": [
+                    {
+                        "executionSuccessful": True,
+                        "toolConfigurationNotifications": [],
+                        "toolExecutionNotifications": [
+                            {
+                                "level": "error",
+                                "message": {"text": "Parsing error: Unexpected token )"},
+                                "locations": [
+                                    {
+                                        "physicalLocation": {
+                                            "artifactLocation": {"uri": uri, "index": 0},
+                                            "region": {"startLine": 3, "startColumn": 9},
+                                        }
+                                    }
+                                ],
+                                "descriptor": {"id": "ESL0999"},
+                            },
+                            {"level": "warning", "message": {"text": "just a warning"}},
+                            {"message": {"text": "no level: a warning (SARIF 3.58.6)"}},
+                        ],
+                    }
+                ],
+            }
+        ],
+    }
+    (root / "src").mkdir(exist_ok=True)
+    (root / "eslint.sarif").write_text(json.dumps(log))
+
+
+@pytest.mark.parametrize("allow", [False, True])
+def test_sarif_error_notifications_fail_closed_unless_allowed(tmp_path: Path, allow: bool) -> None:
+    _eslint_with_parse_error(tmp_path)
+    checklist = tmp_path / "checklist.yml"
+    checklist.write_text(
+        "version: 1\nproject: t\ngates:\n  sast:\n    type: sast\n"
+        f"    allow_parse_errors: {str(allow).lower()}\n"
+        "    sources: [{tool: sarif, file: eslint.sarif}]\n"
+    )
+    rc, _, _ = run_gates(
+        ["run", "--checklist", str(checklist), "--out", str(tmp_path / "out"), "--no-history"]
+    )
+    result = gate(load_report(tmp_path / "out"), "sast")
+    errors = [f for f in result["findings"] if f["rule"] == "sast-parse-error"]
+    assert len(errors) == 1 and not errors[0]["blocks"]
+    assert errors[0]["location"]["path"] == "src/broken.js"
+    assert "Parsing error: Unexpected token )" in errors[0]["message"]
+    if allow:
+        assert (rc, result["status"]) == (0, "pass")
+    else:
+        assert (rc, result["status"]) == (1, "error")
+        assert "src/broken.js" in result["error"] and "allow_parse_errors" in result["error"]
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in (CORPUS / "sarif").glob("*.sarif")))
+def test_corpus_sarif_has_no_error_notifications(tmp_path: Path, name: str) -> None:
+    """No corpus log holds an error-level notification (CodeQL's are level none): none errors."""
+    shutil.copy(CORPUS / "sarif" / name, tmp_path / "x.sarif")
+    out = evaluate(opts(sources=[{"tool": "sarif", "file": "x.sarif"}]), ctx(tmp_path))
+    assert out.status is None, out.summary
+    assert out.details["parse_errors"] == []
+    assert not [f for f in out.findings if f.rule == "sast-parse-error"]
