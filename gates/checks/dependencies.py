@@ -26,6 +26,7 @@ fixed version when one exists; findings at or above ``fail_on`` block.
 from __future__ import annotations
 
 import fnmatch
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -223,23 +224,41 @@ def _finding(
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:
+    """One finding per advisory and package version, whichever sources reported it.
+
+    Copies match when their ids/aliases overlap. The most severe copy is kept (the first on a
+    tie), in the place of the first one seen, with the union of every copy's ids, aliases and
+    fixed versions: a source without a severity never hides another's higher one.
+    """
     from gates.versions import normalise_name
 
-    seen: dict[tuple[str, str], set[str]] = {}
-    kept = []
+    groups: dict[tuple[str, str], list[tuple[set[str], int]]] = {}
+    kept: list[Finding] = []
     for item in findings:
         eco = item.data["ecosystem"]
-        key = (
-            item.data["ecosystem"],
-            f"{normalise_name(eco, item.data['package'])} {item.data['version']}",
-        )
+        key = (eco, f"{normalise_name(eco, item.data['package'])} {item.data['version']}")
         ids = {item.rule, *item.data["aliases"]}
-        known = seen.setdefault(key, set())
-        if ids & known:
+        same = next((g for g in groups.setdefault(key, []) if g[0] & ids), None)
+        if same is None:
+            groups[key].append((ids, len(kept)))
+            kept.append(item)
             continue
+        known, index = same
         known.update(ids)
-        kept.append(item)
+        first = kept[index]
+        best = item if item.severity.rank > first.severity.rank else first
+        kept[index] = _merged(best, known, [*first.data["fixed"], *item.data["fixed"]])
     return kept
+
+
+def _merged(best: Finding, ids: set[str], fixed: list[str]) -> Finding:
+    """``best`` with every copy's ids as aliases and every fixed version (message included)."""
+    fixes = list(dict.fromkeys(fixed))
+    message = best.message
+    if fixes != best.data["fixed"]:
+        message = f"{message.rsplit(' — ', 1)[0]} — fixed in {', '.join(fixes)}"
+    aliases = list(dict.fromkeys([*best.data["aliases"], *sorted(ids - {best.rule})]))
+    return replace(best, message=message, data={**best.data, "aliases": aliases, "fixed": fixes})
 
 
 def evaluate(options: DependenciesOptions, ctx: GateContext) -> GateOutcome:

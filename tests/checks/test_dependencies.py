@@ -352,3 +352,39 @@ def test_end_to_end_every_report_source(tmp_path: Path, tool: str, seeded: bool)
     result = gate(load_report(tmp_path / "out"), "deps")
     assert (rc, result["status"]) == ((1, "fail") if seeded else (0, "pass"))
     assert result["evidence"][0]["path"] == "report.json"
+
+
+@pytest.mark.parametrize("pip_first", [True, False], ids=["low-first", "high-first"])
+def test_duplicate_advisory_keeps_the_most_severe_copy(tmp_path: Path, pip_first: bool) -> None:
+    """pip-audit gives no severity (assumed low here); the OSV record of the same advisory says
+    high. Whatever the order, the merged finding is high, blocks, and unites ids and fixes."""
+    shutil.copytree(OSV_DIR, tmp_path / "advisories")
+    (tmp_path / "requirements.txt").write_text("requests==2.19.1\n")
+    vuln = {"id": "PYSEC-2018-28", "fix_versions": ["2.19.9", "2.20.0"], "aliases": ["BIT-x"]}
+    report = {
+        "dependencies": [{"name": "requests", "version": "2.19.1", "vulns": [vuln]}],
+        "fixes": [],
+    }
+    _write(tmp_path, "pip-audit.json", json.dumps(report))
+    pip = "      - {tool: pip-audit, file: pip-audit.json}\n"
+    osv = "      - {tool: osv, lockfile: [requirements.txt], db: advisories}\n"
+    checklist = tmp_path / "checklist.yml"
+    checklist.write_text(
+        "version: 1\nproject: t\ngates:\n  deps:\n    type: dependencies\n"
+        "    unknown_severity: low\n    sources:\n" + (pip + osv if pip_first else osv + pip)
+    )
+    rc, _, _ = run_gates(
+        ["run", "--checklist", str(checklist), "--out", str(tmp_path / "out"), "--no-history"]
+    )
+    result = gate(load_report(tmp_path / "out"), "deps")
+    assert (rc, result["status"]) == (1, "fail")
+    (only,) = [
+        f
+        for f in result["findings"]
+        if "PYSEC-2018-28" in {f["rule"], *f["data"]["aliases"]}  # the OSV data has 3 others
+    ]
+    assert (only["rule"], only["severity"], only["blocks"]) == ("GHSA-x84v-xcm2-53pg", "high", True)
+    assert {"PYSEC-2018-28", "CVE-2018-18074", "BIT-x"} <= set(only["data"]["aliases"])
+    assert "GHSA-x84v-xcm2-53pg" not in only["data"]["aliases"]
+    assert set(only["data"]["fixed"]) == {"2.19.9", "2.20.0"}
+    assert "2.19.9" in only["message"] and "2.20.0" in only["message"]
