@@ -269,10 +269,12 @@ def _cmd_merge(args: argparse.Namespace) -> int:
     required: tuple[str, ...] = reports[0].required if reports else ()
     if args.checklist:
         from gates import checklist as checklist_mod
+        from gates.runner import required_for_stage
 
-        required = checklist_mod.load(
+        in_force = checklist_mod.load(
             Path(args.checklist), environment=args.environment, stage=None
-        ).require
+        )
+        required = required_for_stage(in_force, reports[0].stage) if reports else ()
     merged = finalize(merge_reports(reports, required))
     write_atomic(Path(args.output), render(merged))
     print(f"merged {len(reports)} reports: verdict {merged.verdict.value}")

@@ -13,6 +13,7 @@ from gates import checklist as checklist_mod
 from gates.errors import UsageError
 from gates.promote import check_promotion, render_refusal
 from gates.run_outputs import git_facts, signing_key
+from gates.runner import required_for_stage
 from gates.units import parse_duration
 from gates.verdict import EXIT_FAIL, EXIT_PASS
 from gates.writers.json_report import load
@@ -32,7 +33,7 @@ def promote(
     reasons = check_promotion(
         report,
         target_env=target,
-        required=in_force.require,
+        required=required_for_stage(in_force, report.stage),
         commit=wanted or "",
         max_age_s=max_age_s,
         checklist_sha256=in_force.sha256,

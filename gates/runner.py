@@ -71,6 +71,12 @@ def selection_reason(spec: GateSpec, options: RunOptions) -> str | None:
     return None
 
 
+def required_for_stage(checklist: Checklist, stage: str) -> tuple[str, ...]:
+    """The ``require``d gates that belong to ``stage``: a post-deploy run cannot run pre-deploy
+    gates, so their absence is not its failure (the pre-deploy report answers for them)."""
+    return tuple(g for g in checklist.require if checklist.gates[g].stage == stage)
+
+
 def run_checklist(
     checklist: Checklist, options: RunOptions, progress: Progress | None = None
 ) -> tuple[Report, list[str]]:
@@ -156,7 +162,8 @@ def run_checklist(
             running.clear()
 
     ordered = tuple(results[g] for g in checklist.gates if g in results)
-    verdict, reasons = decide(ordered, checklist.require)
+    required = required_for_stage(checklist, options.stage)
+    verdict, reasons = decide(ordered, required)
     if interrupted:
         verdict = Status.FAIL
         reasons = ["run interrupted (SIGINT/SIGTERM); child processes were killed", *reasons]
@@ -173,7 +180,7 @@ def run_checklist(
         tool_versions=_tool_versions(ordered),
         gates=ordered,
         waivers=tuple(_waiver_rows(checklist, waiver_used, options.today)),
-        required=checklist.require,
+        required=required,
         verdict_reasons=tuple(reasons),
         interrupted=interrupted,
         url=options.url,

@@ -279,3 +279,21 @@ def test_abandoned_non_blocking_need_still_skips_its_dependents(tmp_path: Path) 
         loaded.gates["after"], loaded, {"build": abandoned}, RunOptions(tmp_path, tmp_path)
     )
     assert state.startswith("needs 'build'")
+
+
+def test_post_deploy_run_requires_only_post_deploy_gates(tmp_path: Path) -> None:
+    path = checklist(
+        tmp_path,
+        """\
+  build: {type: command, run: "true"}
+  live: {type: command, run: "true", stage: post-deploy}
+""",
+        extra="environments:\n  production:\n    require: [build, live]\n",
+    )
+    code, report = run(tmp_path, path, "--env", "production", "--stage", "post-deploy")
+    assert code == 0, report["verdict_reasons"]
+    assert report["required"] == ["live"]
+    code, report = run(tmp_path, path, "--env", "production")
+    assert code == 0 and report["required"] == ["build"]
+    code, report = run(tmp_path, path, "--env", "production", "--skip", "build")
+    assert code == 1
