@@ -33,7 +33,9 @@ def promote(
     reasons = check_promotion(
         report,
         target_env=target,
-        required=required_for_stage(in_force, report.stage),
+        # Promotion comes before the deployment: the pre-deploy requirements are what a report
+        # must evidence (a post-deploy report lacks them and is refused).
+        required=required_for_stage(in_force, "pre-deploy"),
         commit=wanted or "",
         max_age_s=max_age_s,
         checklist_sha256=in_force.sha256,
