@@ -1,7 +1,8 @@
 """The verdict rule and the exit codes (contract, PRODUCT.md "Gate statuses and the verdict").
 
-The verdict is ``fail`` when any blocking gate is ``fail`` or ``error``, or when a gate the
-environment ``require``s did not run (``skipped`` or absent); otherwise ``pass``. The runner,
+The verdict is ``fail`` when any blocking gate is ``fail`` or ``error``, when a gate the
+environment ``require``s did not run (``skipped`` or absent), or when no gate ran at all;
+otherwise ``pass``. The runner,
 ``gates merge`` and ``gates promote`` all call :func:`decide`, so the rule lives in one place.
 """
 
@@ -38,6 +39,10 @@ def decide(gates: Sequence[GateResult], required: Sequence[str]) -> tuple[Status
         elif found.status is Status.SKIPPED:
             why = _one_line(found.summary) if found.summary else "skipped"
             reasons.append(f"{gate_id}: required but skipped ({why})")
+    if all(gate.status is Status.SKIPPED for gate in gates):
+        # A run that judged nothing (every gate of another stage, deselected or skipped) is
+        # not evidence that anything is fine.
+        reasons.append("no gate ran: nothing was judged")
     return (Status.FAIL if reasons else Status.PASS), reasons
 
 

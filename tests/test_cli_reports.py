@@ -265,3 +265,23 @@ def test_report_json_keeps_contract_fields(project: Path) -> None:
         "error",
     ):
         assert key in entry
+
+
+def test_promote_refuses_a_post_deploy_report(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # no gate belongs to post-deploy: the run judged nothing, so its own verdict is fail too
+    assert _run(project, "post", "--env", "production", "--stage", "post-deploy") == 1
+    code, out, _ = run_gates(
+        [
+            "promote",
+            "--report",
+            str(project / "post" / "gate-report.json"),
+            "--to",
+            "production",
+            "--checklist",
+            str(project / "checklist.yml"),
+        ],
+        capsys,
+    )
+    assert code == 1 and "unit" in out and "build" in out

@@ -297,3 +297,10 @@ def test_post_deploy_run_requires_only_post_deploy_gates(tmp_path: Path) -> None
     assert code == 0 and report["required"] == ["build"]
     code, report = run(tmp_path, path, "--env", "production", "--skip", "build")
     assert code == 1
+
+
+def test_a_run_that_judged_nothing_fails(tmp_path: Path) -> None:
+    path = checklist(tmp_path, '  a: {type: command, run: "true"}\n')
+    code, report = run(tmp_path, path, "--stage", "post-deploy")
+    assert code == 1
+    assert "no gate ran: nothing was judged" in report["verdict_reasons"]

@@ -42,7 +42,13 @@ def test_required_gate_skipped_or_absent_fails() -> None:
 
 
 def test_skipped_not_required_is_fine() -> None:
-    assert decide([_gate("a", Status.SKIPPED)], [])[0] is Status.PASS
+    assert decide([_gate("a", Status.SKIPPED), _gate("b", Status.PASS)], [])[0] is Status.PASS
+
+
+def test_nothing_judged_fails() -> None:
+    verdict, reasons = decide([_gate("a", Status.SKIPPED)], [])
+    assert verdict is Status.FAIL and reasons == ["no gate ran: nothing was judged"]
+    assert decide([], [])[0] is Status.FAIL
 
 
 def test_exit_codes() -> None:
