@@ -8,6 +8,7 @@ Example::
       dir: supabase/migrations          # <14-digit UTC timestamp>_<name>.sql (Supabase CLI)
       down: supabase/rollbacks          # <same file name>.sql undoes each migration
       lock: supabase/migrations.lock    # applied migrations (`gates migrations lock`)
+      lock_base: origin/main            # its entries must survive unchanged (default: --base-ref)
       lint:
         disable: [prefer-text-field]    # rules not reported at all
         warn: [rls-enabled-no-policy]   # reported, never blocking
@@ -36,6 +37,7 @@ from gates.parsers.safe import resolve_inside
 
 if TYPE_CHECKING:
     from gates.migrations.inventory import Inventory
+    from gates.migrations.lockfile import LockEntry
     from gates.migrations.problem import Problem
 # inventory, lint, lock file and report are imported where they run (pglast only inside
 # sqlsource.parse): `gates validate` and other gate types never pay for them
@@ -106,6 +108,10 @@ class MigrationsOptions(OptionsBase):
     dir: str = Field(default="supabase/migrations", description="Folder of migration files")
     down: str | None = Field(default=None, description="Folder of rollback files (same names)")
     lock: str | None = Field(default=None, description="Lock file of applied migrations")
+    lock_base: str | None = Field(
+        default=None,
+        description="Git ref whose lock entries must survive unchanged (default: --base-ref)",
+    )
     lint: LintOptions = Field(default_factory=LintOptions, description="Lint rule settings")
     fail_on: SeverityName = Field(default="medium", description="Findings at/above this block")
     dry_run: DryRunOptions | None = Field(default=None, description="Dry run on PostgreSQL")
@@ -164,7 +170,26 @@ def _check_lock(
     entries = lockfile.load(path, options.lock)
     ctx.record(path)
     problems += lockfile.check(inventory, entries, options.lock)
+    base_ref = options.lock_base or ctx.base_ref
+    if base_ref:
+        problems += _lock_against_base(options.lock, base_ref, entries, ctx)
     return {entry.name for entry in entries}
+
+
+def _lock_against_base(
+    lock_rel: str, base_ref: str, entries: list[LockEntry], ctx: GateContext
+) -> list[Problem]:
+    """A change may add lock entries, never remove or re-hash those of its base branch."""
+    from gates.migrations import lockfile
+
+    verify = ctx.run(["git", "rev-parse", "--verify", "--quiet", f"{base_ref}^{{commit}}"])
+    if verify.returncode != 0:
+        raise ToolError(f"lock base {base_ref!r} is not a commit of this repository")
+    shown = ctx.run(["git", "show", f"{verify.stdout.strip()}:./{lock_rel}"])
+    if shown.returncode != 0:
+        return []  # the lock is new in this change: nothing of the base to keep
+    base = lockfile.parse(shown.stdout, f"{lock_rel}@{base_ref}")
+    return lockfile.check_against_base(base, entries, lock_rel, base_ref)
 
 
 def _outcome(

@@ -275,6 +275,16 @@ INVENTORY_RULES: tuple[Rule, ...] = (
         "Restore the file; undo its changes in a new migration instead.",
     ),
     Rule(
+        "lock-rewritten",
+        C,
+        "The lock file was rewritten against the base branch",
+        "The lock records what is already applied somewhere. A change that removes or re-hashes a "
+        "locked entry (an applied migration was edited, then `gates migrations lock` re-run) "
+        "hides exactly the edit the lock exists to catch.",
+        "Restore the lock entries from the base branch and revert the edit of the applied "
+        "migration; put the change in a new migration.",
+    ),
+    Rule(
         "rollback-missing",
         H,
         "Migration without a rollback file",

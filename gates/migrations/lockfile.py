@@ -91,6 +91,31 @@ def write(path: Path, migrations: Sequence[MigrationFile]) -> None:
         raise
 
 
+def check_against_base(
+    base: Sequence[LockEntry], current: Sequence[LockEntry], lock_rel: str, base_ref: str
+) -> list[Problem]:
+    """Entries of the base branch's lock that this change removed or re-hashed."""
+    now = {e.name: e for e in current}
+    problems = []
+    for entry in base:
+        found = now.get(entry.name)
+        if found is not None and found.sha256 == entry.sha256:
+            continue
+        what = "removed" if found is None else "re-hashed"
+        problems.append(
+            Problem(
+                "lock-rewritten",
+                f"{entry.name}: its lock entry at {base_ref} was {what} by this change",
+                lock_rel,
+                found.line if found is not None else None,
+                entry.name,
+                entry.name,
+                {"base_sha256": entry.sha256, "sha256": found.sha256 if found else None},
+            )
+        )
+    return problems
+
+
 def check(inventory: Inventory, entries: Sequence[LockEntry], lock_rel: str) -> list[Problem]:
     """Changed, vanished and out-of-order migrations against the lock."""
     problems: list[Problem] = []

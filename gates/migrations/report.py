@@ -15,6 +15,7 @@ INTEGRITY_RULES = frozenset(
         "syntax-error",
         "migration-changed",
         "migration-vanished",
+        "lock-rewritten",
         "dry-run-apply-failed",
         "dry-run-rollback-failed",
         "dry-run-rollback-mismatch",
