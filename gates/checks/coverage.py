@@ -91,6 +91,15 @@ class ChangedLines(BaseModel):
         default=None, description="Git ref to diff against (default --base-ref)"
     )
     min: Percent = Field(description="Minimum covered share of coverable changed lines, %")
+    source: StrList = Field(
+        default_factory=list,
+        description="Globs of source files the report must cover: a changed file matching them "
+        "that the report never saw (a new module no test imports) counts every changed line "
+        "as missed",
+    )
+    exclude: StrList = Field(
+        default_factory=list, description="Globs taken out of `source` (tests, generated code)"
+    )
 
 
 class CoverageOptions(OptionsBase):
@@ -466,6 +475,23 @@ def _why_missing(metric: str, data: CoverageData) -> str:
     return f"{data.format} reports carry no {metric}"
 
 
+def _non_blank(ctx: GateContext, path: str, lines: set[int]) -> set[int]:
+    """The changed lines of ``path`` that hold something (blank lines are never coverable)."""
+    from gates.parsers.safe import read_text
+
+    try:
+        text = read_text(ctx.path(path), allow_empty=True).splitlines()
+    except InputError:
+        return set(lines)  # unreadable: count every changed line, never fewer
+    return {n for n in lines if n > len(text) or text[n - 1].strip()}
+
+
+def _is_source(path: str, spec: ChangedLines) -> bool:
+    return any(glob_match(g, path) for g in spec.source) and not any(
+        glob_match(g, path) for g in spec.exclude
+    )
+
+
 def changed_lines(
     data: CoverageData,
     mapped: list[tuple[str, FileCoverage]],
@@ -490,8 +516,24 @@ def changed_lines(
     by_path = dict(mapped)
     files = []
     covered = coverable = 0
+    unseen = []
     for path in sorted(changed):
         item = by_path.get(path)
+        if item is None and _is_source(path, spec):
+            # the report never saw this source file: nothing of it ran under the tests
+            lines = _non_blank(ctx, path, changed[path])
+            unseen.append(path)
+            coverable += len(lines)
+            files.append(
+                {
+                    "path": path,
+                    "covered": 0,
+                    "coverable": len(lines),
+                    "missed_lines": _ranges(sorted(lines)),
+                    "not_in_report": True,
+                }
+            )
+            continue
         if item is None or item.covered_lines is None or item.missed_lines is None:
             continue
         hit = changed[path] & item.covered_lines
@@ -512,6 +554,7 @@ def changed_lines(
         "changed_files": len(changed),
         "files": files,
         "not_in_report": sorted(p for p in changed if p not in by_path)[:50],
+        "source_files_not_in_report": unseen[:50],
     }
     if coverable == 0:
         message = (

@@ -463,3 +463,21 @@ def test_run_that_does_not_rewrite_the_report_is_error(tmp_path: Path) -> None:
         }
     )
     assert evaluate(fresh, ctx).error is None
+
+
+def test_new_source_file_no_test_imports_counts_as_missed(repo: tuple[Path, str]) -> None:
+    """A module the report never saw (nothing imported it) is not "no coverable lines"."""
+    root, base = repo
+    (root / "pkg" / "extra.py").write_text("def unused():\n    return 1\n\nVALUE = 2\n")
+    _git(root, "add", "pkg/extra.py")
+    spec = {"base": base, "min": 50, "source": ["pkg/**/*.py"], "exclude": ["pkg/__init__.py"]}
+    outcome = evaluate(_opts(report="coverage.json", changed_lines=spec), _ctx(root))
+    row = _row(outcome.measurements, "changed lines")
+    # calc.py: 2 of 5 covered; extra.py: its 3 non-blank added lines, never run
+    assert (row.value, row.status) == (pytest.approx(100 * 2 / 8), Status.FAIL)
+    table = outcome.details["changed_lines"]
+    assert table["source_files_not_in_report"] == ["pkg/extra.py"]
+    without = evaluate(
+        _opts(report="coverage.json", changed_lines={"base": base, "min": 50}), _ctx(root)
+    )
+    assert _row(without.measurements, "changed lines").value == 40.0
