@@ -12,7 +12,7 @@ import pytest
 from gates.migrations import sqlsource
 from gates.migrations.lint import LintInput, lint
 from gates.migrations.lint_rules import LINT_RULES, RULES, RULES_BY_ID
-from tests.conftest import CORPUS, IN_CI, require_component
+from tests.conftest import CORPUS, IN_CI, REPO, require_component
 
 PRIOR = """
 create table public.t (id bigint primary key, a int, b varchar(10), c text);
@@ -308,27 +308,9 @@ drop database app;
 
 
 def _squawk() -> list[str] | None:
-    local = Path("/tmp/gates-squawk/node_modules/.bin/squawk")
-    if local.is_file():
-        return [str(local)]
-    if shutil.which("npm") is None:
-        return None
-    Path("/tmp/gates-squawk").mkdir(exist_ok=True)
-    done = subprocess.run(
-        [
-            "npm",
-            "install",
-            "--prefix",
-            "/tmp/gates-squawk",
-            "--no-audit",
-            "--no-fund",
-            "squawk-cli@2.66.0",
-        ],
-        capture_output=True,
-        timeout=300,
-        check=False,
-    )
-    return [str(local)] if done.returncode == 0 and local.is_file() else None
+    """squawk-cli pinned by benchmarks/package-lock.json (.ci/install-system-deps installs it)."""
+    local = REPO / "benchmarks" / "node_modules" / ".bin" / "squawk"
+    return [str(local)] if local.is_file() else None
 
 
 def _squawk_by_file(squawk: list[str], files: list[Path]) -> dict[str, set[str]]:
@@ -355,7 +337,7 @@ def _squawk_by_file(squawk: list[str], files: list[Path]) -> dict[str, set[str]]
 @pytest.mark.slow
 def test_gates_flags_every_danger_squawk_flags(tmp_path: Path) -> None:
     squawk = _squawk()
-    require_component("squawk", squawk is not None, "npm install squawk-cli")
+    require_component("squawk", squawk is not None, "npm ci --prefix benchmarks")
     assert squawk is not None
     folders = [*_corpus_dirs(), tmp_path]
     (tmp_path / "1_prior.sql").write_text(PRIOR)
