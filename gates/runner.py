@@ -25,7 +25,7 @@ from gates.checklist.model import Checklist, GateSpec
 from gates.checks import CHECKS
 from gates.checks.base import GateContext, GateOutcome
 from gates.errors import GatesError, ToolTimeout
-from gates.model import Finding, GateResult, Report, Status, WaiverUse, worst
+from gates.model import Finding, GateResult, Report, Status, worst
 from gates.verdict import decide
 from gates.waivers import always_blocking
 from gates.waivers import apply as apply_waivers
@@ -87,6 +87,8 @@ def run_checklist(
     results: dict[str, GateResult] = {}
     secrets: list[str] = []
     waiver_used: set[int] = set()
+    failed_ids: set[str] = set()
+    """Gates that failed or errored in substance (a non-blocking one is reported ``warn``)."""
     lock = threading.Lock()
     done: queue.Queue[str] = queue.Queue()
     running: dict[str, float] = {}
@@ -100,10 +102,12 @@ def run_checklist(
             del pending[gate_id]
 
     def worker(spec: GateSpec) -> None:
-        result, seen, used = _execute(spec, checklist, options)
+        result, failed, seen, used = _execute(spec, checklist, options)
         with lock:
             if spec.id in running:  # not abandoned meanwhile
                 results[spec.id] = result
+                if failed:
+                    failed_ids.add(spec.id)
                 secrets.extend(seen)
                 waiver_used.update(used)
         done.put(spec.id)
@@ -113,7 +117,7 @@ def run_checklist(
             for gate_id, spec in list(pending.items()):
                 if len(running) >= max(1, options.jobs):
                     break
-                state = _needs_state(spec, checklist, results, options)
+                state = _needs_state(spec, checklist, results, failed_ids, options)
                 if state == "wait":
                     continue
                 del pending[gate_id]
@@ -128,7 +132,8 @@ def run_checklist(
                 ).start()
             if not running:
                 if pending and all(
-                    _needs_state(s, checklist, results, options) == "wait" for s in pending.values()
+                    _needs_state(s, checklist, results, failed_ids, options) == "wait"
+                    for s in pending.values()
                 ):
                     raise RuntimeError("needs graph is stuck")  # validated acyclic; defensive
                 continue
@@ -145,6 +150,7 @@ def run_checklist(
                     if now > deadline:
                         del running[gate_id]
                         spec = checklist.gates[gate_id]
+                        failed_ids.add(gate_id)
                         results[gate_id] = _errored(
                             spec,
                             f"gate did not finish within its timeout "
@@ -158,6 +164,7 @@ def run_checklist(
         with lock:
             for gate_id in list(running) + list(pending):
                 spec = checklist.gates[gate_id]
+                failed_ids.add(gate_id)
                 results[gate_id] = _errored(spec, "interrupted before the gate finished", 0.0)
             running.clear()
 
@@ -179,7 +186,7 @@ def run_checklist(
         checklist_sha256=checklist.sha256,
         tool_versions=_tool_versions(ordered),
         gates=ordered,
-        waivers=tuple(_waiver_rows(checklist, waiver_used, options.today)),
+        waivers=tuple(waiver_usage(checklist.waivers, waiver_used, options.today)),
         required=required,
         verdict_reasons=tuple(reasons),
         interrupted=interrupted,
@@ -189,7 +196,11 @@ def run_checklist(
 
 
 def _needs_state(
-    spec: GateSpec, checklist: Checklist, results: dict[str, GateResult], options: RunOptions
+    spec: GateSpec,
+    checklist: Checklist,
+    results: dict[str, GateResult],
+    failed_ids: set[str],
+    options: RunOptions,
 ) -> str:
     """``ready``, ``wait``, or the reason the gate is skipped because of a need."""
     for need in spec.needs:
@@ -199,9 +210,7 @@ def _needs_state(
             return "wait"
         if result.status is Status.SKIPPED and selection_reason(need_spec, options) is not None:
             continue  # excluded from this run on purpose (e.g. a matrix job); judged elsewhere
-        if result.status is Status.PASS or (
-            result.status is Status.WARN and not result.summary.startswith(NON_BLOCKING)
-        ):
+        if result.status in (Status.PASS, Status.WARN) and need not in failed_ids:
             continue  # a non-blocking gate that failed still fails its dependents' precondition
         return f"needs '{need}', which is {result.status.value}"
     return "ready"
@@ -209,7 +218,8 @@ def _needs_state(
 
 def _execute(
     spec: GateSpec, checklist: Checklist, options: RunOptions
-) -> tuple[GateResult, list[str], set[int]]:
+) -> tuple[GateResult, bool, list[str], set[int]]:
+    """Run one gate: (its result, whether it failed in substance, secrets seen, waivers used)."""
     check = CHECKS[spec.type]
     baseline = None
     if options.baseline is not None:
@@ -256,9 +266,10 @@ def _execute(
     )
     used = {gate_waivers[i][0] for i in used_local}
     findings = _mark_new(findings, baseline, options.baseline is not None)
-    status, summary = judge(
-        spec, outcome, findings, expired, baseline_given=options.baseline is not None
+    substance, summary = _judge_substance(
+        spec, outcome, findings, expired, options.baseline is not None
     )
+    status, summary = _as_reported(spec, findings, substance, summary)
     log = ctx.log_path if ctx.log_path.exists() else None
     result = GateResult(
         id=spec.id,
@@ -278,7 +289,7 @@ def _execute(
         stage=spec.stage,
         needs=spec.needs,
     )
-    return result, list(outcome.secrets), used
+    return result, substance.blocks, list(outcome.secrets), used
 
 
 def judge(
@@ -290,6 +301,27 @@ def judge(
     baseline_given: bool,
 ) -> tuple[Status, str]:
     """The gate's status and one-line summary, the same rule for every gate type."""
+    status, summary = _judge_substance(spec, outcome, findings, expired, baseline_given)
+    return _as_reported(spec, findings, status, summary)
+
+
+def _as_reported(
+    spec: GateSpec, findings: Sequence[Finding], status: Status, summary: str
+) -> tuple[Status, str]:
+    """A non-blocking gate's fail or error is reported as ``warn`` (contract), named as such."""
+    if not spec.blocking and status.blocks and not any(always_blocking(f) for f in findings):
+        return Status.WARN, f"{NON_BLOCKING}{status.value}: {summary}"
+    return status, summary
+
+
+def _judge_substance(
+    spec: GateSpec,
+    outcome: GateOutcome,
+    findings: Sequence[Finding],
+    expired: Sequence[object],
+    baseline_given: bool,
+) -> tuple[Status, str]:
+    """What the evidence says, before blocking: false turns a failure into a warning."""
     reasons: list[str] = []
     status = outcome.status or Status.PASS
     if outcome.error:
@@ -320,9 +352,6 @@ def judge(
     elif reasons and outcome.summary and status is not Status.PASS:
         extra = [r for r in reasons if r not in summary]
         summary = "; ".join([summary, *extra[:2]])
-    if not spec.blocking and status.blocks and not any(always_blocking(f) for f in findings):
-        summary = f"{NON_BLOCKING}{status.value}: {summary}"
-        status = Status.WARN
     return status, summary
 
 
@@ -354,17 +383,12 @@ def _errored(spec: GateSpec, reason: str, duration: float) -> GateResult:
         type=spec.type,
         status=status,
         blocking=spec.blocking,
-        # the prefix keeps dependents skipped (_needs_state), as for any non-blocking error
         summary=reason if spec.blocking else f"{NON_BLOCKING}error: {reason}",
         error=reason,
         duration_s=round(duration, 3),
         stage=spec.stage,
         needs=spec.needs,
     )
-
-
-def _waiver_rows(checklist: Checklist, used: set[int], today: date) -> list[WaiverUse]:
-    return waiver_usage(checklist.waivers, used, today)
 
 
 def _tool_versions(results: Sequence[GateResult]) -> dict[str, str]:

@@ -276,9 +276,28 @@ def test_abandoned_non_blocking_need_still_skips_its_dependents(tmp_path: Path) 
     abandoned = _errored(loaded.gates["build"], "gate did not finish; abandoned", 1.0)
     assert abandoned.status.value == "warn"
     state = _needs_state(
-        loaded.gates["after"], loaded, {"build": abandoned}, RunOptions(tmp_path, tmp_path)
+        loaded.gates["after"],
+        loaded,
+        {"build": abandoned},
+        {"build"},  # the run loop records an abandoned gate as failed in substance
+        RunOptions(tmp_path, tmp_path),
     )
     assert state.startswith("needs 'build'")
+
+
+def test_failed_non_blocking_need_skips_dependents_and_a_warn_does_not(tmp_path: Path) -> None:
+    path = checklist(
+        tmp_path,
+        """  soft-fail: {type: command, run: "false", blocking: false}
+  after-fail: {type: command, run: "true", needs: [soft-fail]}
+  ok: {type: command, run: "true", blocking: false}
+  after-ok: {type: command, run: "true", needs: [ok]}
+""",
+    )
+    _, report = run(tmp_path, path)
+    assert gate(report, "soft-fail")["status"] == "warn"
+    assert gate(report, "after-fail")["status"] == "skipped"
+    assert gate(report, "after-ok")["status"] == "pass"
 
 
 def test_post_deploy_run_requires_only_post_deploy_gates(tmp_path: Path) -> None:
