@@ -337,7 +337,7 @@ def _squawk_by_file(squawk: list[str], files: list[Path]) -> dict[str, set[str]]
 @pytest.mark.slow
 def test_gates_flags_every_danger_squawk_flags(tmp_path: Path) -> None:
     squawk = _squawk()
-    require_component("squawk", squawk is not None, "npm ci --prefix benchmarks")
+    require_component("squawk", squawk is not None, "npm install --prefix benchmarks")
     assert squawk is not None
     folders = [*_corpus_dirs(), tmp_path]
     (tmp_path / "1_prior.sql").write_text(PRIOR)
