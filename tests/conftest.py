@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-CORPUS = REPO / "tests" / "corpus"
+TESTS = REPO / "tests"
+CORPUS = TESTS / "corpus"
 """A byte-for-byte copy of ../shared/corpus (sources in MANIFEST.md): a fresh clone has it."""
 IN_CI = bool(os.environ.get("CI"))
 

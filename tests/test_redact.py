@@ -8,9 +8,9 @@ import json
 
 from gates.model import Finding, Severity
 from gates.redact import mask, redact_report
+from gates.report.codec import finalize
 from gates.writers import WRITERS
-from gates.writers.json_report import finalize
-from tests.writers.sample import hostile_report
+from tests.support.sample_report import hostile_report
 
 CANARY = "canary-SECRET-9f8e7d6c5b4a"
 

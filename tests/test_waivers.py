@@ -9,7 +9,7 @@ from gates.checks.base import GateOutcome
 from gates.checks.command import CommandOptions
 from gates.measure import compare
 from gates.model import Finding, GateResult, Location, Severity, Status
-from gates.runner import _mark_new, judge
+from gates.run.runner import _mark_new, judge
 from gates.waivers import apply, matches, usage
 
 TODAY = date(2026, 11, 26)

@@ -11,7 +11,7 @@ from gates.checklist.model import Checklist, GateSpec, Waiver
 from gates.checklist.validate import build
 from gates.checklist.yaml_nodes import load_yaml
 from gates.errors import ChecklistError
-from gates.parsers.safe import decode_utf8
+from gates.io.safe import decode_utf8
 
 MAX_CHECKLIST_BYTES = 1024 * 1024
 

@@ -23,8 +23,8 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from gates.errors import InputError
+from gates.io.safe import evidence_for, resolve_inside
 from gates.model import Artifact, Evidence, Finding, GateResult, Measurement, Severity, Status
-from gates.parsers.safe import evidence_for, resolve_inside
 from gates.process import ToolRun, run_tool, split_command
 from gates.units import parse_duration, parse_percent, parse_size
 

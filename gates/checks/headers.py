@@ -27,17 +27,17 @@ from urllib.parse import urljoin, urlsplit
 from pydantic import Field
 
 from gates.checks.base import Check, Duration, GateContext, GateOutcome, OptionsBase, StrList
-from gates.http_fetch import FetchError, fetch, redirect_chain
-from gates.http_security import HeaderInput, Redirect, analyze, canonical_test
 from gates.measure import compare
 from gates.model import Status
-from gates.security_findings import (
+from gates.web.fetch import FetchError, fetch, redirect_chain
+from gates.web.findings import (
     HEADER_RULES,
     grade_findings,
     missing_required,
     score_measurement,
     table,
 )
+from gates.web.grade import HeaderInput, Redirect, analyze, canonical_test
 
 PROBE_ORIGIN = "https://gates-cors-probe.invalid"
 

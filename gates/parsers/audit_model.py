@@ -7,9 +7,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from gates.cvss import base_score, severity_for_score
 from gates.errors import InputError
 from gates.model import Severity
+from gates.parsers.cvss import parse_base_score, severity_for_score
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,7 @@ def severity_from(
         if not vector:
             continue
         try:
-            computed = base_score(vector)
+            computed = parse_base_score(vector)
         except InputError:
             continue
         if computed is None:

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from gates.errors import InputError
+from gates.io.safe import parse_json_text, read_text
 from gates.model import Severity
-from gates.parsers.safe import parse_json_text, read_text
 
 _LEVELS = {
     "UNDEFINED": Severity.INFO,

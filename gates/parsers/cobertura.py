@@ -8,7 +8,7 @@ Java report with several classes per file counts each line once. Branches come f
 ``condition-coverage="50% (1/2)"``. The root's ``lines-valid``/``line-rate``... are kept in
 ``stated`` and compared; a difference becomes a warning.
 
-The file is streamed through expat (:func:`gates.parsers.safe.scan_xml`: 1 MiB at a time, no
+The file is streamed through expat (:func:`gates.io.safe.scan_xml`: 1 MiB at a time, no
 element tree, entities refused as everywhere else): one handler call per element and a
 ``{line: hits}`` dict per file, so a 25 MB report parses in well under a second.
 """
@@ -20,8 +20,8 @@ from pathlib import Path
 from xml.parsers import expat
 
 from gates.errors import InputError
+from gates.io.safe import scan_xml
 from gates.parsers.coverage_model import CoverageData, FileCoverage
-from gates.parsers.safe import scan_xml
 
 _CONDITION = re.compile(r"\((\d+)\s*/\s*(\d+)\)")
 _STATED = (

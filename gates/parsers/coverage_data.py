@@ -20,8 +20,8 @@ import sqlite3
 from pathlib import Path
 
 from gates.errors import InputError
+from gates.io.safe import read_bytes
 from gates.parsers.coverage_model import CoverageData, FileCoverage
-from gates.parsers.safe import read_bytes
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 _CONFIG_FILES = (

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from gates.errors import InputError
+from gates.io.safe import decode_utf8, parse_json_text, read_bytes
 from gates.parsers.coverage_model import CoverageData, FileCoverage
-from gates.parsers.safe import decode_utf8, parse_json_text, read_bytes
 
 _ISTANBUL_KEYS = ("lines", "statements", "functions", "branches")
 

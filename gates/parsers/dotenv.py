@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gates.errors import InputError
-from gates.parsers.safe import read_text
+from gates.io.safe import read_text
 
 MAX_BYTES = 4 * 1024 * 1024
 """An env file larger than 4 MiB is not a config file; refuse it."""

@@ -39,7 +39,7 @@ from pathlib import Path
 from xml.etree.ElementTree import Element
 
 from gates.errors import InputError
-from gates.parsers.safe import read_xml_tree
+from gates.io.safe import read_xml_tree
 
 SNIPPET_CHARS = 2000
 """Longest output snippet kept per failed case (the tail: where the error is)."""

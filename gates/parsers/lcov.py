@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gates.errors import InputError
+from gates.io.safe import decode_utf8, read_bytes
 from gates.parsers.coverage_model import CoverageData, FileCoverage
-from gates.parsers.safe import decode_utf8, read_bytes
 
 MAX_WARNINGS = 20
 

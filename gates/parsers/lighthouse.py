@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from gates.errors import InputError
-from gates.parsers.safe import read_text
+from gates.io.safe import read_text
 
 METRICS = (
     "first-contentful-paint",

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from gates.errors import InputError
-from gates.parsers.safe import parse_json_text, read_text
+from gates.io.safe import parse_json_text, read_text
 
 RESOURCE_TYPES = frozenset(
     {"total", "document", "script", "stylesheet", "image", "media", "font", "other", "third-party"}

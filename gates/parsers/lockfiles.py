@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from gates.errors import InputError
-from gates.parsers.safe import parse_json_text, read_text, resolve_inside
+from gates.io.safe import parse_json_text, read_text, resolve_inside
 
 
 def _dict(value: object) -> dict[str, Any]:

@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from gates.errors import InputError
+from gates.io.safe import parse_json_text, read_text
 from gates.parsers.audit_model import Advisory, severity_from
-from gates.parsers.safe import parse_json_text, read_text
 from gates.versions import normalise_name, parse_version
 
 ECOSYSTEMS = ("npm", "PyPI")

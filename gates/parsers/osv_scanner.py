@@ -12,11 +12,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from gates.cvss import severity_for_score
 from gates.errors import InputError
+from gates.io.safe import parse_json_text, read_text
 from gates.parsers.audit_model import Advisory, AuditReport
+from gates.parsers.cvss import severity_for_score
 from gates.parsers.osv import OsvRecord, _range_state, parse_record, to_advisory
-from gates.parsers.safe import parse_json_text, read_text
 from gates.versions import parse_version
 
 

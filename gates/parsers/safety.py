@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from gates.errors import InputError
+from gates.io.safe import parse_json_text, read_text
 from gates.parsers.audit_model import Advisory, AuditReport, severity_from
-from gates.parsers.safe import parse_json_text, read_text
 
 _JSON_START = re.compile(r"^\s*\{", re.M)
 

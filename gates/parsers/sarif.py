@@ -22,10 +22,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-from gates.cvss import severity_for_score
 from gates.errors import InputError
+from gates.io.safe import parse_json_text, read_text
 from gates.model import Severity
-from gates.parsers.safe import parse_json_text, read_text
+from gates.parsers.cvss import severity_for_score
 
 _LEVEL_SEVERITY = {
     "error": Severity.HIGH,

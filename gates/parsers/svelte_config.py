@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gates.errors import InputError
-from gates.parsers.safe import read_text
+from gates.io.safe import read_text
 
 MAX_BYTES = 1024 * 1024
 KEYWORDS = frozenset(

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from gates.errors import InputError
-from gates.parsers.safe import parse_json_text, read_text
+from gates.io.safe import parse_json_text, read_text
 
 MAX_BYTES = 2 * 1024 * 1024
 

@@ -26,9 +26,9 @@ from urllib.parse import quote
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from gates.diff import delta_text, format_value
-from gates.history import series
 from gates.model import Artifact, GateResult, Measurement, Report, Severity, Status
+from gates.report.diff import delta_text, format_value
+from gates.report.history import series
 from gates.units import format_duration
 
 ENV = Environment(

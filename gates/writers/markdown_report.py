@@ -13,8 +13,8 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 
-from gates.diff import delta_text, format_value
 from gates.model import Finding, GateResult, Measurement, Report, Status
+from gates.report.diff import delta_text, format_value
 
 MAX_BYTES = 1_000_000
 """Under GitHub's 1 MiB (1,048,576 bytes) step summary limit, with room for other steps."""

@@ -9,15 +9,16 @@ import pytest
 from gates.checks.base import GateContext
 from gates.checks.headers import HeadersOptions, evaluate
 from gates.model import Status
-from tests.checks.local_site import FAULTS, serve
 from tests.conftest import gate, load_report, run_gates
+from tests.support.local_site import FAULTS, serve
 
 REQUIRE = ["csp", "hsts", "nosniff", "framing", "referrer", "cookies", "cors"]
 
 
 def _ctx(tmp_path: Path, url: str | None = None) -> GateContext:
-    return GateContext(gate_id="headers", root=tmp_path, out_dir=tmp_path / "reports",
-                       timeout=60, url=url)
+    return GateContext(
+        gate_id="headers", root=tmp_path, out_dir=tmp_path / "reports", timeout=60, url=url
+    )
 
 
 def test_good_site_passes_with_a_plus(tmp_path: Path) -> None:
@@ -36,8 +37,10 @@ def test_good_site_passes_with_a_plus(tmp_path: Path) -> None:
 def test_each_seeded_fault_fails(tmp_path: Path, fault: str) -> None:
     broken_test = FAULTS[fault][2]
     with serve() as site:
-        out = evaluate(HeadersOptions(urls=[f"/h/{fault}/"], require=REQUIRE, min_score=90),
-                       _ctx(tmp_path, site.base))
+        out = evaluate(
+            HeadersOptions(urls=[f"/h/{fault}/"], require=REQUIRE, min_score=90),
+            _ctx(tmp_path, site.base),
+        )
     blocking = [f for f in out.findings if f.blocks]
     assert broken_test in {f.rule for f in blocking}, out.findings
     required = [m for m in out.measurements if m.name == "required tests failing"]
@@ -85,13 +88,35 @@ def test_unknown_required_test_is_an_error(tmp_path: Path) -> None:
 def test_through_gates_run_post_deploy(tmp_path: Path) -> None:
     (tmp_path / "checklist.yml").write_text(
         "version: 1\nproject: t\ngates:\n  headers:\n    type: headers\n    stage: post-deploy\n"
-        "    url: ${DEPLOY_URL}\n    min_score: 90\n    require: [hsts, csp]\n")
+        "    url: ${DEPLOY_URL}\n    min_score: 90\n    require: [hsts, csp]\n"
+    )
     with serve() as site:
-        good = run_gates(["run", "--checklist", str(tmp_path / "checklist.yml"), "--out",
-                          str(tmp_path / "good"), "--stage", "post-deploy", "--url", site.base])
-        bad = run_gates(["run", "--checklist", str(tmp_path / "checklist.yml"), "--out",
-                         str(tmp_path / "bad"), "--stage", "post-deploy", "--url",
-                         site.base + "/h/nohsts/"])
+        good = run_gates(
+            [
+                "run",
+                "--checklist",
+                str(tmp_path / "checklist.yml"),
+                "--out",
+                str(tmp_path / "good"),
+                "--stage",
+                "post-deploy",
+                "--url",
+                site.base,
+            ]
+        )
+        bad = run_gates(
+            [
+                "run",
+                "--checklist",
+                str(tmp_path / "checklist.yml"),
+                "--out",
+                str(tmp_path / "bad"),
+                "--stage",
+                "post-deploy",
+                "--url",
+                site.base + "/h/nohsts/",
+            ]
+        )
     assert good[0] == 0, load_report(tmp_path / "good")
     assert gate(load_report(tmp_path / "good"), "headers")["status"] == "pass"
     assert bad[0] == 1

@@ -42,13 +42,15 @@ def test_corpus_matches_python_dotenv(path: Path) -> None:
 
 
 def test_corpus_details() -> None:
-    crlf = dotenv.load(CORPUS / "config" /
-                       "env-example-sveltekit-public-supabase-private-service-key.env.example")
+    crlf = dotenv.load(
+        CORPUS / "config" / "env-example-sveltekit-public-supabase-private-service-key.env.example"
+    )
     assert crlf.values()["PUBLIC_DEMO_MODE"] == "true"  # inline comment after a quoted value
     assert crlf.values()["PUBLIC_SUPABASE_URL"] == ""
     assert crlf.line_of("PRIVATE_SUPABASE_SERVICE_KEY") == 10
-    single = dotenv.load(CORPUS / "config" /
-                         "env-local-example-sveltekit-private-service-role.env.example")
+    single = dotenv.load(
+        CORPUS / "config" / "env-local-example-sveltekit-private-service-role.env.example"
+    )
     assert single.entries[-1].quote == "'" and single.entries[-1].line == 5
 
 
@@ -82,7 +84,11 @@ def test_tricky_syntax_matches_python_dotenv() -> None:
 def test_expansion_prefers_file_then_environ() -> None:
     parsed = dotenv.parse("A=file\nB=${A}\nC=${HOME_X:-fallback}\nD=${EMPTY:-x}\n")
     assert dotenv.expand(parsed, {"A": "env", "HOME_X": "h", "EMPTY": ""}) == {
-        "A": "file", "B": "file", "C": "h", "D": ""}
+        "A": "file",
+        "B": "file",
+        "C": "h",
+        "D": "",
+    }
     assert dotenv.expand(parsed, {"A": "env"}, override=False)["B"] == "env"
 
 

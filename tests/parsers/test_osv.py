@@ -7,13 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from gates.cvss import base_score, severity_for_score
 from gates.errors import InputError
 from gates.model import Severity
 from gates.parsers import osv
+from gates.parsers.cvss import parse_base_score, severity_for_score
 from gates.versions import SemVer, parse_version
+from tests.conftest import TESTS
 
-DB_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "osv"
+DB_DIR = TESTS / "fixtures" / "osv"
 
 
 def test_shipped_folder_flags_lodash_4_17_15_with_fixes() -> None:
@@ -166,7 +167,7 @@ def test_empty_or_missing_folder(tmp_path: Path) -> None:
     ],
 )
 def test_cvss_base_scores(vector: str, score: float) -> None:
-    assert base_score(vector) == score
+    assert parse_base_score(vector) == score
 
 
 def test_cvss_bands_and_bad_vectors() -> None:
@@ -180,10 +181,11 @@ def test_cvss_bands_and_bad_vectors() -> None:
         Severity.LOW,
         Severity.INFO,
     ]
-    assert base_score("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N") is None
+    v4 = "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"
+    assert parse_base_score(v4) is None
     for bad in ("CVSS:3.1/AV:X", "garbage", "CVSS:3.9/AV:N"):
         with pytest.raises(InputError):
-            base_score(bad)
+            parse_base_score(bad)
 
 
 def test_semver_order() -> None:

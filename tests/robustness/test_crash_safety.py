@@ -163,8 +163,8 @@ def _our_cluster(gates_pid: int) -> Path | None:
 
 @pytest.mark.slow
 def test_sigterm_during_a_dry_run_leaves_no_postgresql_behind(tmp_path: Path) -> None:
+    from gates.checks.migrations.ephemeral_pg import find_bin_dir
     from gates.errors import ToolMissing
-    from gates.migrations.ephemeral_pg import find_bin_dir
 
     try:
         find_bin_dir(os.environ)

@@ -13,11 +13,10 @@ import jsonschema
 from gates.checks import CHECKS
 from gates.model import Finding, GateResult, Location, Severity, Status
 from gates.writers import github_annotations, junit_report, markdown_report, sarif_report
-from tests.writers.sample import ANSI, CLOSE, SCRIPT, hostile_report
+from tests.conftest import TESTS
+from tests.support.sample_report import ANSI, CLOSE, SCRIPT, hostile_report
 
-SCHEMA = json.loads(
-    (Path(__file__).parent.parent / "fixtures" / "sarif-schema-2.1.0.json").read_text()
-)
+SCHEMA = json.loads((TESTS / "fixtures" / "sarif-schema-2.1.0.json").read_text())
 
 
 def validate_sarif(text: str) -> dict[str, Any]:

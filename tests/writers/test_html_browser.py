@@ -12,7 +12,7 @@ import pytest
 
 from gates.writers import write_all
 from tests.conftest import REPO, have_executable, require_component
-from tests.writers.sample import SCRIPT, hostile_report
+from tests.support.sample_report import SCRIPT, hostile_report
 
 CHROMIUM = "/usr/bin/chromium"
 pytestmark = pytest.mark.chromium

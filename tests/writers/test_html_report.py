@@ -12,7 +12,7 @@ from html.parser import HTMLParser
 
 from gates.model import Report, Status
 from gates.writers import html_report
-from tests.writers.sample import ANSI, CLOSE, JINJA, SCRIPT, hostile_report
+from tests.support.sample_report import ANSI, CLOSE, JINJA, SCRIPT, hostile_report
 
 
 class Page(HTMLParser):

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from gates.report.codec import load
 from gates.writers import FILENAMES, WRITERS, write_all, write_atomic, write_bytes_atomic
-from gates.writers.json_report import load
-from tests.writers.sample import hostile_report
+from tests.support.sample_report import hostile_report
 
 
 def test_every_format_has_a_writer_and_a_file_name() -> None:

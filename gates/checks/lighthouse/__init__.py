@@ -1,0 +1,246 @@
+"""``lighthouse``: the median of N real Lighthouse runs per URL against budgets.
+
+Example::
+
+    lighthouse:
+      type: lighthouse
+      needs: [build]
+      server: {run: "node_modules/.bin/vite preview --host 127.0.0.1 --port 4173 --strictPort",
+               url: "http://127.0.0.1:4173", ready_timeout: 60s}
+      urls: [/, /login]
+      runs: 3                                  # median run per URL, as Lighthouse CI picks it
+      preset: mobile                           # or desktop (Lighthouse's --preset=desktop)
+      budgets: {performance: 0.9, largest-contentful-paint: 2500ms,
+                cumulative-layout-shift: 0.1, total-blocking-time: 200ms}
+      budget_file: budget.json                 # Lighthouse budget.json resource/timing budgets
+      max_increase: 10%                        # timings vs the baseline report
+      warn_within: 5%                          # near the threshold: warn instead of a coin flip
+      # or judge runs already made instead of server + urls:
+      # results: [.lighthouseci/]              # LHR JSON files or folders of lhr-*.json
+
+Lighthouse is ``node_modules/.bin/lighthouse`` of the project (or ``lighthouse: path``), Chromium
+is ``$CHROME_PATH`` or ``/usr/bin/chromium`` with ``--headless=new --no-sandbox`` and friends.
+The median run is LHCI's ``computeRepresentativeRuns``: the run closest to the median FCP and
+median TTI. Budgets are judged on that run; every run's value is kept in ``values``.
+A run with ``runtimeError`` (NO_FCP…) or an errored metric audit is ``error``, never a zero.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urljoin, urlsplit
+
+from gates.checks.base import Check, GateContext, GateOutcome, Rule
+from gates.checks.lighthouse.options import LighthouseOptions
+from gates.errors import InputError, ToolError
+from gates.model import Artifact, Measurement, Severity
+from gates.parsers import lighthouse as lhr
+
+if TYPE_CHECKING:
+    from gates.checks.lighthouse.judge import representative_index
+# the runner (urllib, ssl, http.client), the judge and the budget parser are imported where
+# they run: `gates validate` and other gate types never pay for them
+
+
+def __getattr__(name: str) -> Any:
+    """``representative_index`` stays importable from here (it is in ``__all__``), lazily."""
+    if name == "representative_index":
+        from gates.checks.lighthouse.judge import representative_index
+
+        return representative_index
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+RULES = (
+    Rule(
+        id="lighthouse-budget",
+        severity=Severity.HIGH,
+        title="Lighthouse budget missed by the median run",
+        why="The median of several runs is what users meet most; one lucky run hides regressions.",
+        fix="Open the URL's runs in the report: reduce blocking JavaScript (TBT), preload the LCP "
+        "element, reserve space for late content (CLS); or change the budget with a reason.",
+    ),
+    Rule(
+        id="lighthouse-runtime-error",
+        severity=Severity.HIGH,
+        title="Lighthouse could not audit the page",
+        why="A run that errored (NO_FCP, a failed document request) measured nothing.",
+        fix="Check that the page renders in Chromium headless and that the server answers.",
+    ),
+)
+
+
+def evaluate(options: LighthouseOptions, ctx: GateContext) -> GateOutcome:
+    """Collect runs (run Lighthouse or read LHRs), group them by URL, judge each URL's median."""
+    from gates.checks.lighthouse.judge import judge_url
+    from gates.parsers import lighthouse_budget
+
+    started = time.monotonic()
+    if options.results is not None:
+        grouped = _from_results(options, ctx)
+    else:
+        grouped = _collect(options, ctx, started)
+    budgets = None
+    if options.budget_file:
+        budget_path = ctx.path(options.budget_file)
+        budgets = lighthouse_budget.load(budget_path)
+        ctx.record(budget_path)
+    measurements: list[Measurement] = []
+    artifacts: list[Artifact] = []
+    per_url = {}
+    for label, runs in grouped.items():
+        judged = judge_url(label, runs, options, ctx, budgets)
+        measurements += judged.measurements
+        per_url[label] = judged.details
+        if judged.screenshot is not None:
+            artifacts.append(judged.screenshot)
+    bad = [m for m in measurements if m.status.blocks]
+    summary = f"{len(grouped)} URL(s) × {max(len(r) for r in grouped.values())} run(s); " + (
+        "; ".join(m.message for m in bad[:3])
+        if bad
+        else f"{len([m for m in measurements if m.op])} budget checks met"
+    )
+    return GateOutcome(
+        summary=summary,
+        measurements=measurements,
+        artifacts=artifacts,
+        details={"urls": per_url, "preset": options.preset},
+    )
+
+
+def _from_results(
+    options: LighthouseOptions, ctx: GateContext
+) -> dict[str, list[lhr.LighthouseRun]]:
+    assert options.results is not None
+    paths: list[Path] = []
+    for item in options.results:
+        path = ctx.path(item)
+        paths += [path] if path.exists() else ctx.glob([item])
+    if not paths:
+        raise InputError(f"no Lighthouse results matched {', '.join(options.results)}")
+    runs = lhr.load_results(paths)
+    for run in runs:
+        ctx.record(Path(run.source))
+    return group_by_url(runs, options.urls)
+
+
+def group_by_url(
+    runs: list[lhr.LighthouseRun], wanted: list[str]
+) -> dict[str, list[lhr.LighthouseRun]]:
+    """Runs grouped by final URL (as LHCI groups them), labelled by path when hosts agree."""
+    hosts = {urlsplit(r.final_url).netloc for r in runs}
+    grouped: dict[str, list[lhr.LighthouseRun]] = {}
+    for run in runs:
+        label = _label(run.final_url) if len(hosts) == 1 else run.final_url
+        grouped.setdefault(label, []).append(run)
+    if wanted:
+        missing = [u for u in wanted if u not in grouped]
+        if missing:
+            raise InputError(
+                f"no Lighthouse run for {', '.join(missing)} (have {', '.join(grouped)})"
+            )
+        grouped = {u: grouped[u] for u in wanted}
+    return grouped
+
+
+def _label(url: str) -> str:
+    parts = urlsplit(url)
+    return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+
+
+def _collect(
+    options: LighthouseOptions, ctx: GateContext, started: float
+) -> dict[str, list[lhr.LighthouseRun]]:
+    from gates.checks.lighthouse import runner
+
+    assert options.server is not None
+    # A tool, not evidence: node_modules may be a symlink (a workspace), so no resolve-inside.
+    configured = Path(options.lighthouse)
+    binary = configured if configured.is_absolute() else ctx.root / configured
+    if not binary.exists():
+        raise ToolError(f"Lighthouse not found at {options.lighthouse} (npm ci in the project?)")
+    env = dict(ctx.environ)
+    env["CHROME_PATH"] = runner.chrome_path(ctx.environ)
+    out_dir = ctx.artifacts_dir
+    grouped: dict[str, list[lhr.LighthouseRun]] = {}
+    cwd = ctx.path(options.server.cwd) if options.server.cwd else ctx.root
+    with runner.running_server(
+        options.server.run,
+        cwd=cwd,
+        env=env,
+        log_path=ctx.out_dir / "logs" / f"{ctx.gate_id}.server.log",
+    ) as srv:
+        runner.wait_until_answers(
+            options.server.url, srv, min(options.server.ready_timeout, _left(ctx, started))
+        )
+        for url in options.urls:
+            full = urljoin(options.server.url.rstrip("/") + "/", url.lstrip("/"))
+            grouped[url] = [
+                _one_run(options, ctx, started, str(binary), full, out_dir, url, index, env)
+                for index in range(options.runs)
+            ]
+    return grouped
+
+
+def _one_run(
+    options: LighthouseOptions,
+    ctx: GateContext,
+    started: float,
+    binary: str,
+    url: str,
+    out_dir: Path,
+    label: str,
+    index: int,
+    env: dict[str, str],
+) -> lhr.LighthouseRun:
+    from gates.checks.lighthouse import runner
+
+    slug = "".join(c if c.isalnum() else "_" for c in label).strip("_") or "root"
+    output = out_dir / f"lhr-{slug}-{index + 1}.json"
+    output.unlink(missing_ok=True)
+    marker = runner.new_marker()
+    argv = runner.lighthouse_argv(
+        binary,
+        url,
+        output,
+        marker=marker,
+        preset=options.preset,
+        throttling=options.throttling,
+        categories=None,
+    )
+    try:
+        result = ctx.run(
+            argv,
+            timeout=min(options.run_timeout, _left(ctx, started)),
+            extra_env={"CHROME_PATH": env["CHROME_PATH"]},
+        )
+    finally:
+        runner.kill_marked(marker)
+    if not output.exists():
+        tail = (result.stderr.strip() or result.stdout.strip()).splitlines()[-1:] or [""]
+        raise ToolError(
+            f"Lighthouse wrote no result for {url} ({result.describe_exit}): {tail[0][:160]}"
+        )
+    run = lhr.load(output)
+    ctx.record(output)
+    return run
+
+
+def _left(ctx: GateContext, started: float) -> float:
+    left = ctx.timeout - (time.monotonic() - started)
+    if left <= 1:
+        raise ToolError(f"the gate's {ctx.timeout:g}s timeout ran out before Lighthouse finished")
+    return left
+
+
+__all__ = ["CHECK", "LighthouseOptions", "evaluate", "group_by_url", "representative_index"]
+
+CHECK = Check(
+    type="lighthouse",
+    options=LighthouseOptions,
+    evaluate=evaluate,
+    rules=RULES,
+    summary="Median of N Lighthouse runs per URL against metric, category and budget.json budgets",
+)

@@ -1,0 +1,90 @@
+"""Checklist options of the ``lighthouse`` gate type: models only, no gate code."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from gates.checks.base import (
+    Duration,
+    OptionsBase,
+    Percent,
+    StrList,
+)
+from gates.parsers import lighthouse as lhr
+from gates.units import parse_duration
+
+# CLS has no unit; every other Lighthouse metric is a timing in milliseconds
+TIMING_METRICS = frozenset(lhr.METRICS) - {"cumulative-layout-shift"}
+
+
+def _budget_number(key: str, value: object) -> float:
+    if key in lhr.CATEGORIES or key == "pwa":
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+            raise ValueError(f"budget '{key}' is a category score between 0 and 1")
+        return float(value)
+    if key in TIMING_METRICS and isinstance(value, str):
+        return float(parse_duration(value)) * 1000.0
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"budget '{key}' must be a number (ms for timings) or a duration")
+    return float(value)
+
+
+class ServerSpec(BaseModel):
+    """How to start the app under test."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    run: str = Field(description="Command starting the server (own process group, no shell)")
+    url: str = Field(description="Base URL; polled until it answers")
+    ready_timeout: Duration = Field(default=60.0, description="Longest wait for url to answer")
+    cwd: str | None = Field(default=None, description="Working directory, in the project")
+
+
+class LighthouseOptions(OptionsBase):
+    """Options of the ``lighthouse`` gate."""
+
+    type: Literal["lighthouse"] = "lighthouse"
+    server: ServerSpec | None = None
+    urls: StrList = Field(default_factory=list, description="Paths or URLs to audit")
+    runs: int = Field(default=3, ge=1, le=15, description="Runs per URL; the median run is judged")
+    results: StrList | None = Field(
+        default=None, description="Judge existing LHR files / .lighthouseci folders instead"
+    )
+    budgets: dict[str, float] = Field(
+        default_factory=dict,
+        description="Category scores (0..1, at least) and metric audits (ms or `2.5s`, at most)",
+    )
+    budget_file: str | None = Field(default=None, description="Lighthouse budget.json")
+    max_increase: Percent | None = Field(
+        default=None, description="Largest increase of budgeted timings vs the baseline report"
+    )
+    warn_within: Percent | None = Field(
+        default=None, description="Relative band around a threshold that warns instead"
+    )
+    preset: Literal["mobile", "desktop"] = Field(default="mobile", description="Form factor")
+    throttling: Literal["simulate", "devtools", "provided"] | None = Field(
+        default=None, description="Throttling method (Lighthouse default: simulate)"
+    )
+    lighthouse: str = Field(
+        default="node_modules/.bin/lighthouse", description="Lighthouse CLI, in the project"
+    )
+    run_timeout: Duration = Field(default=120.0, description="Deadline of one Lighthouse run")
+
+    @field_validator("budgets", mode="before")
+    @classmethod
+    def _budget_values(cls, value: object) -> object:
+        if not isinstance(value, dict):
+            return value
+        return {key: _budget_number(str(key), item) for key, item in value.items()}
+
+    @model_validator(mode="after")
+    def _source(self) -> LighthouseOptions:
+        if (self.results is None) == (self.server is None):
+            raise ValueError("give either server (+ urls) or results")
+        if self.server is not None and not self.urls:
+            raise ValueError("server needs urls to audit")
+        if not self.budgets and self.budget_file is None:
+            raise ValueError("give budgets or budget_file: a lighthouse gate needs a limit")
+        return self

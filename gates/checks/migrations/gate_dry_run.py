@@ -1,0 +1,86 @@
+"""The gate's side of the dry run: pick the database, run, put timings and diffs in details."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from gates.checks.migrations import sqlsource
+from gates.checks.migrations.dry_run import Script, run, scratch_database
+from gates.checks.migrations.ephemeral_pg import ephemeral_cluster
+from gates.checks.migrations.inventory import Inventory
+from gates.checks.migrations.problem import Problem
+from gates.io.safe import read_text
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from gates.checks.base import GateContext
+    from gates.checks.migrations.options import DryRunOptions
+
+
+def dry_run(
+    options: DryRunOptions,
+    ctx: GateContext,
+    inventory: Inventory,
+    parsed: Mapping[str, sqlsource.SqlFile],
+    rollbacks: Mapping[str, Path] | None,
+    locked: set[str] | None,
+    deadline: float,
+    details: dict[str, Any],
+) -> list[Problem]:
+    """Run the dry run; fill ``details['dry_run']`` and ``details['dry_run_rows']``."""
+    scripts = [Script(m.name, m.rel, parsed[m.name]) for m in inventory.migrations]
+    downs = {}
+    for name, path in (rollbacks or {}).items():
+        rel = path.relative_to(ctx.root.resolve()).as_posix()
+        text = read_text(path, allow_empty=True)
+        sqlsource.refuse_nul(text, rel)
+        downs[name] = Script(name, rel, sqlsource.parse(text))
+    new = {m.name for m in inventory.migrations if locked is None or m.name not in locked}
+    started = time.monotonic()
+    with _database(options, ctx, deadline) as (conninfo, label):
+        result = run(
+            conninfo,
+            scripts,
+            downs,
+            new,
+            preset=options.preset if options.preset != "none" else None,
+            deadline=deadline,
+        )
+    failed = {p.rule for p in result.problems}
+    outcome = "failed" if failed else ("up/down/up ok" if downs and new else "applied")
+    details["dry_run"] = {
+        "database": label,
+        "server_version": result.server,
+        "preset": options.preset,
+        "duration_s": round(time.monotonic() - started, 3),
+        "outcome": outcome,
+        "schema_diffs": result.diffs,
+    }
+    details["dry_run_rows"] = result.rows
+    return result.problems
+
+
+@contextmanager
+def _ephemeral(ctx: GateContext, deadline: float) -> Iterator[tuple[str, str]]:
+    budget = max(5.0, min(60.0, deadline - time.monotonic()))
+    with ephemeral_cluster(ctx.environ, timeout=budget, log_path=ctx.log_path) as cluster:
+        yield cluster.conninfo, f"ephemeral ({cluster.version})"
+
+
+@contextmanager
+def _scratch(dsn: str, deadline: float) -> Iterator[tuple[str, str]]:
+    with scratch_database(dsn, deadline) as conninfo:
+        yield conninfo, "scratch database on the dsn server"
+
+
+def _database(
+    options: DryRunOptions, ctx: GateContext, deadline: float
+) -> AbstractContextManager[tuple[str, str]]:
+    if options.dsn is not None:
+        return _scratch(options.dsn, deadline)
+    return _ephemeral(ctx, deadline)

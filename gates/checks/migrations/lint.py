@@ -1,0 +1,317 @@
+"""Lint migrations from the PostgreSQL parse tree (pglast); never regexes over SQL.
+
+Files are linted in order while :class:`~.replay.SchemaState` replays their DDL,
+so each statement knows whether its table existed before this migration (a table created
+earlier in the *same* file is new and exempt from the locking rules; a table never seen, such as
+``auth.users``, counts as existing). The rules and their reasons are in
+:mod:`gates.checks.migrations.lint_rules`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from gates.checks.migrations.lint_helpers import is_varchar_n
+from gates.checks.migrations.problem import Problem
+from gates.checks.migrations.replay import SchemaState, TableInfo, names_key, qualified, type_text
+from gates.checks.migrations.sqlsource import ALL, SqlFile, Statement
+
+
+@dataclass(frozen=True)
+class LintInput:
+    """One migration file to lint."""
+
+    name: str
+    path: str
+    sql: SqlFile
+
+
+@dataclass
+class LintResult:
+    """Problems found, and how many were silenced by ignore comments."""
+
+    problems: list[Problem] = field(default_factory=list)
+    ignored: int = 0
+
+
+def lint(
+    files: Sequence[LintInput],
+    *,
+    exposed_schemas: Sequence[str] = ("public",),
+    transaction_per_file: bool = True,
+) -> LintResult:
+    """Lint ``files`` in migration order; RLS rules judge the schema after the last one."""
+    state = SchemaState()
+    result = LintResult()
+    for item in files:
+        if item.sql.syntax_error is not None:
+            err = item.sql.syntax_error
+            result.problems.append(
+                Problem(
+                    "syntax-error",
+                    f"syntax error: {err.message}",
+                    item.path,
+                    err.line,
+                    err.message,
+                    item.name,
+                )
+            )
+            continue
+        _FileLinter(item, state, result, transaction_per_file).run()
+    for info in state.tables.values():
+        schema = info.key.split(".", 1)[0]
+        if not info.created_in or schema not in exposed_schemas:
+            continue
+        if not info.rls:
+            rule, msg = "rls-not-enabled", f"table {info.key} has no ROW LEVEL SECURITY enabled"
+        elif info.policies == 0:
+            rule, msg = "rls-enabled-no-policy", f"table {info.key} has RLS enabled but no policy"
+        else:
+            continue
+        if rule in info.ignores or ALL in info.ignores:
+            result.ignored += 1
+            continue
+        result.problems.append(
+            Problem(
+                rule, msg, info.path, info.line, info.snippet, info.created_in, {"table": info.key}
+            )
+        )
+    return result
+
+
+class _FileLinter:
+    def __init__(
+        self, item: LintInput, state: SchemaState, result: LintResult, transaction_per_file: bool
+    ) -> None:
+        self.item = item
+        self.state = state
+        self.result = result
+        self.transaction_per_file = transaction_per_file
+        self.created_here: set[str] = set()
+        self.indexes_here: set[str] = set()
+        self.lock_timeout = False
+        self.lock_timeout_reported = False
+        self.in_transaction = False
+        self.definers: dict[str, Statement] = {}
+        self.stmt: Statement | None = None
+
+    def run(self) -> None:
+        for stmt in self.item.sql.statements:
+            self.stmt = stmt
+            handler = getattr(self, "_" + type(stmt.node).__name__, None)
+            if handler is not None:
+                handler(stmt.node)
+            origin = TableInfo(
+                "",
+                created_in=self.item.name,
+                path=self.item.path,
+                line=stmt.line,
+                snippet=stmt.text,
+                ignores=stmt.ignores,
+            )
+            self.state.apply(stmt.node, origin)
+        for func, stmt in self.definers.items():
+            self.stmt = stmt
+            self.emit(
+                "security-definer-search-path",
+                f"SECURITY DEFINER function {func} has no SET search_path",
+            )
+
+    def emit(self, rule: str, message: str, **data: Any) -> None:
+        stmt = self.stmt
+        assert stmt is not None
+        ignores = stmt.ignores | self.item.sql.file_ignores
+        if rule in ignores or ALL in ignores:
+            self.result.ignored += 1
+            return
+        self.result.problems.append(
+            Problem(rule, message, self.item.path, stmt.line, stmt.text, self.item.name, data)
+        )
+
+    def existing(self, key: str) -> bool:
+        return key not in self.created_here
+
+    def exclusive(self, key: str, what: str) -> None:
+        """An ACCESS EXCLUSIVE lock on a pre-existing table needs a lock_timeout first."""
+        if self.existing(key) and not self.lock_timeout and not self.lock_timeout_reported:
+            self.lock_timeout_reported = True
+            self.emit(
+                "require-lock-timeout",
+                f"{what} takes an ACCESS EXCLUSIVE lock on {key} and no lock_timeout is set "
+                "before it in this file",
+                table=key,
+            )
+
+    def concurrently(self, what: str) -> None:
+        many = self.transaction_per_file and len(self.item.sql.statements) > 1
+        if self.in_transaction or many:
+            self.emit(
+                "ban-concurrent-index-creation-in-transaction",
+                f"{what} CONCURRENTLY runs inside a transaction block (Supabase applies "
+                "each file in one transaction): put it alone in its own migration file",
+            )
+
+    # --- statement handlers (named after pglast.ast classes) ---------------------------------
+
+    def _CreateStmt(self, node: Any) -> None:
+        key = qualified(node.relation)
+        self.created_here.add(key)
+        for col in _column_defs(node.tableElts):
+            if col.typeName is not None and is_varchar_n(col.typeName):
+                self.emit("prefer-text-field", f"{key}.{col.colname} is {type_text(col.typeName)}")
+
+    def _CreateTableAsStmt(self, node: Any) -> None:
+        self.created_here.add(qualified(node.into.rel))
+
+    def _AlterTableStmt(self, node: Any) -> None:
+        from gates.checks.migrations.lint_alter import check_alter_table
+
+        key = qualified(node.relation)
+        check_alter_table(self, key, node, self.state.tables.get(key))
+
+    def _DropStmt(self, node: Any) -> None:
+        from pglast.enums.parsenodes import ObjectType as OT
+
+        kind = node.removeType
+        for obj in node.objects or ():
+            if kind == OT.OBJECT_TABLE:
+                key = names_key(obj)
+                if self.existing(key):
+                    self.emit("ban-drop-table", f"DROP TABLE {key}", table=key)
+                    self.exclusive(key, "DROP TABLE")
+            elif kind == OT.OBJECT_POLICY and len(obj) >= 2:
+                self.exclusive(names_key(obj[:-1]), "DROP POLICY")
+            elif kind == OT.OBJECT_SCHEMA:
+                name = getattr(obj, "sval", "?")
+                self.emit("ban-drop-schema", f"DROP SCHEMA {name}", schema=name)
+            elif kind == OT.OBJECT_INDEX:
+                name = names_key(obj).removeprefix("public.")
+                if node.concurrent:
+                    self.concurrently("DROP INDEX")
+                elif name not in self.indexes_here:
+                    self.emit("require-concurrent-index-deletion", f"DROP INDEX {name}")
+
+    def _CreatePolicyStmt(self, node: Any) -> None:
+        self.exclusive(qualified(node.table), "CREATE POLICY")
+
+    def _AlterPolicyStmt(self, node: Any) -> None:
+        self.exclusive(qualified(node.table), "ALTER POLICY")
+
+    def _DropdbStmt(self, node: Any) -> None:
+        self.emit("ban-drop-database", f"DROP DATABASE {node.dbname}")
+
+    def _RenameStmt(self, node: Any) -> None:
+        from pglast.enums.parsenodes import ObjectType as OT
+
+        if node.relation is None:
+            return
+        key = qualified(node.relation)
+        if not self.existing(key):
+            return
+        if node.renameType == OT.OBJECT_TABLE:
+            self.emit("renaming-table", f"renames table {key} to {node.newname}", table=key)
+        elif node.renameType == OT.OBJECT_COLUMN:
+            self.emit(
+                "renaming-column",
+                f"renames column {key}.{node.subname} to {node.newname}",
+                table=key,
+            )
+        self.exclusive(key, "RENAME")
+
+    def _IndexStmt(self, node: Any) -> None:
+        key = qualified(node.relation)
+        if node.idxname:
+            self.indexes_here.add(node.idxname)
+        if node.concurrent:
+            self.concurrently("CREATE INDEX")
+        elif self.existing(key):
+            self.emit(
+                "require-concurrent-index-creation",
+                f"CREATE INDEX {node.idxname or ''} on existing table {key} without "
+                "CONCURRENTLY blocks writes while it builds",
+                table=key,
+            )
+
+    def _VacuumStmt(self, node: Any) -> None:
+        if any(opt.defname == "full" for opt in node.options or ()):
+            self.emit("ban-vacuum-full", "VACUUM FULL rewrites the table under ACCESS EXCLUSIVE")
+
+    def _ClusterStmt(self, node: Any) -> None:
+        self.emit("ban-cluster", "CLUSTER rewrites the table under ACCESS EXCLUSIVE")
+
+    def _LockStmt(self, node: Any) -> None:
+        tables = ", ".join(qualified(r) for r in node.relations)
+        self.emit("ban-lock-table", f"explicit LOCK on {tables}")
+
+    def _TruncateStmt(self, node: Any) -> None:
+        keys = [qualified(r) for r in node.relations]
+        if any(self.existing(k) for k in keys):
+            self.emit("ban-truncate", "TRUNCATE " + ", ".join(keys))
+            self.exclusive(keys[0], "TRUNCATE")
+
+    def _DeleteStmt(self, node: Any) -> None:
+        key = qualified(node.relation)
+        if node.whereClause is None and self.existing(key):
+            self.emit("delete-without-where", f"deletes every row of {key} (no WHERE)", table=key)
+
+    def _UpdateStmt(self, node: Any) -> None:
+        key = qualified(node.relation)
+        if node.whereClause is None and self.existing(key):
+            self.emit("update-without-where", f"updates every row of {key} (no WHERE)", table=key)
+
+    def _VariableSetStmt(self, node: Any) -> None:
+        if node.name == "lock_timeout":
+            self.lock_timeout = True
+
+    def _TransactionStmt(self, node: Any) -> None:
+        from pglast.enums.parsenodes import TransactionStmtKind as TK
+
+        if node.kind in (TK.TRANS_STMT_BEGIN, TK.TRANS_STMT_START):
+            self.in_transaction = True
+        elif node.kind in (TK.TRANS_STMT_COMMIT, TK.TRANS_STMT_ROLLBACK):
+            self.in_transaction = False
+
+    def _CreateFunctionStmt(self, node: Any) -> None:
+        options = {opt.defname: opt for opt in node.options or ()}
+        security = options.get("security")
+        if security is None or not getattr(security.arg, "boolval", False):
+            return
+        fixed = any(
+            opt.defname == "set" and getattr(opt.arg, "name", "") == "search_path"
+            for opt in node.options or ()
+        )
+        if not fixed:
+            assert self.stmt is not None
+            self.definers[_func_name(node.funcname)] = self.stmt
+
+    def _AlterFunctionStmt(self, node: Any) -> None:
+        for action in node.actions or ():
+            if action.defname == "set" and getattr(action.arg, "name", "") == "search_path":
+                self.definers.pop(_func_name(node.func.objname), None)
+
+    def _GrantStmt(self, node: Any) -> None:
+        from pglast.enums.parsenodes import ObjectType as OT
+
+        if not node.is_grant or node.objtype == OT.OBJECT_SCHEMA:
+            return
+        roles = {getattr(g, "rolename", None) for g in node.grantees or ()}
+        if "anon" in roles:
+            self.emit("grant-to-anon", "grants privileges to the anon role (public API users)")
+
+    def _AlterDefaultPrivilegesStmt(self, node: Any) -> None:
+        self._GrantStmt(node.action)
+
+
+def _column_defs(elements: Any) -> Iterator[Any]:
+    from pglast import ast
+
+    for elt in elements or ():
+        if isinstance(elt, ast.ColumnDef):
+            yield elt
+
+
+def _func_name(names: Any) -> str:
+    parts = [n.sval for n in names]
+    return ".".join(parts) if len(parts) > 1 else f"public.{parts[0]}"

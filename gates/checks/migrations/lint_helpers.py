@@ -1,0 +1,149 @@
+"""Small pure helpers for the lint rules: volatility of defaults, type changes, lock levels."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Protocol
+
+
+class Linter(Protocol):
+    """What a rule module needs of the file linter (lint.py): emit a problem, know the tables."""
+
+    def emit(self, rule: str, message: str, **data: Any) -> None: ...
+
+    def existing(self, key: str) -> bool:
+        """Did table ``key`` exist before this file (not created in it)?"""
+        ...
+
+    def exclusive(self, key: str, what: str) -> None:
+        """Note an ACCESS EXCLUSIVE lock on ``key`` (it needs a lock_timeout first)."""
+        ...
+
+
+NON_VOLATILE_FUNCTIONS = frozenset(
+    {
+        "now",
+        "transaction_timestamp",
+        "statement_timestamp",
+        "current_setting",
+        "timezone",
+        "lower",
+        "upper",
+        "btrim",
+        "trim",
+        "concat",
+        "make_interval",
+        "make_date",
+        "to_jsonb",
+        "to_json",
+        "jsonb_build_object",
+        "json_build_object",
+        "jsonb_build_array",
+        "json_build_array",
+        "array_fill",
+        "length",
+        "char_length",
+        "md5",
+        "abs",
+        "round",
+    }
+)
+"""Functions PostgreSQL marks stable or immutable: a default calling only these is evaluated
+once when the column is added (PostgreSQL 11+), so no rewrite. Any other call is treated as
+possibly volatile (conservative)."""
+
+SERIAL_TYPES = frozenset({"serial", "bigserial", "smallserial", "serial2", "serial4", "serial8"})
+_VARCHAR = re.compile(r"^(?:varchar|character varying)(?:\((\d+)\))?$")
+
+
+def _walk(value: Any) -> Any:
+    if isinstance(value, dict):
+        yield value
+        for item in value.values():
+            yield from _walk(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _walk(item)
+
+
+def function_calls(expr: Any) -> list[str]:
+    """Names of the functions an expression node calls (``nextval``, ``auth.uid``)."""
+    if expr is None:
+        return []
+    tree = expr(skip_none=True)
+    calls = []
+    for node in _walk(tree):
+        if node.get("@") == "FuncCall":
+            calls.append(".".join(part.get("sval", "") for part in node.get("funcname", ())))
+    return calls
+
+
+def column_constraints(coldef: Any) -> dict[str, Any]:
+    """A ColumnDef's constraints by kind name (``CONSTR_NOTNULL`` -> the Constraint node)."""
+    return {c.contype.name: c for c in coldef.constraints or ()}
+
+
+def volatile_default(coldef: Any) -> str | None:
+    """Why adding this column rewrites the table (volatile default, serial, stored generated,
+    identity), or ``None``."""
+    names = [n.sval for n in coldef.typeName.names] if coldef.typeName is not None else []
+    if names and names[-1] in SERIAL_TYPES:
+        return f"{names[-1]} adds a nextval() default"
+    cons = column_constraints(coldef)
+    if "CONSTR_GENERATED" in cons:
+        return "a stored generated column is computed for every row"
+    if "CONSTR_IDENTITY" in cons:
+        return "an identity column fills every row"
+    default = cons.get("CONSTR_DEFAULT")
+    if default is None:
+        return None
+    volatile = [
+        c
+        for c in function_calls(default.raw_expr)
+        if c.removeprefix("pg_catalog.") not in NON_VOLATILE_FUNCTIONS
+    ]
+    if volatile:
+        return f"default calls {', '.join(volatile)}() (volatile or not known to be stable)"
+    return None
+
+
+def is_varchar_n(type_name: Any) -> bool:
+    """``varchar(n)`` (a length limit), not plain ``varchar``."""
+    names = [n.sval for n in type_name.names]
+    return bool(names) and names[-1] == "varchar" and bool(type_name.typmods)
+
+
+def is_safe_type_change(old: str | None, new: str) -> bool:
+    """True for changes PostgreSQL does without a rewrite: varchar(n) -> text / varchar /
+    varchar(m >= n), text -> varchar without limit."""
+    if old is None:
+        return False
+    old_m, new_m = _VARCHAR.match(old), _VARCHAR.match(new)
+    if new == "text":
+        return old == "text" or old_m is not None
+    if new_m and old == "text":
+        return new_m.group(1) is None
+    if new_m and old_m:
+        if new_m.group(1) is None:
+            return True
+        return old_m.group(1) is not None and int(new_m.group(1)) >= int(old_m.group(1))
+    return False
+
+
+def access_exclusive(subtype_name: str, constraint_kind: str | None = None) -> bool:
+    """Whether an ALTER TABLE subcommand takes ACCESS EXCLUSIVE (most do)."""
+    if subtype_name == "AT_AddConstraint" and constraint_kind == "CONSTR_FOREIGN":
+        return False  # SHARE ROW EXCLUSIVE
+    weaker = (
+        "AT_ValidateConstraint",
+        "AT_SetStatistics",
+        "AT_ClusterOn",
+        "AT_DropCluster",
+        "AT_AttachPartition",
+        "AT_SetOptions",
+        "AT_ResetOptions",
+        "AT_SetRelOptions",
+        "AT_ResetRelOptions",
+        "AT_ReplicaIdentity",
+    )
+    return subtype_name not in weaker and "Trig" not in subtype_name

@@ -1,0 +1,210 @@
+"""``gate-report.json`` (schema ``gates-report/1``): encode, decode, digest and sign a Report.
+
+The field names are the contract of PRODUCT.md ("The report"); enums are written as their
+strings, a finding's location as ``{"path", "line", "column"}`` (or ``null``).
+
+Integrity: ``digest`` is ``"sha256:" + sha256(canonical_json(dict without digest and
+signature))`` and ``signature`` is the HMAC-SHA256 (hex) of the same bytes under
+``GATES_SIGNING_KEY``. Canonical JSON is sorted keys, no spaces, ``ensure_ascii=False``, UTF-8,
+so any tool can recompute it. Decoding is strict and keeps numbers exactly as written (``80``
+stays an int), so ``to_dict(from_dict(d)) == d`` and a loaded report's digest still matches.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import hmac
+import json
+import math
+import types
+import typing
+from enum import Enum
+from pathlib import Path
+from typing import Any, TypeVar, Union
+
+from gates.errors import InputError, ReportError
+from gates.io.safe import read_json
+from gates.model import Report
+
+SCHEMA = "gates-report/1"
+UNSIGNED_FIELDS = ("digest", "signature")
+"""Fields left out of the bytes that are digested and signed."""
+
+T = TypeVar("T")
+
+
+def to_dict(report: Report) -> dict[str, Any]:
+    """The report as JSON-safe data (contract field names; enums as strings)."""
+    encoded = _encode(report)
+    assert isinstance(encoded, dict)
+    return encoded
+
+
+_SCALARS = (str, int, bool, type(None))
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(cls: type) -> tuple[str, ...]:
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in dataclasses.fields(cls))
+    return names
+
+
+def _encode(value: Any) -> Any:
+    # Hot path on large reports (10,000s of findings): exact scalar types first, then
+    # dataclasses through a per-class cache of field names.
+    if type(value) in _SCALARS:
+        return value
+    if hasattr(type(value), "__dataclass_fields__") and not isinstance(value, type):
+        return {name: _encode(getattr(value, name)) for name in _field_names(type(value))}
+    if isinstance(value, Enum):
+        return _encode(value.value)
+    if isinstance(value, dict):
+        return {str(k): _encode(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_encode(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None  # NaN/Infinity are not JSON; "nothing measured" is the honest encoding
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)  # Path, datetime... in gate details: shown as text
+
+
+def from_dict(data: Any) -> Report:
+    """Decode a report; an unknown schema, a missing or unknown field or a wrong type →
+    :class:`ReportError` naming the field."""
+    if not isinstance(data, dict):
+        raise ReportError("not a gates report: the top level is not a JSON object")
+    schema = data.get("schema")
+    if schema != SCHEMA:
+        raise ReportError(f"unknown report schema {schema!r} (this gates reads {SCHEMA!r})")
+    return _decode_dataclass(Report, data, "report")
+
+
+def _decode_dataclass(cls: type[T], data: Any, where: str) -> T:
+    if not isinstance(data, dict):
+        raise ReportError(f"{where}: expected an object, got {type(data).__name__}")
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    unknown = sorted(set(data) - set(fields))
+    if unknown:
+        raise ReportError(f"{where}: unknown field(s) {', '.join(unknown)}")
+    kwargs: dict[str, Any] = {}
+    for name, spec in fields.items():
+        if name not in data:
+            no_default = spec.default is dataclasses.MISSING
+            if no_default and spec.default_factory is dataclasses.MISSING:
+                raise ReportError(f"{where}: missing field {name!r}")
+            continue
+        kwargs[name] = _decode(hints[name], data[name], f"{where}.{name}")
+    try:
+        return cls(**kwargs)
+    except (TypeError, ValueError) as exc:  # pragma: no cover - guarded above
+        raise ReportError(f"{where}: {exc}") from None
+
+
+def _decode(hint: Any, value: Any, where: str) -> Any:
+    origin = typing.get_origin(hint)
+    if origin in (Union, types.UnionType):
+        options = typing.get_args(hint)
+        if value is None and type(None) in options:
+            return None
+        errors = []
+        for option in options:
+            if option is type(None):
+                continue
+            try:
+                return _decode(option, value, where)
+            except ReportError as exc:
+                errors.append(str(exc))
+        raise ReportError(errors[0] if errors else f"{where}: unexpected null")
+    if hint is Any:
+        return value
+    if origin is tuple:
+        if not isinstance(value, list):
+            raise ReportError(f"{where}: expected a list")
+        item = typing.get_args(hint)[0]
+        return tuple(_decode(item, v, f"{where}[{i}]") for i, v in enumerate(value))
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise ReportError(f"{where}: expected an object")
+        value_hint = typing.get_args(hint)[1]
+        return {k: _decode(value_hint, v, f"{where}.{k}") for k, v in value.items()}
+    if isinstance(hint, type) and issubclass(hint, Enum):
+        try:
+            return hint(value)
+        except ValueError:
+            raise ReportError(f"{where}: {value!r} is not a valid {hint.__name__}") from None
+    if dataclasses.is_dataclass(hint):
+        return _decode_dataclass(hint, value, where)  # type: ignore[arg-type]
+    return _decode_scalar(hint, value, where)
+
+
+def _decode_scalar(hint: Any, value: Any, where: str) -> Any:
+    if hint is bool:
+        ok = isinstance(value, bool)
+    elif hint is int:
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    elif hint is float:
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+    elif hint is str:
+        ok = isinstance(value, str)
+    else:  # pragma: no cover - the model uses only the types above
+        raise ReportError(f"{where}: cannot decode type {hint!r}")
+    if not ok:
+        raise ReportError(f"{where}: expected {hint.__name__}, got {type(value).__name__}")
+    return value  # numbers kept exactly as written: 80 stays 80 (digest stability)
+
+
+def canonical_json(data: Any) -> bytes:
+    """Sorted keys, no spaces, non-ASCII as is, UTF-8: the bytes that are digested and signed."""
+    text = json.dumps(
+        data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    )
+    return text.encode("utf-8")
+
+
+def _signed_bytes(report: Report | dict[str, Any]) -> bytes:
+    data = to_dict(report) if isinstance(report, Report) else dict(report)
+    for name in UNSIGNED_FIELDS:
+        data.pop(name, None)
+    return canonical_json(data)
+
+
+def compute_digest(report: Report | dict[str, Any]) -> str:
+    """``sha256:<hex>`` of the canonical JSON without ``digest`` and ``signature``."""
+    return "sha256:" + hashlib.sha256(_signed_bytes(report)).hexdigest()
+
+
+def sign(report: Report | dict[str, Any], key: bytes) -> str:
+    """HMAC-SHA256 (hex) of the same canonical bytes the digest covers."""
+    return hmac.new(key, _signed_bytes(report), hashlib.sha256).hexdigest()
+
+
+def verify_signature(report: Report, key: bytes) -> bool:
+    """True when ``report.signature`` is this key's HMAC of its content (constant time)."""
+    if not report.signature:
+        return False
+    return hmac.compare_digest(report.signature, sign(report, key))
+
+
+def finalize(report: Report, signing_key: bytes | None) -> Report:
+    """The report with ``digest`` set, and ``signature`` when a key is given (else ``None``)."""
+    signature = sign(report, signing_key) if signing_key else None
+    return dataclasses.replace(report, digest=compute_digest(report), signature=signature)
+
+
+def load(path: Path) -> Report:
+    """Read and decode a saved ``gate-report.json``; every problem is a :class:`ReportError`."""
+    try:
+        data = read_json(Path(path))
+    except InputError as exc:
+        raise ReportError(str(exc)) from None
+    try:
+        return from_dict(data)
+    except ReportError as exc:
+        raise ReportError(f"{path}: {exc}") from None

@@ -1,0 +1,110 @@
+"""``gates merge A.json B.json …``: reports of CI matrix jobs (split with ``--only``) → one.
+
+Refuses reports of different commits, checklists, projects, environments or stages, and any
+report whose digest does not match its content. A gate run (not ``skipped``) in more than one
+report is flagged as ``error`` (two answers for one gate are no answer); a gate skipped
+everywhere stays ``skipped``; a required gate in none fails the verdict. The verdict is
+recomputed by :func:`gates.verdict.decide`, the rule the runner uses. The result has no digest:
+the CLI finalizes (and signs) it like any report.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from datetime import datetime
+
+from gates.errors import ReportError
+from gates.model import GateResult, Report, Status, WaiverUse
+from gates.report.codec import compute_digest
+from gates.verdict import decide
+
+_SAME = ("commit", "checklist_sha256", "project", "environment", "stage")
+
+
+def merge_reports(reports: Sequence[Report], required: Sequence[str] = ()) -> Report:
+    """One report for the whole run, with one verdict. ReportError explains any refusal."""
+    if not reports:
+        raise ReportError("nothing to merge: no reports given")
+    for index, report in enumerate(reports, 1):
+        if report.digest and report.digest != compute_digest(report):
+            raise ReportError(f"report #{index}: digest does not match its content (altered)")
+        if not report.digest:
+            raise ReportError(f"report #{index}: has no digest; only finished reports merge")
+    first = reports[0]
+    for name in _SAME:
+        values = {getattr(r, name) for r in reports}
+        if len(values) > 1:
+            shown = ", ".join(sorted(repr(v) for v in values))
+            raise ReportError(f"reports differ in {name} ({shown}); refusing to merge")
+    gates = _merge_gates(reports)
+    needed = tuple(dict.fromkeys([*required, *(g for r in reports for g in r.required)]))
+    verdict, reasons = decide(gates, needed)
+    started = min(r.started_at for r in reports)
+    return Report(
+        verdict=verdict,
+        environment=first.environment,
+        stage=first.stage,
+        project=first.project,
+        commit=first.commit,
+        branch=first.branch,
+        started_at=started,
+        duration_s=_span(reports),
+        checklist_sha256=first.checklist_sha256,
+        tool_versions={k: v for r in reports for k, v in r.tool_versions.items()},
+        gates=tuple(gates),
+        waivers=_merge_waivers(reports),
+        required=needed,
+        verdict_reasons=tuple(reasons),
+        interrupted=any(r.interrupted for r in reports),
+        url=next((r.url for r in reports if r.url), None),
+    )
+
+
+def _merge_gates(reports: Sequence[Report]) -> list[GateResult]:
+    seen: dict[str, list[tuple[int, GateResult]]] = {}
+    for index, report in enumerate(reports, 1):
+        for gate in report.gates:
+            seen.setdefault(gate.id, []).append((index, gate))
+    merged: list[GateResult] = []
+    for gate_id, entries in seen.items():
+        ran = [(i, g) for i, g in entries if g.status is not Status.SKIPPED]
+        if not ran:
+            merged.append(entries[0][1])
+        elif len(ran) == 1:
+            merged.append(ran[0][1])
+        else:
+            where = ", ".join(f"report #{i} ({g.status.value})" for i, g in ran)
+            reason = f"gate {gate_id!r} was reported by more than one job: {where}"
+            merged.append(
+                dataclasses.replace(
+                    ran[0][1], status=Status.ERROR, blocking=True, summary=reason, error=reason
+                )
+            )
+    return merged
+
+
+def _merge_waivers(reports: Sequence[Report]) -> tuple[WaiverUse, ...]:
+    found: dict[tuple[str, str], WaiverUse] = {}
+    for report in reports:
+        for waiver in report.waivers:
+            key = (waiver.gate, waiver.match)
+            old = found.get(key)
+            found[key] = (
+                waiver
+                if old is None
+                else dataclasses.replace(
+                    old, used=old.used or waiver.used, expired=old.expired or waiver.expired
+                )
+            )
+    return tuple(found.values())
+
+
+def _span(reports: Sequence[Report]) -> float:
+    """Wall time from the first start to the last end; the longest job if times are unreadable."""
+    try:
+        starts = [datetime.fromisoformat(r.started_at) for r in reports]
+        ends = [s.timestamp() + r.duration_s for s, r in zip(starts, reports, strict=True)]
+        return round(max(ends) - min(s.timestamp() for s in starts), 3)
+    except (ValueError, TypeError):
+        return max(r.duration_s for r in reports)

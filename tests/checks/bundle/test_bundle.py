@@ -1,0 +1,214 @@
+"""bundle gate on real Vite builds of examples/shop-web (clean and seeded)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from gates.checks.base import GateContext
+from gates.checks.bundle import BundleOptions, evaluate
+from gates.checks.bundle.sizes import brotli_size, gzip_size
+from gates.errors import InputError
+from gates.model import Status
+from tests.conftest import gate, load_report, run_gates
+from tests.support.shop_web import EXAMPLE, build
+
+pytestmark = pytest.mark.node
+CLIENT = ".svelte-kit/output/client"
+
+
+def _example_bundle_gate() -> dict:
+    return yaml.safe_load((EXAMPLE / "checklist.yml").read_text())["gates"]["bundle"]
+
+
+def _run(root: Path, gate_spec: dict, out: Path, *extra: str) -> dict:
+    checklist = root / f"checklist.{out.name}.yml"
+    checklist.write_text(
+        yaml.safe_dump(
+            {
+                "version": 1,
+                "project": "shop-web",
+                "gates": {"bundle": gate_spec | {"type": "bundle", "needs": []}},
+            }
+        )
+    )
+    run_gates(["run", "--checklist", str(checklist), "--out", str(out), *extra])
+    return load_report(out)
+
+
+def _ctx(root: Path, tmp_path: Path) -> GateContext:
+    return GateContext(gate_id="bundle", root=root, out_dir=tmp_path / "reports", timeout=60)
+
+
+def _measure(result: dict, name: str) -> dict:
+    return next(m for m in result["measurements"] if m["name"] == name)
+
+
+def test_clean_example_passes_its_own_checklist(tmp_path):
+    spec = _example_bundle_gate()
+    result = gate(_run(build("clean"), spec, tmp_path / "clean"), "bundle")
+    assert result["status"] == "pass", result["summary"]
+    home = _measure(result, "home route brotli")
+    assert 5_000 < home["value"] < home["threshold"]
+    assert result["details"]["largest"][0]["path"].startswith("_app/immutable/nodes/")
+    chart = result["artifacts"][0]
+    svg = base64.b64decode(chart["data_base64"]).decode()
+    assert chart["kind"] == "chart" and svg.startswith("<svg")
+    assert "href" not in svg and "<script" not in svg  # no external assets, nothing active
+
+
+def test_seeded_oversize_route_and_chunk_fail(tmp_path):
+    spec = _example_bundle_gate()
+    spec["budgets"].append(
+        {"name": "heavy route", "entry": "src/routes/heavy/+page.svelte", "brotli": "25kB"}
+    )
+    spec["budgets"].append(
+        {
+            "name": "any lazy chunk",
+            "files": "_app/immutable/**/*.js",
+            "gzip": "60kB",
+            "per_file": True,
+        }
+    )
+    result = gate(_run(build("seeded"), spec, tmp_path / "seeded"), "bundle")
+    assert result["status"] == "fail"
+    heavy = _measure(result, "heavy route brotli")
+    assert heavy["status"] == "fail" and heavy["value"] > 25_000
+    lazy = _measure(result, "any lazy chunk gzip")
+    assert lazy["status"] == "fail" and lazy["value"] > 60_000
+    assert _measure(result, "home route brotli")["status"] == "pass"
+    row = next(r for r in result["details"]["budget_entries"] if r["budget"] == "heavy route")
+    # the lazily imported blob is listed apart, not counted in the route's closure
+    assert len(row["dynamic_imports"]) == 1
+    assert row["dynamic_imports"][0] not in [f["path"] for f in row["files"]]
+    assert heavy["value"] < lazy["value"] + 60_000
+
+
+def test_growth_against_a_baseline_report(tmp_path):
+    spec = {
+        "dir": CLIENT,
+        "needs": [],
+        "max_growth": "5%",
+        "budgets": [{"name": "all JavaScript", "files": "**/*.js", "gzip": "1MB"}],
+    }
+    base = tmp_path / "base"
+    assert (
+        gate(_run(build("clean"), spec | {"baseline_optional": True}, base), "bundle")["status"]
+        == "pass"
+    )
+    grown = gate(
+        _run(
+            build("seeded"), spec, tmp_path / "grown", "--baseline", str(base / "gate-report.json")
+        ),
+        "bundle",
+    )
+    growth = _measure(grown, "total gzip growth")
+    assert grown["status"] == "fail" and growth["value"] > 5 and growth["baseline"] > 0
+    same = gate(
+        _run(build("clean"), spec, tmp_path / "same", "--baseline", str(base / "gate-report.json")),
+        "bundle",
+    )
+    assert same["status"] == "pass" and _measure(same, "total gzip growth")["value"] == 0
+    missing = gate(_run(build("clean"), spec, tmp_path / "nobase"), "bundle")
+    assert missing["status"] == "error"
+
+
+def test_sizes_match_node_zlib_within_a_few_percent(tmp_path):
+    root = build("clean")
+    largest = max((root / CLIENT).rglob("*.js"), key=lambda p: p.stat().st_size)
+    script = (
+        "const z=require('zlib'),d=require('fs').readFileSync(process.argv[1]);"
+        "console.log(JSON.stringify([z.gzipSync(d,{level:9}).length,"
+        "z.brotliCompressSync(d,{params:{[z.constants.BROTLI_PARAM_QUALITY]:11}}).length]))"
+    )
+    node_gzip, node_brotli = json.loads(
+        subprocess.run(
+            ["node", "-e", script, str(largest)], capture_output=True, text=True, check=True
+        ).stdout
+    )
+    data = largest.read_bytes()
+    assert abs(gzip_size(data) - node_gzip) / node_gzip < 0.01
+    assert abs(brotli_size(data) - node_brotli) / node_brotli < 0.01
+
+
+def _copy(tmp_path: Path) -> Path:
+    root = tmp_path / "copy"
+    shutil.copytree(build("clean") / ".svelte-kit", root / ".svelte-kit", symlinks=True)
+    return root
+
+
+def test_fail_closed_paths(tmp_path):
+    root = _copy(tmp_path)
+    ctx = _ctx(root, tmp_path)
+    entry = {"name": "home", "entry": "src/routes/+page.svelte", "gzip": "1MB"}
+    with pytest.raises(InputError, match="not found"):
+        evaluate(BundleOptions(dir="dist", budgets=[entry]), ctx)
+    nothing = evaluate(
+        BundleOptions(dir=CLIENT, budgets=[{"name": "wasm", "files": "**/*.wasm", "raw": 1}]), ctx
+    )
+    assert nothing.measurements[0].status is Status.ERROR
+    assert "matches **/*.wasm" in nothing.measurements[0].message
+    unknown = evaluate(
+        BundleOptions(dir=CLIENT, budgets=[{"name": "x", "entry": "src/nope.svelte", "gzip": 1}]),
+        ctx,
+    )
+    assert unknown.measurements[0].status is Status.ERROR
+    manifest = root / CLIENT / ".vite" / "manifest.json"
+    manifest.write_text('{"broken": ')
+    with pytest.raises(InputError, match="entry budgets need the Vite manifest"):
+        evaluate(BundleOptions(dir=CLIENT, budgets=[entry]), ctx)
+    manifest.unlink()
+    with pytest.raises(InputError, match="entry budgets need the Vite manifest"):
+        evaluate(BundleOptions(dir=CLIENT, budgets=[entry]), ctx)
+    # without entry budgets the manifest is not needed
+    ok = evaluate(
+        BundleOptions(dir=CLIENT, budgets=[{"name": "js", "type": "js", "gzip": "1MB"}]), ctx
+    )
+    assert ok.measurements[0].status is Status.PASS
+
+
+def test_options_refuse_meaningless_budgets():
+    with pytest.raises(ValueError, match="only one of"):
+        BundleOptions(dir="d", budgets=[{"name": "x", "files": "*.js", "type": "js", "gzip": 1}])
+    with pytest.raises(ValueError, match="at least one of"):
+        BundleOptions(dir="d", budgets=[{"name": "x", "files": "*.js"}])
+    with pytest.raises(ValueError, match="budgets or max_growth"):
+        BundleOptions(dir="d")
+
+
+def test_brotli_only_where_a_budget_asks_and_threads_agree(tmp_path):
+    dist = tmp_path / "dist"
+    (dist / "assets").mkdir(parents=True)
+    for index in range(40):
+        body = "".join(f"export const v{index}_{n} = {n * index};\n" for n in range(50 * index))
+        (dist / "assets" / f"c{index}.js").write_text(body)
+    (dist / "app.css").write_text("body { color: red }\n" * 300)
+    ctx = _ctx(tmp_path, tmp_path)
+    options = BundleOptions(
+        dir="dist",
+        budgets=[
+            {"name": "js", "type": "js", "gzip": "1MB"},
+            {"name": "css", "files": "*.css", "brotli": "1MB"},
+        ],
+    )
+    outcome = evaluate(options, ctx)
+    names = {m.name: m.value for m in outcome.measurements}
+    css = (dist / "app.css").read_bytes()
+    assert names["css brotli"] == brotli_size(css)
+    assert names["total gzip"] == sum(gzip_size(p.read_bytes()) for p in dist.rglob("*.*"))
+    assert "total brotli" not in names  # only one file was brotli-compressed
+    assert outcome.details["computed"]["brotli"] == "1 of 41 files"
+    assert outcome.details["by_type"]["js"]["brotli"] is None
+    from gates.checks.bundle.sizes import compress, list_dir, measure_file
+
+    listed = list_dir(dist)
+    wanted = {"gzip": None, "brotli": None}
+    one = compress(dist, listed, wanted, workers=1)
+    two = compress(dist, listed, wanted, workers=2)
+    assert one == two == [measure_file(dist / f.path, f.path) for f in listed]

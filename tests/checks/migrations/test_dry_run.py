@@ -1,0 +1,274 @@
+"""The migrations dry run on a real PostgreSQL (Debian's postgresql: initdb + pg_ctl)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gates.checks.base import GateContext, GateOutcome
+from gates.checks.migrations import MigrationsOptions, evaluate
+from gates.checks.migrations.ephemeral_pg import find_bin_dir
+from gates.model import Status
+from tests.conftest import REPO, require_component
+
+CLEAN = REPO / "tests" / "fixtures" / "migrations" / "clean"
+pytestmark = pytest.mark.postgres
+
+
+def _have_pg() -> bool:
+    try:
+        find_bin_dir(os.environ)
+    except Exception:
+        return False
+    return True
+
+
+@pytest.fixture(autouse=True)
+def _need_postgres() -> None:
+    require_component("postgresql", _have_pg(), "apt-get install postgresql")
+
+
+def project(tmp_path: Path) -> Path:
+    root = tmp_path / "proj"
+    shutil.copytree(CLEAN, root)
+    return root
+
+
+def run(root: Path, *, environ: dict[str, str] | None = None, **opts: Any) -> GateOutcome:
+    options = MigrationsOptions.model_validate(
+        {
+            "type": "migrations",
+            "down": "supabase/rollbacks",
+            "dry_run": {"database": "ephemeral", "preset": "supabase"},
+            **opts,
+        }
+    )
+    ctx = GateContext(gate_id="migrations", root=root, out_dir=root / "reports", timeout=120)
+    if environ is not None:
+        ctx.environ = environ
+    return evaluate(options, ctx)
+
+
+def _clusters() -> set[str]:
+    return {p.name for p in Path("/tmp").glob("gates-pg-*")}
+
+
+def test_clean_supabase_project_passes_lint_and_dry_run(tmp_path: Path) -> None:
+    # A parent of its own, so clusters of tests running in parallel cannot be mistaken for ours.
+    parent = Path(tempfile.mkdtemp(prefix="gates-pg-parent-", dir="/tmp"))
+    parent.chmod(0o755)
+    environ = {**os.environ, "GATES_PG_PARENT": str(parent)}
+    outcome = run(project(tmp_path), environ=environ)
+    assert outcome.error is None and outcome.findings == []
+    dry = outcome.details["dry_run"]
+    assert dry["outcome"] == "up/down/up ok"
+    assert dry["server_version"]
+    rows = outcome.details["migrations"]
+    assert [r["dry_run"] for r in rows] == ["re-applied"] * 5
+    assert all(r["apply_s"] >= 0 and r["rollback_s"] >= 0 for r in rows)
+    assert list(parent.iterdir()) == []  # stopped and removed
+    parent.rmdir()
+
+
+def test_rollback_that_does_not_restore_the_schema(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    (root / "supabase/rollbacks/20240102090000_todos.sql").write_text(
+        "drop table if exists public.todos;\ndrop function if exists public.touch_updated_at();\n"
+    )
+    outcome = run(root)
+    found = {f.rule: f for f in outcome.findings}
+    assert "dry-run-rollback-mismatch" in found
+    finding = found["dry-run-rollback-mismatch"]
+    assert finding.blocks
+    assert finding.location is not None
+    assert finding.location.path == "supabase/rollbacks/20240102090000_todos.sql"
+    diff = outcome.details["dry_run"]["schema_diffs"]["20240102090000_todos.sql"]
+    assert "+ extensions: citext: " in "\n".join(diff)
+    assert "+ types: public.todo_status: enum open,done" in diff
+    rows = {r["migration"]: r["dry_run"] for r in outcome.details["migrations"]}
+    assert rows["20240102090000_todos.sql"] == "rollback differs"
+
+
+def test_migration_that_fails_to_apply(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    (root / "supabase/migrations/20250101000000_broken.sql").write_text(
+        "set lock_timeout = '1s';\n-- ü ✓\nalter table public.todos\n"
+        "  add column owner uuid references public.nope (id);\n"
+    )
+    (root / "supabase/rollbacks/20250101000000_broken.sql").write_text("select 1;")
+    outcome = run(root)
+    found = {f.rule: f for f in outcome.findings}
+    failure = found["dry-run-apply-failed"]
+    assert failure.blocks and failure.location is not None
+    assert failure.location.path == "supabase/migrations/20250101000000_broken.sql"
+    assert failure.location.line == 3  # the failing statement starts there
+    assert 'relation "public.nope" does not exist' in failure.message
+    assert "42P01" in failure.message
+    assert outcome.details["dry_run"]["outcome"] == "failed"
+
+
+def test_rollback_that_fails(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    (root / "supabase/rollbacks/20240104070000_todos_title_idx.sql").write_text(
+        "drop index public.no_such_index;\n"
+    )
+    outcome = run(root)
+    assert "dry-run-rollback-failed" in {f.rule for f in outcome.findings}
+
+
+def test_rollback_leaving_something_that_breaks_reapply(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    mig = root / "supabase/migrations/20250101000000_audit.sql"
+    mig.write_text("create schema audit;\n")
+    (root / "supabase/rollbacks/20250101000000_audit.sql").write_text("select 1;\n")
+    found = {f.rule for f in run(root).findings}
+    assert "dry-run-rollback-mismatch" in found
+
+
+def test_only_new_migrations_are_rolled_back(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    from gates.checks.migrations import write_lock
+
+    write_lock(MigrationsOptions.model_validate({"type": "migrations", "lock": "m.lock"}), root)
+    # an applied migration with a broken rollback is not rolled back: it is not part of this release
+    (root / "supabase/rollbacks/20240101120000_profiles.sql").write_text("select broken;")
+    outcome = run(root, lock="m.lock")
+    assert outcome.findings == []
+    assert outcome.details["dry_run"]["outcome"] == "applied"
+
+
+def test_missing_postgres_binaries_fail_closed(tmp_path: Path) -> None:
+    env = dict(os.environ, GATES_PG_BIN=str(tmp_path))
+    outcome = run(project(tmp_path), environ=env)
+    assert outcome.status is Status.ERROR
+    assert "initdb" in (outcome.error or "")
+
+
+def test_dsn_mode_creates_and_drops_a_scratch_database(tmp_path: Path) -> None:
+    from gates.checks.migrations.ephemeral_pg import ephemeral_cluster
+
+    with ephemeral_cluster(os.environ, timeout=60) as cluster:
+        outcome = run(project(tmp_path), dry_run={"dsn": cluster.conninfo, "preset": "supabase"})
+        assert outcome.findings == [] and outcome.error is None
+        assert outcome.secrets == [cluster.conninfo]
+        import psycopg
+
+        with psycopg.connect(cluster.conninfo) as conn:
+            names = [r[0] for r in conn.execute("select datname from pg_database").fetchall()]
+        assert not [n for n in names if n.startswith("gates_dry_run_")]
+
+
+SLOW_RUN = """
+import sys
+from pathlib import Path
+from gates.checks.base import GateContext
+from gates.checks.migrations import MigrationsOptions, evaluate
+root = Path(sys.argv[1])
+options = MigrationsOptions.model_validate({"type": "migrations",
+    "dry_run": {"database": "ephemeral", "preset": "none"}})
+evaluate(options, GateContext(gate_id="m", root=root, out_dir=root / "r", timeout=300))
+"""
+
+
+def _slow_project(tmp_path: Path) -> Path:
+    root = tmp_path / "slow"
+    (root / "supabase/migrations").mkdir(parents=True)
+    (root / "supabase/migrations/20240101000000_slow.sql").write_text("select pg_sleep(120);\n")
+    return root
+
+
+def _postgres_with_dir(directory: str) -> list[str]:
+    out = subprocess.run(["ps", "-eo", "pid,args"], capture_output=True, text=True, check=True)
+    return [
+        line
+        for line in out.stdout.splitlines()
+        if directory in line
+        and "postgres" in line
+        and "sleep 1" not in line
+        and "kill -0" not in line
+    ]
+
+
+def _wait_for_cluster(before: set[str], proc: subprocess.Popen[bytes]) -> str:
+    for _ in range(300):
+        new = _clusters() - before
+        if new:
+            name = new.pop()
+            if _postgres_with_dir(name) and (Path("/tmp") / name / "data/postmaster.pid").exists():
+                time.sleep(1.0)  # let the migration start
+                return name
+        assert proc.poll() is None, "the gate run ended before the cluster started"
+        time.sleep(0.1)
+    raise AssertionError("cluster never started")
+
+
+def _wait_gone(name: str, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if not _postgres_with_dir(name) and not (Path("/tmp") / name).exists():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "sig", [signal.SIGTERM, signal.SIGINT, signal.SIGKILL], ids=["SIGTERM", "SIGINT", "SIGKILL"]
+)
+def test_cluster_never_outlives_a_killed_run(tmp_path: Path, sig: signal.Signals) -> None:
+    root = _slow_project(tmp_path)
+    before = _clusters()
+    script = tmp_path / "slow_run.py"
+    if _cli_available():
+        (root / "checklist.yml").write_text(
+            textwrap.dedent("""
+            version: 1
+            project: slow
+            gates:
+              migrations:
+                type: migrations
+                dry_run: {database: ephemeral}
+        """)
+        )
+        argv = [
+            sys.executable,
+            "-m",
+            "gates",
+            "run",
+            "--checklist",
+            str(root / "checklist.yml"),
+            "--out",
+            str(root / "reports"),
+        ]
+    else:
+        script.write_text(SLOW_RUN)
+        argv = [sys.executable, str(script), str(root)]
+    proc = subprocess.Popen(argv, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        name = _wait_for_cluster(before, proc)
+        proc.send_signal(sig)
+        proc.wait(timeout=30)
+        # SIGTERM/SIGINT: cleaned up by gates itself; SIGKILL: by the watchdog within seconds
+        assert _wait_gone(name, 15 if sig == signal.SIGKILL else 10), _postgres_with_dir(name)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def _cli_available() -> bool:
+    try:
+        from gates import cli
+    except ImportError:
+        return False
+    return hasattr(cli, "main")
