@@ -1,6 +1,6 @@
 """The result model: statuses, findings, measurements, gate results and the report.
 
-Everything here is a frozen dataclass or a ``StrEnum`` spelled as in PRODUCT.md. Gates build
+Everything here is a frozen dataclass or a ``StrEnum`` spelled as in docs/reports.md. Gates build
 these; the runner, waivers and baseline derive new ones with :func:`dataclasses.replace`;
 writers only read them.
 """

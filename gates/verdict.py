@@ -1,4 +1,4 @@
-"""The verdict rule and the exit codes (contract, PRODUCT.md "Gate statuses and the verdict").
+"""The verdict rule and the exit codes (the contract in docs/reports.md).
 
 The verdict is ``fail`` when any blocking gate is ``fail`` or ``error``, when a gate the
 environment ``require``s did not run (``skipped`` or absent), or when no gate ran at all;

@@ -13,7 +13,7 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 TESTS = REPO / "tests"
 CORPUS = TESTS / "corpus"
-"""A byte-for-byte copy of ../shared/corpus (sources in MANIFEST.md): a fresh clone has it."""
+"""Recorded real tool outputs (sources in tests/corpus/MANIFEST.md): a fresh clone has it."""
 IN_CI = bool(os.environ.get("CI"))
 
 
@@ -38,7 +38,7 @@ def have_executable(name: str) -> bool:
 
 @pytest.fixture
 def corpus() -> Path:
-    """``../shared/corpus``: real outputs of real tools."""
+    """tests/corpus: recorded real outputs of real tools."""
     return CORPUS
 
 

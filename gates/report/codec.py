@@ -1,6 +1,6 @@
 """``gate-report.json`` (schema ``gates-report/1``): encode, decode, digest and sign a Report.
 
-The field names are the contract of PRODUCT.md ("The report"); enums are written as their
+The field names are the contract of docs/reports.md; enums are written as their
 strings, a finding's location as ``{"path", "line", "column"}`` (or ``null``).
 
 Integrity: ``digest`` is ``"sha256:" + sha256(canonical_json(dict without digest and

@@ -1,7 +1,7 @@
 """Does a configuration VALUE look like a secret? (used by ``config`` on public-prefixed keys).
 
 A SvelteKit ``PUBLIC_*`` variable is inlined into the browser bundle, and the guard is by name,
-not by value (``anchors-domain.md`` B8): ``PUBLIC_SUPABASE_ANON_KEY=<service_role JWT>`` ships
+not by value: ``PUBLIC_SUPABASE_ANON_KEY=<service_role JWT>`` ships
 the service key to every visitor. So values are judged by what they are:
 
 - a JWT whose base64url payload has ``role: service_role`` (or any role but ``anon``) — secret;

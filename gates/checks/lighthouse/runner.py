@@ -2,7 +2,7 @@
 
 The server runs in its own session (process group), tracked by :func:`gates.process.background`
 so an interrupt kills it, and its whole group is killed in ``finally`` whatever happens: killing
-``npx``/``npm`` alone leaves ``vite preview`` running (feasibility.md §6). Each Lighthouse run goes
+``npx``/``npm`` alone leaves ``vite preview`` running. Each Lighthouse run goes
 through :meth:`GateContext.run` (its own group, a deadline). chrome-launcher may start Chromium
 outside Lighthouse's group, so every run passes a marker switch (``--gates-lighthouse=<token>``,
 ignored by Chromium) and any process still carrying it afterwards is killed.
