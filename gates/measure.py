@@ -9,7 +9,7 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable, Sequence
 
-from gates.model import Measurement, Status
+from gates.model import Change, Measurement, Status
 
 OPS: dict[str, Callable[[float, float], bool]] = {
     ">=": operator.ge,
@@ -34,6 +34,7 @@ def compare(
     values: Sequence[float] = (),
     decimals: int | None = None,
     message: str = "",
+    change_of: Change | None = None,
 ) -> Measurement:
     """Compare ``value`` with ``threshold`` by ``op``.
 
@@ -56,6 +57,7 @@ def compare(
             message=message or f"{name}: nothing was measured",
             values=tuple(values),
             rounding=rounding,
+            change_of=change_of,
         )
     compared = value if decimals is None else round(value, decimals)
     passed = check(compared, threshold)
@@ -78,6 +80,7 @@ def compare(
         message=message,
         values=tuple(values),
         rounding=rounding,
+        change_of=change_of,
     )
 
 

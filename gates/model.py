@@ -127,6 +127,22 @@ class Finding:
 
 
 @dataclass(frozen=True)
+class Change:
+    """What a relative limit compares (growth, increase, drop): one quantity, measured twice.
+
+    A relative measurement's own value is a change (``%`` or ``pp``); the baseline and current
+    values it was computed from are of another unit (bytes, ms, %). They live here, so a report
+    never shows the baseline of one quantity beside the change of another.
+    """
+
+    quantity: str
+    """The quantity compared: ``total gzip``, ``/ largest-contentful-paint``, ``lines``."""
+    unit: str
+    baseline: float
+    current: float
+
+
+@dataclass(frozen=True)
 class Measurement:
     """A measured value compared with a threshold, in the manner of a Lighthouse CI assertion."""
 
@@ -143,6 +159,9 @@ class Measurement:
     """Every run's value when the measured value is an aggregate (a median of runs)."""
     rounding: str = ""
     """How the comparison rounds, stated so that 79.95% against 80% is never a surprise."""
+    change_of: Change | None = None
+    """Set on a relative measurement (its ``value`` is a growth/increase/drop): the quantity it
+    compares. ``baseline`` is then ``None``: ``baseline`` is only ever the baseline of ``value``."""
 
 
 @dataclass(frozen=True)

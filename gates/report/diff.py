@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gates.model import Finding, GateResult, Report, Status
+from gates.model import Finding, GateResult, Measurement, Report, Status
 from gates.units import format_size
 
 MINUS = "\u2212"
@@ -40,6 +40,21 @@ def delta_text(value: float | None, baseline: float | None, unit: str = "") -> s
     else:
         body = f"{_num(size, 3)}{' ' + unit if unit else ''}"
     return sign + body
+
+
+def against_baseline(m: Measurement) -> tuple[str, str]:
+    """(baseline, change) of a measurement, both of the *same* quantity, in its own unit.
+
+    A relative measurement (growth, increase, drop) compares another quantity: its baseline is
+    that quantity's baseline value and its change the quantity's change (``108 kB``,
+    ``+13.5 kB``), never the raw baseline set beside a percentage.
+    """
+    if m.change_of is not None:
+        c = m.change_of
+        return format_value(c.baseline, c.unit), delta_text(c.current, c.baseline, c.unit)
+    if m.baseline is None:
+        return "", ""
+    return format_value(m.baseline, m.unit), delta_text(m.value, m.baseline, m.unit)
 
 
 def format_value(value: float | None, unit: str = "") -> str:

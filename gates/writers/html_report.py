@@ -27,7 +27,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from markupsafe import Markup
 
 from gates.model import Artifact, GateResult, Measurement, Report, Severity, Status
-from gates.report.diff import delta_text, format_value
+from gates.report.diff import against_baseline, format_value
 from gates.report.history import series
 from gates.units import format_duration
 
@@ -81,14 +81,16 @@ def sparkline(values: list[float], width: int = 96, height: int = 24) -> dict[st
 
 def _measurement(gate: GateResult, m: Measurement, history: list[dict[str, Any]]) -> dict[str, Any]:
     trend = series(history, gate.id, m.name) + ([m.value] if m.value is not None else [])
+    baseline, change = against_baseline(m)
     return {
         "name": clean(m.name),
         "value": format_value(m.value, m.unit),
         "threshold": ""
         if m.op is None or m.threshold is None
         else f"{m.op} {format_value(m.threshold, m.unit)}",
-        "baseline": format_value(m.baseline, m.unit) if m.baseline is not None else "",
-        "change": delta_text(m.value, m.baseline, m.unit),
+        "baseline": baseline,
+        "change": change,
+        "quantity": clean(m.change_of.quantity) if m.change_of else "",
         "status": m.status.value,
         "message": clean(m.message),
         "rounding": clean(m.rounding),

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from gates.model import Finding, GateResult, Measurement, Report, Status
-from gates.report.diff import delta_text, format_value
+from gates.report.diff import against_baseline, format_value
 
 MAX_BYTES = 1_000_000
 """Under GitHub's 1 MiB (1,048,576 bytes) step summary limit, with room for other steps."""
@@ -44,9 +44,10 @@ def measurement_cell(m: Measurement) -> str:
     text = f"{m.name} {format_value(m.value, m.unit)}"
     if m.op and m.threshold is not None:
         text += f" ({m.op} {format_value(m.threshold, m.unit)})"
-    change = delta_text(m.value, m.baseline, m.unit)
+    baseline, change = against_baseline(m)
     if change:
-        text += f" {change} vs baseline"
+        quantity = f"{m.change_of.quantity} " if m.change_of else ""
+        text += f" ({quantity}{change} vs baseline {baseline})"
     return text
 
 

@@ -185,7 +185,7 @@ def test_markdown_escapes_and_shows_verdict_table_findings() -> None:
     assert md.startswith("## ❌ gates: FAIL")
     assert "<script>" not in md and "</script>" not in md and "\x1b" not in md
     assert "&lt;script&gt;" in md
-    assert "lines 79.1% (&gt;= 80%) −1.2 pp vs baseline" in md
+    assert "lines 79.1% (&gt;= 80%) (−1.2 pp vs baseline 80.3%)" in md
     assert "| 💥 error | sast |" in md
     assert md.index("| 💥 error") < md.index("| ❌ fail") < md.index("| ⚠️ warn")
     assert "### Findings (5)" in md and "### Expired waivers" in md

@@ -54,7 +54,7 @@ from gates.checks.bundle.sizes import (
 )
 from gates.errors import InputError
 from gates.measure import compare, shown
-from gates.model import Artifact, Measurement, Severity, Status
+from gates.model import Artifact, Change, Measurement, Severity, Status
 
 if TYPE_CHECKING:  # imported when the gate runs, not by `gates validate`
     from gates.parsers import vite_manifest
@@ -385,7 +385,7 @@ def _growth(
                 "<=",
                 options.max_growth,
                 unit="%",
-                baseline=base,
+                change_of=Change(quantity=item.name, unit="B", baseline=base, current=item.value),
                 message=f"{item.name}: {format_size(base)} → {format_size(item.value)} "
                 f"({growth:+.2f}%, max +{options.max_growth:g}%)",
             )

@@ -52,7 +52,7 @@ from gates.checks.coverage.options import ChangedLines, CoverageOptions, Thresho
 from gates.errors import InputError, ToolError
 from gates.io.safe import checked_size, read_bytes
 from gates.measure import compare, shown
-from gates.model import Measurement, Severity, Status
+from gates.model import Change, Measurement, Severity, Status
 from gates.parsers.coverage_model import METRICS, CoverageData, FileCoverage, totals
 
 RULES = (
@@ -587,7 +587,9 @@ def drop_measurement(
         "<=",
         max_drop,
         unit="pp",
-        baseline=base_row.value,
+        change_of=Change(
+            quantity="lines", unit="%", baseline=base_row.value, current=lines_row.value
+        ),
         message=f"lines {_pct(lines_row.value)}% vs baseline {_pct(base_row.value)}%: "
         f"drop {_pct(drop, max_drop)} pp {verdict} <= {_pct(max_drop)} pp "
         "(compared at full precision)",

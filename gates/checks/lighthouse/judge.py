@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from gates.measure import compare
-from gates.model import Artifact, Measurement, Status
+from gates.model import Artifact, Change, Measurement, Status
 from gates.parsers.lighthouse import CATEGORIES, LighthouseRun
 from gates.parsers.lighthouse_budget import PathBudget, for_path
 
@@ -196,7 +196,7 @@ def _increase(
         "<=",
         options.max_increase,
         unit="%",
-        baseline=base,
+        change_of=Change(quantity=f"{label} {key}", unit=_unit(key), baseline=base, current=value),
         message=f"{label} {key}: {base:.0f} → {value:.0f} ({increase:+.1f}%, "
         f"max +{options.max_increase:g}%)",
     )

@@ -340,10 +340,12 @@ def test_max_drop(tmp_path: Path) -> None:
     opts = _opts(report="c.xml", max_drop=0.5)
     ok = evaluate(opts, _ctx(tmp_path, baseline=_baseline(80.0), baseline_given=True))
     row = _row(ok.measurements, "lines drop")
-    assert (row.value, row.op, row.status, row.baseline) == (
-        pytest.approx(0.5),
-        "<=",
-        Status.PASS,
+    assert (row.value, row.op, row.status) == (pytest.approx(0.5), "<=", Status.PASS)
+    # the drop's baseline is the lines percentage of the baseline, never set beside the drop
+    assert row.baseline is None and row.change_of is not None
+    assert (row.change_of.quantity, row.change_of.unit, row.change_of.baseline) == (
+        "lines",
+        "%",
         80.0,
     )
     bad = evaluate(opts, _ctx(tmp_path, baseline=_baseline(80.01), baseline_given=True))
@@ -412,7 +414,8 @@ def test_cli_coverage_data_pass_then_drop_against_baseline(repo: tuple[Path, str
     result = gate(report, "coverage")
     assert code == 1 and result["status"] == "fail"
     drop = next(m for m in result["measurements"] if m["name"] == "lines drop")
-    assert drop["status"] == "fail" and drop["op"] == "<=" and drop["baseline"] is not None
+    assert drop["status"] == "fail" and drop["op"] == "<=" and drop["baseline"] is None
+    assert drop["change_of"]["quantity"] == "lines" and drop["change_of"]["baseline"] > 0
 
 
 def test_cli_max_drop_without_baseline_is_error(tmp_path: Path) -> None:
