@@ -186,6 +186,28 @@ class Artifact:
 
 
 @dataclass(frozen=True)
+class Sample:
+    """One point of a time series: when (seconds after the series started) and what."""
+
+    at_s: float
+    value: float | None
+    ok: bool = True
+    """``False`` when the sample errored (timeout, refused, 5xx, empty or NaN query result)."""
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Series:
+    """Samples taken over a watch window (the ``analysis`` gate): one per probe or query."""
+
+    name: str
+    unit: str
+    started_at: str
+    """ISO 8601 UTC time of the first sample."""
+    samples: tuple[Sample, ...] = ()
+
+
+@dataclass(frozen=True)
 class GateResult:
     """The outcome of one gate as it appears in the report (contract fields)."""
 
@@ -206,6 +228,8 @@ class GateResult:
     """Gate-specific tables (per-file test counts, largest chunks, per-URL runs...)."""
     stage: str = "pre-deploy"
     needs: tuple[str, ...] = ()
+    series: tuple[Series, ...] = ()
+    """Time series the gate sampled (``analysis``); charted in the HTML report."""
 
 
 @dataclass(frozen=True)
@@ -219,6 +243,33 @@ class WaiverUse:
     expires: str
     used: bool
     expired: bool
+
+
+@dataclass(frozen=True)
+class TimelineStep:
+    """One moment of a rollback timeline, measured from the deploy, against its budget."""
+
+    name: str
+    """``deployed``, ``detected``, ``rollback started``, ``rollback finished``, ``recovered``."""
+    at: str | None
+    """ISO 8601 UTC; ``None`` when the moment never came (a rollback that failed)."""
+    after_s: float | None = None
+    budget_s: float | None = None
+    within_budget: bool | None = None
+
+
+@dataclass(frozen=True)
+class RollbackOutcome:
+    """What ``gates run --rollback`` did after a failing verdict (the verdict stays ``fail``)."""
+
+    status: str
+    """``recovered`` (rolled back, verify gates pass), ``failed`` (the command failed),
+    ``unverified`` (rolled back but a verify gate did not pass) or ``not-configured``."""
+    message: str
+    command: str = ""
+    exit_code: int | None = None
+    timeline: tuple[TimelineStep, ...] = ()
+    verify: tuple[GateResult, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -241,6 +292,7 @@ class Report:
     verdict_reasons: tuple[str, ...] = ()
     interrupted: bool = False
     url: str | None = None
+    rollback: RollbackOutcome | None = None
     schema: str = "gates-report/1"
     digest: str = ""
     signature: str | None = None

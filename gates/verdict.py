@@ -20,6 +20,8 @@ EXIT_USAGE = 2
 """Usage or checklist error; nothing ran."""
 EXIT_INTERNAL = 3
 """Internal error; the report, if any, says so."""
+EXIT_ROLLBACK_FAILED = 4
+"""``gates run --rollback``: the verdict failed and the rollback failed or is not verified."""
 
 
 def decide(gates: Sequence[GateResult], required: Sequence[str]) -> tuple[Status, list[str]]:

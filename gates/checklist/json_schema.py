@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from gates.checklist.deploy import NotifyTarget, RollbackSpec
 from gates.checks import CHECKS
 
 _DURATION = {"type": ["string", "number"], "description": "e.g. 800ms, 30s, 10m"}
@@ -42,6 +43,9 @@ def checklist_schema() -> dict[str, Any]:
         "properties": {"timeout": _DURATION, "blocking": {"type": "boolean"}},
     }
     gates_map = {"type": "object", "additionalProperties": {"$ref": "#/$defs/gate"}}
+    rollback = RollbackSpec.model_json_schema(ref_template="#/$defs/{model}")
+    notify = NotifyTarget.model_json_schema(ref_template="#/$defs/{model}")
+    definitions = {**definitions, **rollback.pop("$defs", {}), **notify.pop("$defs", {})}
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": "https://gates.dev/schema/checklist-1.json",
@@ -55,6 +59,8 @@ def checklist_schema() -> dict[str, Any]:
             "defaults": defaults,
             "require": id_list,
             "gates": gates_map,
+            "rollback": rollback,
+            "notify": {"type": "array", "items": notify},
             "environments": {
                 "type": "object",
                 "additionalProperties": {

@@ -6,9 +6,20 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from gates.checklist.deploy import NotifyTarget, RollbackSpec
 from gates.checks.base import OptionsBase
 
-TOP_LEVEL_KEYS = ("version", "project", "defaults", "environments", "gates", "waivers", "require")
+TOP_LEVEL_KEYS = (
+    "version",
+    "project",
+    "defaults",
+    "environments",
+    "gates",
+    "waivers",
+    "require",
+    "rollback",
+    "notify",
+)
 DEFAULTS_KEYS = ("timeout", "blocking")
 ENVIRONMENT_KEYS = ("require", "gates", "defaults")
 WAIVER_KEYS = ("gate", "match", "reason", "owner", "expires")
@@ -68,5 +79,7 @@ class Checklist:
     gates: dict[str, GateSpec]
     require: tuple[str, ...]
     waivers: tuple[Waiver, ...]
+    rollback: RollbackSpec | None = None
+    notify: tuple[NotifyTarget, ...] = ()
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
     """The expanded, overlaid data (for ``gates list``); never contains unset variables."""

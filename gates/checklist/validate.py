@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from gates.checklist.deploy import NotifyTarget, RollbackSpec
 from gates.checklist.model import (
     DEFAULT_TIMEOUT_S,
     DEFAULTS_KEYS,
@@ -171,6 +172,7 @@ def build(
             )
     _check_needs(gates, marks)
     waivers = _waivers(root.get("waivers"), gates, marks)
+    rollback, notify = _deploy_sections(root, gates, marks, stage)
     return Checklist(
         path=marks.path,
         sha256=sha256,
@@ -181,6 +183,8 @@ def build(
         gates=gates,
         require=tuple(dict.fromkeys(require)),
         waivers=waivers,
+        rollback=rollback,
+        notify=notify,
         raw=settle({**root, "gates": gates_raw}),
     )
 
@@ -396,3 +400,51 @@ def _waivers(value: Any, gates: Mapping[str, GateSpec], marks: Marks) -> tuple[W
 
 
 __all__ = ["Unresolved", "build", "deep_merge", "suggest"]
+
+
+def _deploy_sections(
+    root: Mapping[str, Any], gates: Mapping[str, GateSpec], marks: Marks, stage: str | None
+) -> tuple[RollbackSpec | None, tuple[NotifyTarget, ...]]:
+    """``rollback:`` (used by post-deploy runs) and ``notify:`` (used by every run)."""
+    rollback = None
+    if root.get("rollback") is not None:
+        raw = expect_mapping(root["rollback"], ("rollback",), marks, "rollback")
+        if stage in (None, "post-deploy"):
+            _refuse_unresolved(raw, ("rollback",), marks)
+        data = settle(raw)
+        try:
+            rollback = RollbackSpec.model_validate(data)
+        except ValidationError as exc:
+            raise _pydantic_error(exc, data, ("rollback",), marks, RollbackSpec) from None
+        for index, gate_id in enumerate(rollback.verify):
+            if gate_id not in gates:
+                raise marks.error(
+                    f"rollback verify names unknown gate '{gate_id}'",
+                    ("rollback", "verify", index),
+                    suggest(gate_id, gates),
+                )
+    notify: list[NotifyTarget] = []
+    raw_list = root.get("notify")
+    if raw_list is not None and not isinstance(raw_list, list):
+        raise marks.error("notify must be a list of {webhook, format, on}", ("notify",))
+    for index, entry in enumerate(raw_list or []):
+        at: KeyPath = ("notify", index)
+        item = expect_mapping(entry, at, marks, "a notify entry")
+        _refuse_unresolved(item, at, marks)
+        data = settle(item)
+        try:
+            notify.append(NotifyTarget.model_validate(data))
+        except ValidationError as exc:
+            raise _pydantic_error(exc, data, at, marks, NotifyTarget) from None
+    return rollback, tuple(notify)
+
+
+def _refuse_unresolved(raw: Any, at: KeyPath, marks: Marks) -> None:
+    unresolved = find_unresolved(raw, at)
+    if unresolved:
+        path, value = unresolved[0]
+        raise marks.error(
+            f"environment variable {', '.join(value.missing)} is not set (write "
+            f"${{{value.missing[0]}:-default}} for a default)",
+            path,
+        )

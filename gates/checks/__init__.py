@@ -27,6 +27,7 @@ GATE_TYPES: tuple[str, ...] = (
     "secrets",
     "smoke",
     "tests",
+    "window",
 )
 
 

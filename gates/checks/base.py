@@ -24,7 +24,16 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from gates.errors import InputError
 from gates.io.safe import evidence_for, resolve_inside
-from gates.model import Artifact, Evidence, Finding, GateResult, Measurement, Severity, Status
+from gates.model import (
+    Artifact,
+    Evidence,
+    Finding,
+    GateResult,
+    Measurement,
+    Series,
+    Severity,
+    Status,
+)
 from gates.process import ToolRun, run_tool, split_command
 from gates.units import parse_duration, parse_percent, parse_size
 
@@ -90,6 +99,7 @@ class GateOutcome:
     findings: list[Finding] = field(default_factory=list)
     evidence: list[Evidence] = field(default_factory=list)
     artifacts: list[Artifact] = field(default_factory=list)
+    series: list[Series] = field(default_factory=list)
     details: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
     secrets: list[str] = field(default_factory=list)

@@ -72,6 +72,13 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--commit", help="commit being gated (default: git rev-parse HEAD)")
     run.add_argument("--format", type=_formats, default=list(FORMATS))
     run.add_argument("--no-history", action="store_true", help="do not append to history.jsonl")
+    run.add_argument(
+        "--rollback", action="store_true", help="post-deploy: a failing verdict runs rollback:"
+    )
+    run.add_argument("--deployed-at", help="ISO 8601 time of the deploy (rollback timeline)")
+    run.add_argument("--emergency", metavar="REASON", help="deploy outside the window (warn)")
+    run.add_argument("--by", help="who asked for --emergency (default: the CI actor)")
+    run.add_argument("--report-url", help="link to the published report, for notifications")
     run.set_defaults(handler=_cmd_run)
 
     validate = sub.add_parser("validate", help="check the checklist; nothing runs")
@@ -175,10 +182,15 @@ def _cmd_run(args: argparse.Namespace) -> int:
         commit=commit,
         branch=branch,
     )
+    from gates.cli import after_run
+
+    deployed_at = after_run.check_flags(args, checklist, stage)
     view = terminal.Progress(checklist)
     previous = signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
-        report, secrets = run_checklist(checklist, options, view.update)
+        with after_run.emergency_environment(args):
+            report, secrets = run_checklist(checklist, options, view.update)
+        report = after_run.rollback_if_asked(args, checklist, options, report, deployed_at)
     finally:
         signal.signal(signal.SIGTERM, previous)
     report, paths = write_outputs(
@@ -188,9 +200,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     annotations = github_annotations(report)
     if annotations:
         sys.stdout.write(annotations)
-    from gates.verdict import exit_code
-
-    return exit_code(report.verdict)
+    after_run.notify(args, checklist, report, secrets, out_dir)
+    return after_run.exit_code(report)
 
 
 def _raise_interrupt(signum: int, frame: FrameType | None) -> None:

@@ -288,6 +288,7 @@ def _execute(
         details=outcome.details,
         stage=spec.stage,
         needs=spec.needs,
+        series=tuple(outcome.series),
     )
     return result, substance.blocks, list(outcome.secrets), used
 

@@ -274,6 +274,7 @@ MATRIX: dict[str, Callable[[str], Case]] = {
     "secrets": build_secrets,
     "smoke": build_smoke,
     "tests": build_tests,
+    "window": lambda cell: Case(""),
 }
 
 _NO_TOOL = "runs no external tool: it reads files or computes in-process"
@@ -298,6 +299,13 @@ NOT_APPLICABLE: dict[tuple[str, str], str] = {
     **{("bundle", c): _NO_TOOL for c in CELLS[4:]},
     **{("config", c): _NO_TOOL for c in CELLS[4:]},
     **{("headers", c): _HTTP for c in CELLS[4:]},
+    **{
+        ("window", c): (
+            "reads only the clock and the checklist, no evidence and no tool; its fail-closed "
+            "case (an emergency without reason or person) is in tests/checks/test_window.py"
+        )
+        for c in CELLS
+    },
     ("smoke", "tool-no-output-file"): "Chromium is driven over a pipe; it writes no output file",
     ("migrations", "tool-no-output-file"): "pg_ctl/initdb write no report; see tool-silent",
     ("lighthouse", "tool-no-output-file"): "same script as tool-silent: Lighthouse run, no LHR",
