@@ -194,7 +194,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     finally:
         signal.signal(signal.SIGTERM, previous)
     report, paths = write_outputs(
-        report, secrets, out_dir, args.format, history=not args.no_history
+        report, secrets, out_dir, args.format, history=not args.no_history, baseline=baseline
     )
     view.finish(report, paths)
     annotations = github_annotations(report)

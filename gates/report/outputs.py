@@ -57,9 +57,18 @@ def finalize(report: Report) -> Report:
 
 
 def write_outputs(
-    report: Report, secrets: Sequence[str], out_dir: Path, formats: Sequence[str], *, history: bool
+    report: Report,
+    secrets: Sequence[str],
+    out_dir: Path,
+    formats: Sequence[str],
+    *,
+    history: bool,
+    baseline: Report | None = None,
 ) -> tuple[Report, list[Path]]:
-    """Redact, digest, write every format atomically, append history and the CI summary."""
+    """Redact, digest, write every format atomically, append history and the CI summary.
+
+    ``baseline`` (the --baseline report) lets the HTML and Markdown name the fixed findings.
+    """
     from gates.redact import redact_report
     from gates.report import history as history_mod
     from gates.writers import write_all
@@ -68,10 +77,10 @@ def write_outputs(
 
     report = finalize(redact_report(report, secrets))
     past = history_mod.load(out_dir) if history else []
-    paths = write_all(report, out_dir, formats, history=past)
+    paths = write_all(report, out_dir, formats, history=past, baseline=baseline)
     if history:
         history_mod.append(report, out_dir)
-    append_step_summary(render_md(report))
+    append_step_summary(render_md(report, baseline=baseline))
     return report, paths
 
 

@@ -84,6 +84,7 @@ def write_all(
     out_dir: Path,
     formats: Iterable[str],
     history: list[dict[str, Any]] | None = None,
+    baseline: Report | None = None,
 ) -> list[Path]:
     """Render and write each format into ``out_dir``; JSON last. Returns the paths written.
 
@@ -100,7 +101,9 @@ def write_all(
     texts: list[tuple[Path, bytes]] = []
     for name in ordered:
         if name == "html":
-            text = html_report.render(report, history=history)
+            text = html_report.render(report, history=history, baseline=baseline)
+        elif name == "md":
+            text = markdown_report.render(report, baseline=baseline)
         else:
             text = WRITERS[name](report)
         texts.append((Path(out_dir) / FILENAMES[name], text.encode("utf-8")))

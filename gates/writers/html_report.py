@@ -26,10 +26,11 @@ from urllib.parse import quote
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from gates.model import Artifact, GateResult, Measurement, Report, Severity, Status
+from gates.model import Artifact, Finding, GateResult, Measurement, Report, Severity, Status
 from gates.report.diff import against_baseline, format_value
 from gates.report.history import series
 from gates.units import format_duration
+from gates.writers.changes import GateMeasurement, changes
 
 ENV = Environment(
     loader=PackageLoader("gates", "writers/templates"),
@@ -130,45 +131,84 @@ def _one_line(gate: GateResult) -> str:
     return text.splitlines()[0] if text else gate.status.value
 
 
+def label(key: object) -> str:
+    """A details key as people read it: ``budget_entries`` → ``budget entries``."""
+    return clean(key).replace("_", " ")
+
+
+def scalar(value: Any) -> str:
+    """One value as text: ``—`` for nothing, yes/no, numbers rounded to what the eye needs."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int | float):
+        return format_value(float(value)) if isinstance(value, float) else f"{value:,}"
+    return clean(value)
+
+
 def detail_view(value: Any, depth: int = 0) -> dict[str, Any]:
-    """A generic, escaped view of a ``details`` value: table, mapping, list or text."""
-    if depth >= MAX_DEPTH:
-        return {"kind": "text", "text": clean(json.dumps(value, default=str))[:500]}
+    """A view of a ``details`` value for people: tables, key/value lists, lists, text.
+
+    Never JSON in a cell: nested values become nested views, and past :data:`MAX_DEPTH` a count
+    ("3 fields") — the raw JSON is one click away on every gate.
+    """
+    if isinstance(value, dict | list | tuple) and depth >= MAX_DEPTH:
+        size = len(value)
+        noun = "field" if isinstance(value, dict) else "item"
+        return {"kind": "text", "text": f"{size} {noun}{'s' if size != 1 else ''} (see raw JSON)"}
     if isinstance(value, dict):
+        if not value:
+            return {"kind": "text", "text": "none"}
         return {
             "kind": "map",
             "items": [
-                (clean(k), detail_view(v, depth + 1))
+                (label(k), detail_view(v, depth + 1))
                 for k, v in list(value.items())[:MAX_DETAIL_ROWS]
             ],
         }
     if isinstance(value, list | tuple):
         rows = list(value)
-        if rows and all(isinstance(r, dict) for r in rows):
+        if not rows:
+            return {"kind": "text", "text": "none"}
+        if all(isinstance(r, dict) for r in rows):
             columns = list(dict.fromkeys(k for r in rows for k in r))
-            body = [[_cell(r.get(c)) for c in columns] for r in rows[:MAX_DETAIL_ROWS]]
+            body = [
+                [_cell_view(r.get(c), depth + 1) for c in columns] for r in rows[:MAX_DETAIL_ROWS]
+            ]
+            numeric = [
+                all(
+                    isinstance(r.get(c), int | float) and not isinstance(r.get(c), bool)
+                    for r in rows
+                    if r.get(c) is not None
+                )
+                for c in columns
+            ]
             return {
                 "kind": "table",
-                "columns": [clean(c) for c in columns],
+                "columns": [label(c) for c in columns],
+                "numeric": numeric,
                 "rows": body,
                 "more": max(0, len(rows) - MAX_DETAIL_ROWS),
             }
+        if all(not isinstance(r, dict | list | tuple) for r in rows) and len(rows) <= 12:
+            return {"kind": "text", "text": ", ".join(scalar(r) for r in rows)}
         return {
             "kind": "list",
             "items": [detail_view(v, depth + 1) for v in rows[:MAX_DETAIL_ROWS]],
             "more": max(0, len(rows) - MAX_DETAIL_ROWS),
         }
-    return {"kind": "text", "text": _cell(value)}
+    return {"kind": "text", "text": scalar(value)[:500]}
 
 
-def _cell(value: Any) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, str):
-        return clean(value)
-    if isinstance(value, bool | int | float):
-        return str(value)
-    return clean(json.dumps(value, default=str, ensure_ascii=False))[:500]
+def _cell_view(value: Any, depth: int) -> dict[str, Any]:
+    return detail_view(value, depth)
+
+
+def raw_json(value: Any, limit: int = 100_000) -> str:
+    """The details as indented JSON for the "raw JSON" disclosure (bounded)."""
+    text = clean(json.dumps(value, indent=2, default=str, ensure_ascii=False, sort_keys=True))
+    return text if len(text) <= limit else text[:limit] + "\n… (truncated)"
 
 
 def _gate(gate: GateResult, history: list[dict[str, Any]]) -> dict[str, Any]:
@@ -196,6 +236,8 @@ def _gate(gate: GateResult, history: list[dict[str, Any]]) -> dict[str, Any]:
         "log_href": _href(gate.log),
         "artifacts": [_artifact(a) for a in gate.artifacts],
         "details": detail_view(gate.details) if gate.details else None,
+        "raw": raw_json(gate.details) if gate.details else "",
+        "description": clean(getattr(gate, "description", "") or ""),
     }
 
 
@@ -231,7 +273,60 @@ def embedded_json(data: Any) -> Markup:
     return Markup(text)  # noqa: S704 - every markup-significant character is \\u-escaped above
 
 
-def context(report: Report, history: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+def _finding_line(gate: str, f: Finding) -> dict[str, str]:
+    return {
+        "gate": clean(gate),
+        "severity": f.severity.value,
+        "rule": clean(f.rule),
+        "where": clean(str(f.location)) if f.location else "",
+        "message": clean(f.message),
+    }
+
+
+def changes_view(report: Report, baseline: Report | None) -> dict[str, Any]:
+    """The "what changed since the baseline" section."""
+    c = changes(report, baseline)
+
+    def row(item: GateMeasurement) -> dict[str, str]:
+        m = item.measurement
+        return {
+            "gate": clean(item.gate),
+            "name": clean(m.name),
+            "value": format_value(m.value, m.unit),
+            "threshold": f"{m.op} {format_value(m.threshold, m.unit)}"
+            if m.op and m.threshold is not None
+            else "",
+            "status": m.status.value,
+        }
+
+    return {
+        "has_baseline": c.has_baseline,
+        "baseline_commit": clean(c.baseline_commit or ""),
+        "new": [_finding_line(g, f) for g, f in c.new_findings[:10]],
+        "new_count": len(c.new_findings),
+        "new_waived": c.new_waived,
+        "fixed": None
+        if c.fixed_findings is None
+        else [_finding_line(g, f) for g, f in c.fixed_findings[:10]],
+        "fixed_count": None if c.fixed_findings is None else len(c.fixed_findings),
+        "crossed": [row(i) for i in c.crossed[:12]],
+        "crossed_more": max(0, len(c.crossed) - 12),
+        "approaching": [row(i) for i in c.approaching[:8]],
+        "largest": [
+            {
+                "gate": clean(d.gate),
+                "name": clean(d.name),
+                "baseline": d.baseline,
+                "change": d.change,
+            }
+            for d in c.largest
+        ],
+    }
+
+
+def context(
+    report: Report, history: list[dict[str, Any]] | None = None, baseline: Report | None = None
+) -> dict[str, Any]:
     """Everything the template shows, computed and cleaned once."""
     history = history or []
     ordered = sorted(
@@ -241,7 +336,17 @@ def context(report: Report, history: list[dict[str, Any]] | None = None) -> dict
     counts = {s.value: sum(1 for g in report.gates if g.status is s) for s in Status}
     findings = _findings(report)
     script, style = _asset("report.js"), _asset("report.css")
+    attention = [
+        g
+        for g in gates
+        # A gate skipped on purpose (another stage, --only) needs no attention unless required.
+        if g["status"] != "pass" and (g["status"] != "skipped" or g["id"] in report.required)
+    ]
+    # Reasons about a gate listed under "Needs attention" are said there once, not twice.
+    listed = tuple(f"{g['id']}: " for g in attention)
+    other_reasons = [clean(r) for r in report.verdict_reasons if not clean(r).startswith(listed)]
     return {
+        "changes": changes_view(report, baseline),
         "r": {
             "verdict": report.verdict.value,
             "project": clean(report.project),
@@ -257,16 +362,11 @@ def context(report: Report, history: list[dict[str, Any]] | None = None) -> dict
             "url": clean(report.url or ""),
             "checklist_sha256": clean(report.checklist_sha256),
             "tool_versions": sorted((clean(k), clean(v)) for k, v in report.tool_versions.items()),
-            "reasons": [clean(r) for r in report.verdict_reasons],
+            "reasons": other_reasons,
             "required": [clean(r) for r in report.required],
         },
         "gates": gates,
-        # A gate skipped on purpose (another stage, --only) needs no attention unless required.
-        "attention": [
-            g
-            for g in gates
-            if g["status"] != "pass" and (g["status"] != "skipped" or g["id"] in report.required)
-        ],
+        "attention": attention,
         "counts": counts,
         "findings": findings,
         "severities": [s.value for s in reversed(list(Severity))],
@@ -300,6 +400,8 @@ def context(report: Report, history: list[dict[str, Any]] | None = None) -> dict
     }
 
 
-def render(report: Report, history: list[dict[str, Any]] | None = None) -> str:
-    """The HTML page."""
-    return ENV.get_template("report.html.j2").render(**context(report, history))
+def render(
+    report: Report, history: list[dict[str, Any]] | None = None, baseline: Report | None = None
+) -> str:
+    """The HTML page (``baseline``: the baseline report, when at hand, for fixed findings)."""
+    return ENV.get_template("report.html.j2").render(**context(report, history, baseline))

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from gates.model import Finding, GateResult, Measurement, Report, Status
 from gates.report.diff import against_baseline, format_value
+from gates.writers.changes import changes
 
 MAX_BYTES = 1_000_000
 """Under GitHub's 1 MiB (1,048,576 bytes) step summary limit, with room for other steps."""
@@ -79,12 +80,53 @@ def _findings(report: Report) -> list[tuple[GateResult, Finding]]:
     return found
 
 
-def render(report: Report, *, max_bytes: int = MAX_BYTES) -> str:
+def changed_section(report: Report, baseline: Report | None = None) -> list[str]:
+    """The "what changed" lines (the same facts as the HTML report's first section)."""
+    c = changes(report, baseline)
+    lines = ["### What changed" + (" since the baseline" if c.has_baseline else ""), ""]
+    if c.has_baseline:
+        fixed = f" · **{len(c.fixed_findings)}** fixed" if c.fixed_findings is not None else ""
+        waived = f" ({c.new_waived} more new but waived)" if c.new_waived else ""
+        lines.append(f"- findings: **{len(c.new_findings)}** new{waived}{fixed}")
+        for gid, f in c.new_findings[:5]:
+            where = f" at {esc(str(f.location), 80)}" if f.location else ""
+            lines.append(f"  - new {f.severity.value} {esc(gid)} `{esc(f.rule, 60)}`{where}")
+    else:
+        lines.append("- no baseline report: new and fixed findings are not known")
+    for item in c.crossed[:8]:
+        m = item.measurement
+        need = (
+            f" (needs {m.op} {format_value(m.threshold, m.unit)})"
+            if m.threshold is not None
+            else ""
+        )
+        lines.append(
+            f"- {ICONS[m.status]} {esc(item.gate)} {esc(m.name)} "
+            f"**{format_value(m.value, m.unit)}**{need}"
+        )
+    for item in c.approaching[:5]:
+        m = item.measurement
+        lines.append(
+            f"- close to its threshold: {esc(item.gate)} {esc(m.name)} "
+            f"{format_value(m.value, m.unit)} ({m.op} {format_value(m.threshold, m.unit)})"
+        )
+    if c.largest:
+        lines.append(
+            "- largest changes: "
+            + "; ".join(
+                f"{esc(d.gate)} {esc(d.name)} {d.change} (from {d.baseline})" for d in c.largest
+            )
+        )
+    return [*lines, ""]
+
+
+def render(report: Report, *, max_bytes: int = MAX_BYTES, baseline: Report | None = None) -> str:
     """The Markdown text, trimmed under ``max_bytes``."""
     findings = _findings(report)
     limit = min(TOP_FINDINGS, len(findings))
+    changed = changed_section(report, baseline)
     while True:
-        text = _render(report, findings, limit)
+        text = _render(report, findings, limit, changed)
         if len(text.encode("utf-8")) <= max_bytes:
             return text
         if limit == 0:
@@ -94,7 +136,9 @@ def render(report: Report, *, max_bytes: int = MAX_BYTES) -> str:
         limit //= 2
 
 
-def _render(report: Report, findings: list[tuple[GateResult, Finding]], limit: int) -> str:
+def _render(
+    report: Report, findings: list[tuple[GateResult, Finding]], limit: int, changed: list[str]
+) -> str:
     verdict = report.verdict
     lines = [
         f"## {ICONS[verdict]} gates: {verdict.value.upper()} — {esc(report.project)}",
@@ -107,6 +151,7 @@ def _render(report: Report, findings: list[tuple[GateResult, Finding]], limit: i
     lines += [f"- {esc(reason)}" for reason in report.verdict_reasons]
     if report.verdict_reasons:
         lines.append("")
+    lines += changed
     gates = sorted(
         report.gates, key=lambda g: -g.status.rank if g.status is not Status.SKIPPED else 1
     )
