@@ -13,7 +13,14 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from gates.checks.migrations.lint_helpers import is_varchar_n
+from gates.checks.migrations.lint_access import (
+    Grant,
+    always_true,
+    judge_grants,
+    judge_rls,
+    to_anon,
+)
+from gates.checks.migrations.lint_helpers import SLOW_UNDER_LOCK, is_varchar_n
 from gates.checks.migrations.problem import Problem
 from gates.checks.migrations.replay import SchemaState, TableInfo, names_key, qualified, type_text
 from gates.checks.migrations.sqlsource import ALL, SqlFile, Statement
@@ -45,6 +52,7 @@ def lint(
     """Lint ``files`` in migration order; RLS rules judge the schema after the last one."""
     state = SchemaState()
     result = LintResult()
+    grants: list[Grant] = []
     for item in files:
         if item.sql.syntax_error is not None:
             err = item.sql.syntax_error
@@ -59,47 +67,52 @@ def lint(
                 )
             )
             continue
-        _FileLinter(item, state, result, transaction_per_file).run()
-    for info in state.tables.values():
-        schema = info.key.split(".", 1)[0]
-        if not info.created_in or schema not in exposed_schemas:
-            continue
-        if not info.rls:
-            rule, msg = "rls-not-enabled", f"table {info.key} has no ROW LEVEL SECURITY enabled"
-        elif info.policies == 0:
-            rule, msg = "rls-enabled-no-policy", f"table {info.key} has RLS enabled but no policy"
-        else:
-            continue
-        if rule in info.ignores or ALL in info.ignores:
-            result.ignored += 1
-            continue
-        result.problems.append(
-            Problem(
-                rule, msg, info.path, info.line, info.snippet, info.created_in, {"table": info.key}
-            )
-        )
+        _FileLinter(item, state, result, transaction_per_file, grants).run()
+    result.ignored += judge_grants(grants, state, result.problems)
+    result.ignored += judge_rls(state, result.problems, exposed_schemas)
     return result
+
+
+_INT_TYPES = frozenset({"int4", "int2", "int", "integer", "smallint"})
+_INT_SERIALS = frozenset({"serial", "serial4", "serial2", "smallserial"})
 
 
 class _FileLinter:
     def __init__(
-        self, item: LintInput, state: SchemaState, result: LintResult, transaction_per_file: bool
+        self,
+        item: LintInput,
+        state: SchemaState,
+        result: LintResult,
+        transaction_per_file: bool,
+        grants: list[Grant] | None = None,
     ) -> None:
         self.item = item
         self.state = state
         self.result = result
         self.transaction_per_file = transaction_per_file
+        self.grants = grants if grants is not None else []
         self.created_here: set[str] = set()
+        self.populated_here: set[str] = set()
         self.indexes_here: set[str] = set()
+        self.views_here: set[str] = set()
         self.lock_timeout = False
         self.lock_timeout_reported = False
+        self.statement_timeout = False
+        self.statement_timeout_reported = False
+        self.nesting_reported = False
+        self.long_names: set[str] = set()
         self.in_transaction = False
         self.definers: dict[str, Statement] = {}
         self.stmt: Statement | None = None
+        # a file that cannot run in one transaction: each statement commits on its own
+        self.autocommit = not transaction_per_file or any(
+            bool(getattr(s.node, "concurrent", False)) for s in item.sql.statements
+        )
 
     def run(self) -> None:
         for stmt in self.item.sql.statements:
             self.stmt = stmt
+            self._long_identifiers(stmt.text)
             handler = getattr(self, "_" + type(stmt.node).__name__, None)
             if handler is not None:
                 handler(stmt.node)
@@ -129,20 +142,80 @@ class _FileLinter:
         self.result.problems.append(
             Problem(rule, message, self.item.path, stmt.line, stmt.text, self.item.name, data)
         )
+        slow = rule in SLOW_UNDER_LOCK and not self.statement_timeout
+        if slow and not self.statement_timeout_reported:
+            self.statement_timeout_reported = True
+            self.emit(
+                "require-statement-timeout",
+                f"no statement_timeout is set before this statement ({rule}), which holds "
+                "its lock for as long as the table takes to scan or rewrite",
+                **data,
+            )
 
     def existing(self, key: str) -> bool:
         return key not in self.created_here
 
-    def exclusive(self, key: str, what: str) -> None:
-        """An ACCESS EXCLUSIVE lock on a pre-existing table needs a lock_timeout first."""
+    def populated(self, key: str) -> bool:
+        """Created in this file by CREATE TABLE AS (with data): new, but not empty."""
+        return key in self.populated_here
+
+    def exclusive(self, key: str, what: str, mode: str = "ACCESS EXCLUSIVE") -> None:
+        """A write-blocking lock on a pre-existing table needs a lock_timeout first."""
         if self.existing(key) and not self.lock_timeout and not self.lock_timeout_reported:
             self.lock_timeout_reported = True
             self.emit(
                 "require-lock-timeout",
-                f"{what} takes an ACCESS EXCLUSIVE lock on {key} and no lock_timeout is set "
+                f"{what} takes a {mode} lock on {key} and no lock_timeout is set "
                 "before it in this file",
                 table=key,
+                lock_mode=mode,
             )
+
+    def foreign_key(self, con: Any, what: str) -> None:
+        """A foreign key locks the referenced table SHARE ROW EXCLUSIVE (writes wait)."""
+        if con.pktable is not None:
+            ref = qualified(con.pktable)
+            self.exclusive(ref, f"{what} referencing {ref}", "SHARE ROW EXCLUSIVE")
+
+    def robust(self, ok: bool, what: str) -> None:
+        if self.autocommit and not ok:
+            self.emit(
+                "prefer-robust-stmts",
+                f"{what} in a file that runs statement by statement (not in one transaction): "
+                "a retry after a partial failure fails here",
+            )
+
+    def int_primary_key(self, key: str, col: Any, table_pk: set[str]) -> None:
+        if col.typeName is None:
+            return
+        names = [n.sval for n in col.typeName.names if n.sval != "pg_catalog"]
+        if not names or (names[-1] not in _INT_TYPES and names[-1] not in _INT_SERIALS):
+            return
+        cons = {c.contype.name for c in col.constraints or ()}
+        if "CONSTR_PRIMARY" in cons or col.colname in table_pk:
+            self.emit(
+                "prefer-bigint-over-int",
+                f"primary key {key}.{col.colname} is {type_text(col.typeName)} (32 bits or less)",
+                table=key,
+            )
+
+    def _long_identifiers(self, text: str) -> None:
+        # from the scanner's tokens: the parse tree holds the names already truncated
+        from pglast.parser import scan
+
+        for token in scan(text):
+            if token.name != "IDENT":
+                continue
+            name = text[token.start : token.end + 1]
+            if name.startswith('"'):
+                name = name[1:-1].replace('""', '"')
+            size = len(name.encode())
+            if size > 63 and name not in self.long_names:
+                self.long_names.add(name)
+                self.emit(
+                    "identifier-too-long",
+                    f"identifier {name[:40]}… is {size} bytes; PostgreSQL keeps only the first 63",
+                )
 
     def concurrently(self, what: str) -> None:
         many = self.transaction_per_file and len(self.item.sql.statements) > 1
@@ -156,14 +229,39 @@ class _FileLinter:
     # --- statement handlers (named after pglast.ast classes) ---------------------------------
 
     def _CreateStmt(self, node: Any) -> None:
+        from pglast import ast
+
         key = qualified(node.relation)
+        self.robust(bool(node.if_not_exists), f"CREATE TABLE {key} without IF NOT EXISTS")
         self.created_here.add(key)
+        table_pk: set[str] = set()
+        for elt in node.tableElts or ():
+            if isinstance(elt, ast.Constraint):
+                con: Any = elt
+                if con.contype.name == "CONSTR_PRIMARY" and len(con.keys or ()) == 1:
+                    table_pk.add(con.keys[0].sval)
+                if con.contype.name == "CONSTR_FOREIGN":
+                    self.foreign_key(con, f"CREATE TABLE {key} with a foreign key")
         for col in _column_defs(node.tableElts):
             if col.typeName is not None and is_varchar_n(col.typeName):
                 self.emit("prefer-text-field", f"{key}.{col.colname} is {type_text(col.typeName)}")
+            self.int_primary_key(key, col, table_pk)
+            for con in col.constraints or ():
+                if con.contype.name == "CONSTR_FOREIGN":
+                    self.foreign_key(con, f"CREATE TABLE {key} with a foreign key")
 
     def _CreateTableAsStmt(self, node: Any) -> None:
-        self.created_here.add(qualified(node.into.rel))
+        key = qualified(node.into.rel)
+        self.created_here.add(key)
+        if not node.into.skipData:
+            self.populated_here.add(key)
+
+    def _ViewStmt(self, node: Any) -> None:
+        self.views_here.add(qualified(node.view))
+
+    def _CreateTrigStmt(self, node: Any) -> None:
+        key = qualified(node.relation)
+        self.exclusive(key, f"CREATE TRIGGER {node.trigname}", "SHARE ROW EXCLUSIVE")
 
     def _AlterTableStmt(self, node: Any) -> None:
         from gates.checks.migrations.lint_alter import check_alter_table
@@ -190,11 +288,15 @@ class _FileLinter:
                 name = names_key(obj).removeprefix("public.")
                 if node.concurrent:
                     self.concurrently("DROP INDEX")
+                    self.robust(bool(node.missing_ok), f"DROP INDEX {name} without IF EXISTS")
                 elif name not in self.indexes_here:
                     self.emit("require-concurrent-index-deletion", f"DROP INDEX {name}")
-
-    def _CreatePolicyStmt(self, node: Any) -> None:
-        self.exclusive(qualified(node.table), "CREATE POLICY")
+                    # the lock is on the index's table, which the name does not say
+                    self.exclusive(names_key(obj), f"DROP INDEX {name} (on its table)")
+            elif kind in (OT.OBJECT_VIEW, OT.OBJECT_MATVIEW):
+                key = names_key(obj)
+                if key not in self.views_here:
+                    self.exclusive(key, "DROP VIEW")
 
     def _AlterPolicyStmt(self, node: Any) -> None:
         self.exclusive(qualified(node.table), "ALTER POLICY")
@@ -226,6 +328,7 @@ class _FileLinter:
             self.indexes_here.add(node.idxname)
         if node.concurrent:
             self.concurrently("CREATE INDEX")
+            self.robust(bool(node.if_not_exists), f"CREATE INDEX CONCURRENTLY {node.idxname or ''}")
         elif self.existing(key):
             self.emit(
                 "require-concurrent-index-creation",
@@ -264,12 +367,20 @@ class _FileLinter:
     def _VariableSetStmt(self, node: Any) -> None:
         if node.name == "lock_timeout":
             self.lock_timeout = True
+        elif node.name == "statement_timeout":
+            self.statement_timeout = True
 
     def _TransactionStmt(self, node: Any) -> None:
         from pglast.enums.parsenodes import TransactionStmtKind as TK
 
         if node.kind in (TK.TRANS_STMT_BEGIN, TK.TRANS_STMT_START):
             self.in_transaction = True
+            if self.transaction_per_file and not self.nesting_reported:
+                self.nesting_reported = True
+                self.emit(
+                    "transaction-nesting",
+                    "BEGIN inside a file the Supabase CLI already runs as one transaction",
+                )
         elif node.kind in (TK.TRANS_STMT_COMMIT, TK.TRANS_STMT_ROLLBACK):
             self.in_transaction = False
 
@@ -292,16 +403,44 @@ class _FileLinter:
                 self.definers.pop(_func_name(node.func.objname), None)
 
     def _GrantStmt(self, node: Any) -> None:
+        from pglast.enums.parsenodes import GrantTargetType as GT
         from pglast.enums.parsenodes import ObjectType as OT
 
-        if not node.is_grant or node.objtype == OT.OBJECT_SCHEMA:
+        if not node.is_grant or not to_anon(node.grantees):
             return
-        roles = {getattr(g, "rolename", None) for g in node.grantees or ()}
-        if "anon" in roles:
-            self.emit("grant-to-anon", "grants privileges to the anon role (public API users)")
+        if node.objtype == OT.OBJECT_TABLE and node.targtype == GT.ACL_TARGET_OBJECT:
+            kind, targets = "table", tuple(qualified(r) for r in node.objects or ())
+        elif node.objtype == OT.OBJECT_TABLE and node.targtype == GT.ACL_TARGET_ALL_IN_SCHEMA:
+            schemas = {o.sval for o in node.objects or ()}
+            # the tables that exist now; later ones get the schema's default privileges
+            kind = "table"
+            targets = tuple(k for k in self.state.tables if k.split(".", 1)[0] in schemas)
+        elif node.objtype == OT.OBJECT_FUNCTION and node.targtype == GT.ACL_TARGET_OBJECT:
+            kind, targets = "function", tuple(_func_name(o.objname) for o in node.objects or ())
+        else:
+            return  # schemas, sequences, default privileges: Supabase's own defaults
+        stmt = self.stmt
+        assert stmt is not None
+        problem = Problem("grant-to-anon", "", self.item.path, stmt.line, stmt.text, self.item.name)
+        self.grants.append(Grant(kind, targets, problem, stmt.ignores | self.item.sql.file_ignores))
 
-    def _AlterDefaultPrivilegesStmt(self, node: Any) -> None:
-        self._GrantStmt(node.action)
+    def _CreatePolicyStmt(self, node: Any) -> None:
+        key = qualified(node.table)
+        self.exclusive(key, "CREATE POLICY")
+        if node.permissive is False or node.cmd_name == "select":
+            return
+        if not to_anon(node.roles):
+            return
+        check = node.with_check if node.cmd_name == "insert" else node.qual
+        if node.cmd_name == "all" and check is None:
+            check = node.with_check
+        if always_true(check):
+            self.emit(
+                "rls-policy-anon-writes-all-rows",
+                f"policy {node.policy_name} on {key} lets anon {node.cmd_name.upper()} every row "
+                f"({'WITH CHECK' if node.cmd_name == 'insert' else 'USING'} (true))",
+                table=key,
+            )
 
 
 def _column_defs(elements: Any) -> Iterator[Any]:

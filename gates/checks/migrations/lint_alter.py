@@ -26,10 +26,24 @@ def check_alter_table(linter: Linter, key: str, node: Any, info: TableInfo | Non
         kind = cmd.def_.contype.name if cmd.subtype.name == "AT_AddConstraint" else None
         if existing and access_exclusive(cmd.subtype.name, kind):
             linter.exclusive(key, f"ALTER TABLE ({cmd.subtype.name.removeprefix('AT_')})")
+        if kind == "CONSTR_FOREIGN":
+            if existing:
+                linter.exclusive(
+                    key, "ALTER TABLE (AddConstraint FOREIGN KEY)", "SHARE ROW EXCLUSIVE"
+                )
+            linter.foreign_key(cmd.def_, f"foreign key on {key}")
+        if cmd.subtype.name == "AT_AlterColumnType" and is_varchar_n(cmd.def_.typeName):
+            linter.emit(
+                "prefer-text-field", f"{key}.{cmd.name} becomes {type_text(cmd.def_.typeName)}"
+            )
         if cmd.subtype.name == "AT_AddColumn":
             _add_column(linter, key, cmd.def_, existing)
         elif existing:
             _existing_table_cmd(linter, key, cmd, info)
+        elif kind == "CONSTR_FOREIGN" and linter.populated(key):
+            # CREATE TABLE AS filled it in this file: validating the key scans every row while
+            # the referenced table is held SHARE ROW EXCLUSIVE
+            _add_constraint(linter, key, cmd.def_)
 
 
 def _existing_table_cmd(linter: Linter, key: str, cmd: Any, info: TableInfo | None) -> None:

@@ -15,8 +15,16 @@ class Linter(Protocol):
         """Did table ``key`` exist before this file (not created in it)?"""
         ...
 
-    def exclusive(self, key: str, what: str) -> None:
-        """Note an ACCESS EXCLUSIVE lock on ``key`` (it needs a lock_timeout first)."""
+    def exclusive(self, key: str, what: str, mode: str = "ACCESS EXCLUSIVE") -> None:
+        """Note a write-blocking lock on ``key`` (it needs a lock_timeout first)."""
+        ...
+
+    def populated(self, key: str) -> bool:
+        """Was ``key`` created and filled in this file (CREATE TABLE AS)?"""
+        ...
+
+    def foreign_key(self, con: Any, what: str) -> None:
+        """Note the SHARE ROW EXCLUSIVE lock a foreign key takes on the referenced table."""
         ...
 
 
@@ -147,3 +155,21 @@ def access_exclusive(subtype_name: str, constraint_kind: str | None = None) -> b
         "AT_ReplicaIdentity",
     )
     return subtype_name not in weaker and "Trig" not in subtype_name
+
+
+SLOW_UNDER_LOCK = frozenset(
+    {
+        "changing-column-type",
+        "adding-not-nullable-field",
+        "adding-field-with-default",
+        "require-concurrent-index-creation",
+        "constraint-missing-not-valid",
+        "constraint-without-index",
+        "ban-vacuum-full",
+        "ban-cluster",
+        "update-without-where",
+        "delete-without-where",
+    }
+)
+"""Rules whose statement scans or rewrites an existing table while holding a lock that blocks
+traffic: the statements ``require-statement-timeout`` judges."""

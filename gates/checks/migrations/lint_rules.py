@@ -162,9 +162,11 @@ LINT_RULES: tuple[Rule, ...] = (
     Rule(
         "require-lock-timeout",
         M,
-        "No lock_timeout before an ACCESS EXCLUSIVE statement",
-        "A statement waiting for an ACCESS EXCLUSIVE lock blocks every query queued behind it; "
-        "without lock_timeout one long transaction can take the site down.",
+        "No lock_timeout before a statement that locks out writes",
+        "A statement waiting for a lock that conflicts with writes (ACCESS EXCLUSIVE: most ALTER "
+        "TABLE, DROP INDEX, DROP VIEW, RENAME; SHARE ROW EXCLUSIVE: a foreign key or trigger, "
+        "also on the referenced table such as the busy auth.users) blocks every query queued "
+        "behind it; without lock_timeout one long transaction can take the site down.",
         "SET lock_timeout = '5s'; at the top of the file (and retry the migration if it times "
         "out).",
     ),
@@ -199,11 +201,24 @@ LINT_RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "rls-enabled-no-policy",
-        M,
+        L,
         "Row level security enabled but no policy",
-        "With RLS on and no policy, the table is invisible to every API role; usually a "
-        "forgotten CREATE POLICY (Supabase advisor rls_enabled_no_policy).",
-        "CREATE POLICY for the roles that need access, or ignore if only service_role uses it.",
+        "With RLS on and no policy, the table is invisible to every API role (deny-all). That is "
+        "the secure choice for server-only tables, so this is a warning (low) by default; it is "
+        "a forgotten CREATE POLICY when clients should see the table (Supabase advisor "
+        "rls_enabled_no_policy).",
+        "CREATE POLICY for the roles that need access, or leave it deny-all if only "
+        "service_role uses it.",
+    ),
+    Rule(
+        "rls-policy-anon-writes-all-rows",
+        H,
+        "Policy lets anon write every row",
+        "A permissive policy FOR INSERT/UPDATE/DELETE/ALL to anon or public (no TO clause) "
+        "whose USING or WITH CHECK is `true` lets anyone holding the public anon key change or "
+        "delete every row through the API.",
+        "Restrict the policy TO authenticated and to the rows the user owns (USING (auth.uid() "
+        "= user_id)); write through a server route with service_role if anon must submit.",
     ),
     Rule(
         "security-definer-search-path",
@@ -216,10 +231,14 @@ LINT_RULES: tuple[Rule, ...] = (
     Rule(
         "grant-to-anon",
         H,
-        "GRANT to anon",
-        "`anon` is everyone holding the public anon key; privileges granted to it are public. "
-        "(GRANT USAGE ON SCHEMA is not flagged.)",
-        "Grant to `authenticated` and restrict with RLS policies; or ignore with a reason.",
+        "anon may use a table without RLS or a SECURITY DEFINER function",
+        "`anon` is everyone holding the public anon key. Supabase grants anon, authenticated "
+        "and service_role on every public table by default (`supabase db diff` restates those "
+        "grants), and RLS policies are what restrict them; so a grant is judged by what it "
+        "opens: a table that has no row level security after the last migration, or a "
+        "SECURITY DEFINER function (it runs with its owner's rights, past RLS).",
+        "ENABLE ROW LEVEL SECURITY on the table (and add policies), or REVOKE the grant; make "
+        "the function SECURITY INVOKER or revoke EXECUTE from anon and public.",
     ),
     Rule(
         "prefer-text-field",
@@ -227,6 +246,51 @@ LINT_RULES: tuple[Rule, ...] = (
         "varchar(n) column",
         "Changing the length limit later needs an ACCESS EXCLUSIVE lock (and maybe a rewrite).",
         "Use text, with a CHECK (char_length(col) <= n) constraint if a limit is needed.",
+    ),
+    Rule(
+        "transaction-nesting",
+        L,
+        "BEGIN/COMMIT inside a migration file",
+        "The Supabase CLI runs each file in its own transaction; a COMMIT inside the file ends "
+        "that transaction early, so a later failure leaves the file half applied (squawk "
+        "transaction-nesting).",
+        "Drop the BEGIN/COMMIT: the file is already one transaction.",
+    ),
+    Rule(
+        "identifier-too-long",
+        L,
+        "Identifier longer than 63 bytes",
+        "PostgreSQL silently truncates names to 63 bytes (NAMEDATALEN - 1): two long names can "
+        "collide, and the name in the catalog is not the one in the file (squawk "
+        "identifier-too-long).",
+        "Use a name of at most 63 bytes.",
+    ),
+    Rule(
+        "prefer-bigint-over-int",
+        L,
+        "32-bit integer primary key",
+        "An int/serial primary key runs out at 2,147,483,647; changing it later rewrites the "
+        "table and every referencing key under ACCESS EXCLUSIVE (squawk prefer-bigint-over-int).",
+        "Use bigint (bigint GENERATED ALWAYS AS IDENTITY) or uuid.",
+    ),
+    Rule(
+        "prefer-robust-stmts",
+        L,
+        "Non-idempotent statement in a file that cannot run in a transaction",
+        "A file with CONCURRENTLY runs statement by statement; when it fails part way the "
+        "retry fails on what the first attempt already did (squawk prefer-robust-stmts).",
+        "Use IF NOT EXISTS / IF EXISTS (and drop an INVALID index left by a failed "
+        "CREATE INDEX CONCURRENTLY before retrying).",
+    ),
+    Rule(
+        "require-statement-timeout",
+        L,
+        "Long statement under lock without statement_timeout",
+        "A statement that scans or rewrites an existing table while holding a lock that blocks "
+        "traffic runs as long as the table is big; a statement_timeout bounds the outage "
+        "(squawk require-statement-timeout, judged only for such statements).",
+        "SET statement_timeout = '…'; before it (or use the non-blocking form the other "
+        "finding names).",
     ),
 )
 

@@ -60,6 +60,8 @@ class SchemaState:
 
     def __init__(self) -> None:
         self.tables: dict[str, TableInfo] = {}
+        self.definer_functions: set[str] = set()
+        """``schema.name`` of functions that are SECURITY DEFINER (any overload)."""
 
     def apply(self, node: Any, origin: TableInfo | None = None) -> None:
         """Replay one statement. ``origin`` carries where a CREATE TABLE was written."""
@@ -85,6 +87,22 @@ class SchemaState:
             self._alter(node)
         elif isinstance(node, ast.CreatePolicyStmt):
             self.table(qualified(node.table)).policies += 1
+        elif isinstance(node, ast.CreateFunctionStmt):
+            self._security(names_key(node.funcname), node.options, created=True)
+        elif isinstance(node, ast.AlterFunctionStmt) and node.func is not None:
+            func: Any = node.func
+            self._security(names_key(func.objname), node.actions, created=False)
+
+    def _security(self, key: str, options: Any, *, created: bool) -> None:
+        for opt in options or ():
+            if opt.defname == "security":
+                if getattr(opt.arg, "boolval", False):
+                    self.definer_functions.add(key)
+                else:
+                    self.definer_functions.discard(key)
+                return
+        if created:  # CREATE OR REPLACE without SECURITY DEFINER is SECURITY INVOKER
+            self.definer_functions.discard(key)
 
     def table(self, key: str) -> TableInfo:
         """The table ``key``, created as pre-existing (unknown origin) when not seen yet."""

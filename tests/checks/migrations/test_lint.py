@@ -103,7 +103,35 @@ CASES: dict[str, tuple[str, str]] = {
         "create function f() returns int language sql security definer set search_path = '' "
         "as $$ select 1 $$;",
     ),
-    "grant-to-anon": ("grant select on t to anon;", "grant select on t to authenticated;"),
+    "grant-to-anon": (
+        "create table public.n (i int);\ngrant select on public.n to anon;",
+        # Supabase's default grants, restated by `supabase db diff`, on a table with RLS
+        "grant all on table t to anon, authenticated, service_role;",
+    ),
+    "rls-policy-anon-writes-all-rows": (
+        "create policy d on t for delete to anon using (true);",
+        "create policy d on t for delete to authenticated using (auth.uid() = id);",
+    ),
+    "transaction-nesting": (
+        "begin;\nalter table t add column z int;\ncommit;",
+        "alter table t add column z int;",
+    ),
+    "identifier-too-long": (
+        "create index " + "i" * 64 + " on t (a);",
+        "create index " + "i" * 63 + " on t (a);",
+    ),
+    "prefer-bigint-over-int": (
+        "create table public.n (id serial primary key);",
+        "create table public.n (id bigint generated always as identity primary key);",
+    ),
+    "prefer-robust-stmts": (
+        "create index concurrently t_a on t (a);",
+        "create index concurrently if not exists t_a on t (a);",
+    ),
+    "require-statement-timeout": (
+        "alter table t alter column a set not null;",
+        "set statement_timeout = '5s';\nalter table t alter column a set not null;",
+    ),
     "prefer-text-field": (
         "create table public.n (s varchar(20));",
         "create table public.n (s text check (char_length(s) <= 20));",
@@ -136,9 +164,9 @@ def test_rules_are_documented_and_kebab_case() -> None:
 
 def test_new_table_in_same_file_is_exempt_from_locking_rules() -> None:
     sql = (
-        "create table public.n (id int primary key, a int);\n"
+        "create table public.n (id bigint primary key, a int);\n"
         "alter table public.n enable row level security;\n"
-        "create policy p on public.n using (true);\n"
+        "create policy p on public.n for select using (true);\n"
         "create index n_a on public.n (a);\n"
         "alter table public.n add column b int not null;\n"
         "alter table public.n alter column a set not null;\n"
@@ -155,10 +183,171 @@ def test_replay_knows_tables_dropped_and_renamed_earlier() -> None:
         rules_of(
             "create table public.z (i int); create index zi on public.z (i);"
             "alter table public.z enable row level security;"
-            "create policy p on public.z using (true);",
+            "create policy p on public.z for select using (true);",
             prior,
         )
         == []
+    )
+
+
+def test_foreign_key_on_a_table_filled_by_create_table_as_is_not_exempt() -> None:
+    # validating the key scans the copied rows holding SHARE ROW EXCLUSIVE on t (issue 14)
+    sql = (
+        "set lock_timeout = '1s';\n"
+        "create table public.c as select id from public.t;\n"
+        "alter table public.c add constraint c_fk foreign key (id) references public.t (id);\n"
+    )
+    assert "constraint-missing-not-valid" in rules_of(sql)
+    empty = sql.replace("from public.t;", "from public.t with no data;")
+    assert "constraint-missing-not-valid" not in rules_of(empty)
+    assert "constraint-missing-not-valid" not in rules_of(
+        sql.replace("references public.t (id);", "references public.t (id) not valid;")
+    )
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "drop index t_a;",
+        "drop view public.v;",
+        "drop materialized view public.mv;",
+        "create table public.n (id bigint primary key, u uuid references auth.users (id));",
+        "alter table public.n2 add constraint f foreign key (u) references auth.users (id) "
+        "not valid;",
+        "create trigger on_signup after insert on auth.users for each row execute function f();",
+    ],
+)
+def test_write_blocking_locks_need_a_lock_timeout(sql: str) -> None:
+    assert "require-lock-timeout" in rules_of(sql)
+    assert "require-lock-timeout" not in rules_of("set lock_timeout = '5s';\n" + sql)
+
+
+def test_objects_created_earlier_in_the_file_need_no_lock_timeout() -> None:
+    sql = (
+        "create view public.v as select 1 as one;\ndrop view public.v;\n"
+        "create index t_tmp on public.n0 (a);\n"
+    )
+    assert "require-lock-timeout" not in rules_of("create table public.n0 (a int);\n" + sql)
+
+
+@pytest.mark.parametrize("target", ["varchar(20)", "varchar(5)", "character varying(30)"])
+def test_prefer_text_field_on_alter_column_type(target: str) -> None:
+    assert "prefer-text-field" in rules_of(f"alter table t alter column c type {target};")
+    assert "prefer-text-field" not in rules_of("alter table t alter column b type text;")
+
+
+@pytest.mark.parametrize(
+    "policy",
+    [
+        "create policy d on t for delete to anon using (true);",
+        "create policy d on t for update using (true);",
+        "create policy d on t for insert to public with check (true);",
+        "create policy d on t to anon using (true);",
+        "create policy d on t for all to anon, authenticated using (1 = 1);",
+        "create policy d on t as permissive for update to anon using ('t'::boolean);",
+    ],
+)
+def test_policy_letting_anon_write_every_row(policy: str) -> None:
+    assert "rls-policy-anon-writes-all-rows" in rules_of(policy)
+
+
+@pytest.mark.parametrize(
+    "policy",
+    [
+        "create policy r on t for select to anon using (true);",
+        "create policy d on t for delete to authenticated using (true);",
+        "create policy d on t for update to anon using (auth.uid() = id);",
+        "create policy d on t as restrictive for delete to anon using (true);",
+        "create policy d on t for insert to anon with check (auth.uid() is not null);",
+    ],
+)
+def test_policies_that_do_not_open_every_row_to_anon(policy: str) -> None:
+    assert "rls-policy-anon-writes-all-rows" not in rules_of(policy)
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        # what `supabase db diff` writes for every table: Supabase's own default grants
+        'grant delete on table "public"."t" to "anon";\n'
+        'grant select on table "public"."t" to "anon";\n'
+        'grant all on table "public"."t" to "authenticated";',
+        "grant select on all tables in schema public to anon;",
+        "alter default privileges in schema public grant all on tables to anon;",
+        "grant usage on schema public to anon;",
+        "grant execute on function public.invoker() to anon;",
+        "grant select on public.never_seen to anon;",
+    ],
+)
+def test_default_grants_on_tables_with_rls_are_not_findings(sql: str) -> None:
+    prior = PRIOR + "create function public.invoker() returns int language sql as $$ select 1 $$;"
+    assert "grant-to-anon" not in rules_of(sql, prior)
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "create table public.n (i int);\ngrant select on public.n to anon;",
+        "create table public.n (i int);\ngrant select on all tables in schema public to anon;",
+        "create function public.definer() returns int language sql security definer "
+        "set search_path = '' as $$ select 1 $$;\n"
+        "grant execute on function public.definer() to anon;",
+        "grant execute on function public.old_definer() to public;",
+    ],
+)
+def test_grants_opening_a_table_without_rls_or_a_definer_function(sql: str) -> None:
+    prior = PRIOR + (
+        "create function public.old_definer() returns int language sql security definer "
+        "set search_path = '' as $$ select 1 $$;"
+    )
+    assert "grant-to-anon" in rules_of(sql, prior)
+
+
+def test_rls_later_in_the_history_clears_the_grant() -> None:
+    sql = "create table public.n (i int);\ngrant select on public.n to anon;"
+    later = "alter table public.n enable row level security;"
+    files = [
+        LintInput("1_a.sql", "1_a.sql", sqlsource.parse(sql)),
+        LintInput("2_b.sql", "2_b.sql", sqlsource.parse(later)),
+    ]
+    assert "grant-to-anon" not in {p.rule for p in lint(files).problems}
+
+
+def test_rls_without_policy_is_a_warning_by_default() -> None:
+    from gates.checks.migrations.report import to_finding
+    from gates.model import Severity
+
+    files = [
+        LintInput(
+            "1_a.sql",
+            "1_a.sql",
+            sqlsource.parse(
+                "create table public.n (i int);\nalter table public.n enable row level security;"
+            ),
+        )
+    ]
+    (problem,) = [p for p in lint(files).problems if p.rule == "rls-enabled-no-policy"]
+    assert not to_finding(problem, fail_on=Severity.MEDIUM, warn=()).blocks
+
+
+def test_what_gates_keeps_doing_better_than_squawk() -> None:
+    # not flagged: objects created earlier in the same file, widening varchar, constant defaults
+    assert rules_of(
+        "create table public.n (id bigint primary key, s text);\n"
+        "alter table public.n enable row level security;\n"
+        "create policy p on public.n for select using (true);\n"
+        "alter table public.n add column d int not null default 0;\n"
+        "create index n_s on public.n (s);\n"
+    ) == []
+    assert "changing-column-type" not in rules_of("alter table t alter column b type varchar(50);")
+    found = rules_of("set lock_timeout = '1s';\nalter table t add column k int default 42;")
+    assert found == []
+    # flagged: an inline CHECK scans the table, SERIAL rewrites it
+    assert "constraint-missing-not-valid" in rules_of(
+        "set lock_timeout = '1s';\nalter table t add column k int check (k > 0);"
+    )
+    assert "adding-field-with-default" in rules_of(
+        "set lock_timeout = '1s';\nalter table t add column k serial;"
     )
 
 

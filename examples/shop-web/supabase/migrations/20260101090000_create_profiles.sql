@@ -1,3 +1,4 @@
+set lock_timeout = '5s';
 -- Profiles: one row per auth user, readable and editable only by its owner.
 create table public.profiles (
   id uuid primary key references auth.users (id) on delete cascade,

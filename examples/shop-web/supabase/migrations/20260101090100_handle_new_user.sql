@@ -1,3 +1,4 @@
+set lock_timeout = '5s';
 -- Create a profile row whenever a user signs up.
 create function public.handle_new_user()
 returns trigger

@@ -1,3 +1,4 @@
+set lock_timeout = '5s';
 -- Orders belong to a profile; customers see only their own.
 create table public.orders (
   id bigint generated always as identity primary key,
