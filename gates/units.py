@@ -95,6 +95,17 @@ def format_size(num_bytes: float) -> str:
     return f"{size:.2f} GB"  # pragma: no cover - loop returns at MB
 
 
+def duration_spec(seconds: float) -> str:
+    """A duration the way a checklist writes it (``10m`` for 600 s, ``90s``, ``2h``, ``800ms``):
+    the largest unit that states it exactly, so :func:`parse_duration` reads it back."""
+    if seconds < 1:
+        return f"{seconds * 1000:g}ms"
+    for unit, size in (("h", 3600), ("m", 60)):
+        if float(seconds).is_integer() and int(seconds) % size == 0:
+            return f"{int(seconds) // size}{unit}"
+    return f"{seconds:g}s"
+
+
 def format_duration(seconds: float) -> str:
     """``850 ms``, ``12.3 s``, ``4m 05s``."""
     if seconds < 1:

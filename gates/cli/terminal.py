@@ -7,6 +7,7 @@ markup nor ANSI escape sequences in a test name can restyle or rewrite the termi
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 import threading
@@ -19,6 +20,7 @@ from rich.text import Text
 
 from gates.checklist.model import Checklist
 from gates.model import GateResult, Report, Status
+from gates.units import duration_spec
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 STYLE = {
@@ -48,7 +50,7 @@ class Progress:
 
     def __init__(self, checklist: Checklist, console: Console | None = None) -> None:
         self.console = console or Console(
-            stderr=True, highlight=False, width=None if sys.stderr.isatty() else 132
+            stderr=True, highlight=False, width=None if sys.stderr.isatty() else log_width()
         )
         self.width = max((len(g) for g in checklist.gates), default=8)
         self._lock = threading.Lock()
@@ -109,11 +111,18 @@ def _is_tty() -> bool:
     return sys.stdout.isatty()
 
 
+def log_width() -> int:
+    """The width when not on a terminal (a CI log): ``COLUMNS`` if set, else wide enough that
+    no line is hard-wrapped — a CI log viewer wraps for itself."""
+    columns = os.environ.get("COLUMNS", "")
+    return int(columns) if columns.isdigit() and int(columns) >= 40 else 400
+
+
 def print_list(
     base: Checklist, per_env: Mapping[str, Checklist], console: Console | None = None
 ) -> None:
     """``gates list``: one row per gate, with its blocking and required state per environment."""
-    out = console or Console(highlight=False, width=None if _is_tty() else 160)
+    out = console or Console(highlight=False, width=None if _is_tty() else log_width())
     table = Table(pad_edge=False)
     for column in ("gate", "type", "stage", "needs", "timeout", "blocking"):
         table.add_column(column)
@@ -125,7 +134,7 @@ def print_list(
             Text(spec.type),
             Text(spec.stage),
             Text(", ".join(spec.needs) or "-"),
-            Text(f"{spec.timeout:g}s"),
+            Text(duration_spec(spec.timeout)),
             Text("yes" if spec.blocking else "no"),
         ]
         for loaded in per_env.values():
