@@ -38,12 +38,12 @@ _EXPORT = re.compile(r"(?:export[^\S\r\n]+)?")
 _SINGLE_QUOTED_KEY = re.compile(r"'([^']+)'")
 _UNQUOTED_KEY = re.compile(r"([^=\#\s]+)")
 _EQUAL = re.compile(r"(=[^\S\r\n]*)")
-_SINGLE_QUOTED_VALUE = re.compile(r"'((?:\\'|[^'])*)'")
-_DOUBLE_QUOTED_VALUE = re.compile(r'"((?:\\"|[^"])*)"')
+_SINGLE_QUOTED_VALUE = re.compile(r"'((?:\\.|[^'\\])*)'", re.DOTALL)
+_DOUBLE_QUOTED_VALUE = re.compile(r'"((?:\\.|[^"\\])*)"', re.DOTALL)
 _UNQUOTED_VALUE = re.compile(r"([^\r\n]*)")
 _COMMENT = re.compile(r"(?:[^\S\r\n]*#[^\r\n]*)?")
 _END_OF_LINE = re.compile(r"[^\S\r\n]*(?:\r\n|\n|\r|$)")
-_REST_OF_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)?")
+_REST_OF_LINE = re.compile(r"[^\r\n]*(?:\r|\n|\r\n)?")
 _DOUBLE_ESCAPES = re.compile(r"\\[\\'\"abfnrtv]")
 _SINGLE_ESCAPES = re.compile(r"\\[\\']")
 _INLINE_COMMENT = re.compile(r"\s+#.*")
@@ -185,9 +185,74 @@ def parse(text: str, name: str = "<env>") -> EnvFile:
     return EnvFile(name=name, entries=tuple(entries), errors=tuple(errors))
 
 
-def load(path: Path) -> EnvFile:
-    """Read and parse a dotenv file (an empty file is a valid, empty env file)."""
-    return parse(read_text(path, max_bytes=MAX_BYTES, allow_empty=True), str(path))
+# npm `dotenv` 17 (lib/main.js `LINE`), translated from JavaScript regex semantics: JS `\s` is
+# this set (with U+FEFF and the line terminators), `\w` is ASCII, `^`/`$` under the m flag match
+# at U+2028/U+2029 too, and `.` stops at every line terminator.
+_JS_SPACE = "\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+_JS_S = f"[{_JS_SPACE}]"
+_JS_LT = "[\n\r\u2028\u2029]"
+_JS_BOL = f"(?:\\A|(?<={_JS_LT}))"
+_JS_EOL = f"(?:\\Z|(?={_JS_LT}))"
+_JS_DOT = "[^\n\r\u2028\u2029]"
+_NPM_LINE = re.compile(
+    f"{_JS_BOL}{_JS_S}*(?:export{_JS_S}+)?([A-Za-z0-9_.-]+)(?:{_JS_S}*={_JS_S}*?|:{_JS_S}+?)"
+    f"({_JS_S}*'(?:\\\\'|[^'])*'|{_JS_S}*\"(?:\\\\\"|[^\"])*\"|{_JS_S}*`(?:\\\\`|[^`])*`|[^#\r\n]+)?"
+    f"{_JS_S}*(?:#{_JS_DOT}*)?{_JS_EOL}"
+)
+_NPM_UNQUOTE = re.compile(f"{_JS_BOL}(['\"`])([\\s\\S]*)\\1{_JS_EOL}")
+_JS_TRIM = _JS_SPACE.replace("\u2000-\u200a", "".join(chr(c) for c in range(0x2000, 0x200B)))
+
+SYNTAXES = ("python", "npm")
+"""``python``: python-dotenv 1.x (:func:`parse`); ``npm``: the npm ``dotenv`` package that Vite and
+SvelteKit use to read ``.env*`` (:func:`parse_npm`)."""
+
+
+def parse_npm(text: str, name: str = "<env>") -> EnvFile:
+    """Parse dotenv text exactly as npm ``dotenv`` 17's ``parse()`` does (what Vite 7 bundles).
+
+    Unlike python-dotenv it accepts ``KEY: value`` and backtick quotes, keeps ``\\`` escapes
+    but ``\\n``/``\\r`` in double quotes, and silently ignores every line its one regex does not
+    match: those non-blank, non-comment lines land in ``errors`` so a lost key is not silent.
+    """
+    if "\x00" in text:
+        raise InputError(f"{name}: contains NUL bytes; not a dotenv file")
+    lines = text.replace("\r\n", "\n").replace("\r", "\n")
+    entries: list[EnvEntry] = []
+    covered = [False] * (lines.count("\n") + 1)
+    for match in _NPM_LINE.finditer(lines):
+        key = match.group(1)
+        value = (match.group(2) or "").strip(_JS_TRIM)
+        quote = value[:1]
+        value = _NPM_UNQUOTE.sub(lambda m: m.group(2), value)
+        if quote == '"':
+            value = value.replace("\\n", "\n").replace("\\r", "\r")
+        first = lines.count("\n", 0, match.start(1))
+        last = lines.count("\n", 0, match.end())
+        for i in range(first, last + 1):
+            covered[i] = True
+        if key == "__proto__":
+            continue  # a JavaScript object ignores a string assigned to __proto__
+        entries.append(
+            EnvEntry(key, value, first + 1, quote if quote in ("'", '"', "`") else "", False)
+        )
+    errors = tuple(
+        (number, "npm dotenv ignores this line: the key is not set")
+        for number, line in enumerate(lines.split("\n"), 1)
+        if not covered[number - 1] and line.strip(_JS_TRIM) and not line.lstrip().startswith("#")
+    )
+    return EnvFile(name=name, entries=tuple(entries), errors=errors)
+
+
+def load(path: Path, syntax: str = "python") -> EnvFile:
+    """Read and parse a dotenv file (an empty file is a valid, empty env file).
+
+    ``syntax`` names the consumer whose rules apply (:data:`SYNTAXES`). A UTF-8 BOM is dropped;
+    a file that is not UTF-8 (UTF-16, binary) is refused (``InputError``), never half-read.
+    """
+    text = read_text(path, max_bytes=MAX_BYTES, allow_empty=True)
+    if syntax == "npm":
+        return parse_npm(text, str(path))
+    return parse(text, str(path))
 
 
 def expand(

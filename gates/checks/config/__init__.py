@@ -30,6 +30,7 @@ environment; an ``anon`` JWT or a publishable key does not.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -95,13 +96,34 @@ class _Source:
             self.where[key] = (path, lines.get(key))
 
 
+_VITE_MARKERS = tuple(
+    f"{stem}.config.{ext}"
+    for stem in ("vite", "svelte")
+    for ext in ("js", "mjs", "cjs", "ts", "mts")
+)
+
+
+def env_syntax(options: ConfigOptions, root: Path) -> str:
+    """Whose rules read the env files: npm ``dotenv`` for a Vite/SvelteKit project, else
+    python-dotenv (``env_syntax: auto``); an explicit ``npm``/``python`` wins."""
+    if options.env_syntax != "auto":
+        return options.env_syntax
+    if any((root / name).is_file() for name in _VITE_MARKERS):
+        return "npm"
+    try:
+        manifest = (root / "package.json").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return "python"
+    return "npm" if re.search(r'"(?:vite|@sveltejs/kit)"\s*:', manifest) else "python"
+
+
 def _load_env(
-    ctx: GateContext, relative: str, expand: bool
+    ctx: GateContext, relative: str, expand: bool, syntax: str
 ) -> tuple[dict[str, str | None], dotenv.EnvFile]:
     from gates.parsers import dotenv
 
     path = ctx.path(relative)
-    env = dotenv.load(path)
+    env = dotenv.load(path, syntax)
     ctx.record(path)
     if not env.entries:
         # an emptied env file would pass every rule but `required` on no evidence at all
@@ -122,7 +144,9 @@ def evaluate(options: ConfigOptions, ctx: GateContext) -> GateOutcome:
     if options.from_process_env:
         source.add(dict(ctx.environ), "<process env>", {})
     if options.env_file:
-        values, env = _load_env(ctx, options.env_file, options.expand)
+        values, env = _load_env(
+            ctx, options.env_file, options.expand, env_syntax(options, ctx.root)
+        )
         lines = {e.key: env.line_of(e.key) for e in env.entries}
         source.add(values, options.env_file, lines)
         for line, message in env.errors:
@@ -135,7 +159,7 @@ def evaluate(options: ConfigOptions, ctx: GateContext) -> GateOutcome:
     _formats(options, source, out, fail_on)
     _public(options, source, out)
     if options.differ:
-        _differ(options.differ, ctx, options.expand, out, fail_on)
+        _differ(options.differ, ctx, options.expand, env_syntax(options, ctx.root), out, fail_on)
     if options.headers_from:
         from gates.checks.config.headers import header_findings
 
@@ -147,6 +171,8 @@ def evaluate(options: ConfigOptions, ctx: GateContext) -> GateOutcome:
             f" ({blocking} blocking)" if blocking else ""
         )
     out.details.setdefault("keys", sorted(source.values))
+    if options.env_file or options.differ:
+        out.details["env_syntax"] = env_syntax(options, ctx.root)
     return out
 
 
@@ -260,9 +286,14 @@ def _public(options: ConfigOptions, source: _Source, out: GateOutcome) -> None:
 
 
 def _differ(
-    spec: DifferOptions, ctx: GateContext, expand: bool, out: GateOutcome, fail_on: Severity
+    spec: DifferOptions,
+    ctx: GateContext,
+    expand: bool,
+    syntax: str,
+    out: GateOutcome,
+    fail_on: Severity,
 ) -> None:
-    loaded = {env: _load_env(ctx, path, expand)[0] for env, path in spec.files.items()}
+    loaded = {env: _load_env(ctx, path, expand, syntax)[0] for env, path in spec.files.items()}
     for values in loaded.values():
         out.secrets.extend(_secrets(values))
     for key in spec.keys:

@@ -29,6 +29,10 @@ class ConfigOptions(OptionsBase):
     type: Literal["config"] = "config"
     env_file: str | None = Field(default=None, description="dotenv file for the target env")
     from_process_env: bool = Field(default=False, description="Read the process environment too")
+    env_syntax: Literal["auto", "npm", "python"] = Field(
+        default="auto",
+        description="Env file rules: npm dotenv (Vite/SvelteKit), python-dotenv, or auto-detect",
+    )
     expand: bool = Field(default=True, description="Expand ${VAR} / ${VAR:-default} in values")
     required: list[str] | dict[str, StrList] = Field(
         default_factory=list, description="Keys that must be set (list, or mapping per env)"

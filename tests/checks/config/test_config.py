@@ -336,3 +336,42 @@ def test_differ_file_holding_no_keys_is_an_error(tmp_path: Path) -> None:
     )
     with pytest.raises(InputError, match="no keys"):
         evaluate(options, _ctx(tmp_path, "production"))
+
+
+@pytest.mark.parametrize(
+    "line", ["PUBLIC_SUPABASE_ANON_KEY: {k}", "PUBLIC_SUPABASE_ANON_KEY=`{k}`"]
+)
+def test_vite_project_env_is_read_with_npm_dotenv_rules(tmp_path: Path, line: str) -> None:
+    # python-dotenv drops `KEY: value` and keeps the backticks; Vite (npm dotenv) reads both
+    _write(tmp_path, "vite.config.js", "export default {}\n")
+    _write(
+        tmp_path, ".env", line.format(k=SERVICE) + "\nPUBLIC_SUPABASE_URL=https://x.supabase.co\n"
+    )
+    out = evaluate(ConfigOptions(env_file=".env"), _ctx(tmp_path, None))
+    assert out.details["env_syntax"] == "npm"
+    [finding] = _blocking(out)
+    assert finding.rule == "config-public-secret" and finding.location is not None
+    assert finding.location.line == 1
+
+
+def test_env_syntax_detection_and_override(tmp_path: Path) -> None:
+    _write(tmp_path, ".env", "A=1\n")
+    assert (
+        evaluate(ConfigOptions(env_file=".env"), _ctx(tmp_path, None)).details["env_syntax"]
+        == "python"
+    )
+    _write(tmp_path, "package.json", '{"devDependencies": {"@sveltejs/kit": "^2"}}')
+    assert (
+        evaluate(ConfigOptions(env_file=".env"), _ctx(tmp_path, None)).details["env_syntax"]
+        == "npm"
+    )
+    forced = ConfigOptions(env_file=".env", env_syntax="python")
+    assert evaluate(forced, _ctx(tmp_path, None)).details["env_syntax"] == "python"
+
+
+def test_lines_npm_dotenv_drops_are_syntax_findings(tmp_path: Path) -> None:
+    _write(tmp_path, "svelte.config.js", "export default {}\n")
+    _write(tmp_path, ".env", "A=1\nPUBLIC_X value without separator\n")
+    out = evaluate(ConfigOptions(env_file=".env"), _ctx(tmp_path, None))
+    [syntax] = [f for f in out.findings if f.rule == "config-syntax"]
+    assert syntax.location is not None and syntax.location.line == 2
