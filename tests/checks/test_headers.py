@@ -10,15 +10,14 @@ from gates.checks.base import GateContext
 from gates.checks.headers import HeadersOptions, evaluate
 from gates.model import Status
 from tests.conftest import gate, load_report, run_gates
+from tests.support.gates import gate_context
 from tests.support.local_site import FAULTS, serve
 
 REQUIRE = ["csp", "hsts", "nosniff", "framing", "referrer", "cookies", "cors"]
 
 
 def _ctx(tmp_path: Path, url: str | None = None) -> GateContext:
-    return GateContext(
-        gate_id="headers", root=tmp_path, out_dir=tmp_path / "reports", timeout=60, url=url
-    )
+    return gate_context("headers", tmp_path, url=url)
 
 
 def test_good_site_passes_with_a_plus(tmp_path: Path) -> None:

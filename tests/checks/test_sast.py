@@ -13,13 +13,14 @@ from gates.checks.base import GateContext
 from gates.checks.sast import SastOptions, evaluate
 from gates.model import Status
 from tests.conftest import CORPUS, gate, load_report, run_gates
+from tests.support.gates import gate_context
 
 SHELL = "import subprocess\n\n\ndef go(cmd):\n    subprocess.run(cmd, shell=True)\n"
 CLEAN = "def add(a: int, b: int) -> int:\n    return a + b\n"
 
 
 def ctx(root: Path) -> GateContext:
-    return GateContext(gate_id="sast", root=root, out_dir=root / "reports", timeout=120)
+    return gate_context("sast", root)
 
 
 def opts(**kw: object) -> SastOptions:

@@ -12,13 +12,14 @@ import pytest
 from gates.checks.base import GateContext
 from gates.checks.tests import TestsOptions, evaluate
 from gates.model import Measurement, Status
-from tests.conftest import CORPUS, gate, load_report, run_gates
+from tests.conftest import CORPUS, gate
+from tests.support.gates import gate_context, run_checklist
 
 PY = sys.executable
 
 
 def _ctx(root: Path) -> GateContext:
-    return GateContext(gate_id="tests", root=root, out_dir=root / "reports", timeout=120)
+    return gate_context("tests", root)
 
 
 def _row(rows: list[Measurement], name: str) -> Measurement:
@@ -150,19 +151,7 @@ def _checklist(root: Path, body: str) -> Path:
 
 
 def _run(root: Path, *extra: str) -> tuple[int, dict[str, Any]]:
-    out = root / "reports"
-    code, _, _ = run_gates(
-        [
-            "run",
-            "--checklist",
-            str(root / "checklist.yml"),
-            "--out",
-            str(out),
-            "--no-history",
-            *extra,
-        ]
-    )
-    return code, load_report(out)
+    return run_checklist(root / "checklist.yml", root / "reports", *extra)
 
 
 def _pytest_run(junit: str) -> str:

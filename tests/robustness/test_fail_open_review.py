@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import TESTS, gate, load_report, run_gates
+from tests.conftest import TESTS, gate
+from tests.support.gates import run_checklist
 
 
 def _run(root: Path, gate_yaml: str, files: dict[str, str | bytes]) -> dict[str, object]:
@@ -24,10 +25,7 @@ def _run(root: Path, gate_yaml: str, files: dict[str, str | bytes]) -> dict[str,
             path.write_text(content, encoding="utf-8")
     checklist = root / "checklist.yml"
     checklist.write_text("version: 1\nproject: t\ngates:\n  g:\n" + gate_yaml)
-    run_gates(
-        ["run", "--checklist", str(checklist), "--out", str(root / "reports"), "--no-history"]
-    )
-    return gate(load_report(root / "reports"), "g")
+    return gate(run_checklist(checklist, root / "reports")[1], "g")
 
 
 # --- sast -------------------------------------------------------------------------------

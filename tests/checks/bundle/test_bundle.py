@@ -16,7 +16,8 @@ from gates.checks.bundle import BundleOptions, evaluate
 from gates.checks.bundle.sizes import brotli_size, gzip_size
 from gates.errors import InputError
 from gates.model import Status
-from tests.conftest import gate, load_report, run_gates
+from tests.conftest import gate
+from tests.support.gates import gate_context, run_one_gate
 from tests.support.shop_web import EXAMPLE, build
 
 pytestmark = pytest.mark.node
@@ -28,22 +29,12 @@ def _example_bundle_gate() -> dict:
 
 
 def _run(root: Path, gate_spec: dict, out: Path, *extra: str) -> dict:
-    checklist = root / f"checklist.{out.name}.yml"
-    checklist.write_text(
-        yaml.safe_dump(
-            {
-                "version": 1,
-                "project": "shop-web",
-                "gates": {"bundle": gate_spec | {"type": "bundle", "needs": []}},
-            }
-        )
-    )
-    run_gates(["run", "--checklist", str(checklist), "--out", str(out), *extra])
-    return load_report(out)
+    spec = gate_spec | {"type": "bundle", "needs": []}
+    return run_one_gate(root, "bundle", spec, out, *extra, project="shop-web", history=True)[1]
 
 
 def _ctx(root: Path, tmp_path: Path) -> GateContext:
-    return GateContext(gate_id="bundle", root=root, out_dir=tmp_path / "reports", timeout=60)
+    return gate_context("bundle", root, out_dir=tmp_path / "reports")
 
 
 def _measure(result: dict, name: str) -> dict:

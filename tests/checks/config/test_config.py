@@ -14,6 +14,7 @@ from gates.checks.base import GateContext
 from gates.checks.config import ConfigOptions, evaluate
 from gates.model import Severity, Status
 from tests.conftest import CORPUS, REPO, gate, load_report, run_gates
+from tests.support.gates import gate_context
 
 
 def _jwt(role: str, secret_tail: str = "sig") -> str:
@@ -33,9 +34,7 @@ CANARY = "sk_live_CANARY0123456789abcdefXYZ"
 
 
 def _ctx(root: Path, env: str | None) -> GateContext:
-    return GateContext(
-        gate_id="config", root=root, out_dir=root / "reports", timeout=60, env_name=env, environ={}
-    )
+    return gate_context("config", root, env_name=env, environ={})
 
 
 def _write(root: Path, name: str, text: str) -> None:

@@ -17,16 +17,15 @@ from gates.checks.coverage import CoverageOptions, evaluate, glob_match, map_pat
 from gates.errors import InputError, ToolError
 from gates.measure import EXACT
 from gates.model import GateResult, Measurement, Status
-from tests.conftest import CORPUS, gate, load_report, run_gates
+from tests.conftest import CORPUS, gate
+from tests.support.gates import gate_context, run_checklist
 
 COV = CORPUS / "coverage"
 ENV = {k: v for k, v in os.environ.items() if not k.startswith(("COV", "PYTEST_", "GIT_"))}
 
 
 def _ctx(root: Path, **kwargs: Any) -> GateContext:
-    return GateContext(
-        gate_id="coverage", root=root, out_dir=root / "reports", timeout=120, environ=ENV, **kwargs
-    )
+    return gate_context("coverage", root, environ=ENV, **kwargs)
 
 
 def _row(rows: list[Measurement], name: str) -> Measurement:
@@ -364,19 +363,7 @@ def test_max_drop(tmp_path: Path) -> None:
 
 def _run(root: Path, body: str, *extra: str) -> tuple[int, dict[str, Any]]:
     (root / "checklist.yml").write_text(f"version: 1\nproject: t\ngates:\n{body}")
-    out = root / "reports"
-    code, _, _ = run_gates(
-        [
-            "run",
-            "--checklist",
-            str(root / "checklist.yml"),
-            "--out",
-            str(out),
-            "--no-history",
-            *extra,
-        ]
-    )
-    return code, load_report(out)
+    return run_checklist(root / "checklist.yml", root / "reports", *extra)
 
 
 def test_cli_coverage_data_pass_then_drop_against_baseline(repo: tuple[Path, str]) -> None:

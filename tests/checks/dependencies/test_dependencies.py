@@ -13,12 +13,13 @@ from gates.checks.base import GateContext
 from gates.checks.dependencies import DependenciesOptions, evaluate
 from gates.model import Severity, Status
 from tests.conftest import CORPUS, TESTS, gate, load_report, run_gates
+from tests.support.gates import gate_context
 
 OSV_DIR = TESTS / "fixtures" / "osv"
 
 
 def ctx(root: Path) -> GateContext:
-    return GateContext(gate_id="dependencies", root=root, out_dir=root / "reports", timeout=60)
+    return gate_context("dependencies", root)
 
 
 def opts(**kw: object) -> DependenciesOptions:

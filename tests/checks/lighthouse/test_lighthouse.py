@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 import pytest
-import yaml
 
 from gates.checks.base import GateContext
 from gates.checks.lighthouse import LighthouseOptions, evaluate
@@ -19,7 +18,8 @@ from gates.checks.lighthouse.judge import representative_index
 from gates.errors import ToolError, ToolTimeout
 from gates.model import Status
 from gates.parsers import lighthouse as lhr
-from tests.conftest import CORPUS, gate, have_executable, load_report, require_component, run_gates
+from tests.conftest import CORPUS, gate, have_executable, require_component
+from tests.support.gates import run_one_gate
 from tests.support.shop_web import EXAMPLE, build, free_port, need_node_modules
 
 LHCI = EXAMPLE / "node_modules" / ".bin" / "lhci"
@@ -62,18 +62,9 @@ def _leftovers(port: int, marker: str = "") -> list[str]:
 
 
 def _gate_run(root: Path, spec: dict, out: Path, *extra: str) -> dict:
-    checklist = root / f"checklist.{out.name}.yml"
-    checklist.write_text(
-        yaml.safe_dump(
-            {
-                "version": 1,
-                "project": "shop-web",
-                "gates": {"lighthouse": {"type": "lighthouse", **spec}},
-            }
-        )
-    )
-    run_gates(["run", "--checklist", str(checklist), "--out", str(out), *extra])
-    return gate(load_report(out), "lighthouse")
+    spec = {"type": "lighthouse", **spec}
+    report = run_one_gate(root, "lighthouse", spec, out, *extra, project="shop-web", history=True)
+    return gate(report[1], "lighthouse")
 
 
 @pytest.fixture(scope="module")

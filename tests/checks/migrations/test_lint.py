@@ -332,13 +332,16 @@ def test_rls_without_policy_is_a_warning_by_default() -> None:
 
 def test_what_gates_keeps_doing_better_than_squawk() -> None:
     # not flagged: objects created earlier in the same file, widening varchar, constant defaults
-    assert rules_of(
-        "create table public.n (id bigint primary key, s text);\n"
-        "alter table public.n enable row level security;\n"
-        "create policy p on public.n for select using (true);\n"
-        "alter table public.n add column d int not null default 0;\n"
-        "create index n_s on public.n (s);\n"
-    ) == []
+    assert (
+        rules_of(
+            "create table public.n (id bigint primary key, s text);\n"
+            "alter table public.n enable row level security;\n"
+            "create policy p on public.n for select using (true);\n"
+            "alter table public.n add column d int not null default 0;\n"
+            "create index n_s on public.n (s);\n"
+        )
+        == []
+    )
     assert "changing-column-type" not in rules_of("alter table t alter column b type varchar(50);")
     found = rules_of("set lock_timeout = '1s';\nalter table t add column k int default 42;")
     assert found == []

@@ -20,6 +20,7 @@ from gates.checks.secrets import SecretsOptions, evaluate
 from gates.checks.secrets.patterns import decode_jwt_payload, redact, scan_bytes, shannon_entropy
 from gates.model import Status
 from tests.conftest import have_executable, load_report, require_component, run_gates
+from tests.support.gates import gate_context
 
 
 def b64url(obj: dict[str, object]) -> str:
@@ -63,7 +64,7 @@ def repo(root: Path, files: dict[str, str], untracked: dict[str, str] | None = N
 
 
 def ctx(root: Path) -> GateContext:
-    return GateContext(gate_id="secrets", root=root, out_dir=root / "reports", timeout=60)
+    return gate_context("secrets", root)
 
 
 def opts(**kw: object) -> SecretsOptions:

@@ -15,6 +15,7 @@ from gates.checks.smoke.run import json_path
 from gates.errors import InputError
 from gates.model import Status
 from tests.conftest import gate, load_report, require_component, run_gates
+from tests.support.gates import gate_context
 from tests.support.local_site import serve
 
 CHROMIUM = "/usr/bin/chromium"
@@ -22,14 +23,7 @@ COMMIT = "0123456789abcdef0123456789abcdef01234567"
 
 
 def _ctx(tmp_path: Path, url: str | None, commit: str | None = COMMIT) -> GateContext:
-    return GateContext(
-        gate_id="smoke",
-        root=tmp_path,
-        out_dir=tmp_path / "reports",
-        timeout=120,
-        url=url,
-        commit=commit,
-    )
+    return gate_context("smoke", tmp_path, url=url, commit=commit)
 
 
 def _run(tmp_path: Path, commit: str | None = COMMIT, **options: Any) -> Any:
