@@ -15,6 +15,7 @@ from typing import Any
 from gates.checks.base import Check
 
 GATE_TYPES: tuple[str, ...] = (
+    "analysis",
     "bundle",
     "command",
     "config",

@@ -26,7 +26,7 @@ from urllib.parse import quote
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from gates.model import Artifact, Finding, GateResult, Measurement, Report, Severity, Status
+from gates.model import Artifact, Finding, GateResult, Measurement, Report, Series, Severity, Status
 from gates.report.diff import against_baseline, format_value
 from gates.report.history import series
 from gates.units import format_duration
@@ -77,6 +77,38 @@ def sparkline(values: list[float], width: int = 96, height: int = 24) -> dict[st
         "last": points[-1],
         "label": f"trend over {len(values)} runs, from {values[0]:.4g} to {values[-1]:.4g} "
         f"(min {low:.4g}, max {high:.4g})",
+    }
+
+
+def series_chart(timeline: Series, width: int = 480, height: int = 120) -> dict[str, Any]:
+    """An inline SVG line chart of one time series: values as a line, errored samples as
+    marks along the bottom edge (numbers only; the template escapes the labels)."""
+    samples = timeline.samples
+    values = [s.value for s in samples if s.ok and s.value is not None]
+    end = max((s.at_s for s in samples), default=0.0) or 1.0
+    low, high = (min(values), max(values)) if values else (0.0, 1.0)
+    span = (high - low) or 1.0
+
+    def x(at: float) -> float:
+        return round(4 + at / end * (width - 8), 1)
+
+    points = " ".join(
+        f"{x(s.at_s)},{round(height - 14 - (s.value - low) / span * (height - 28), 1)}"
+        for s in samples
+        if s.ok and s.value is not None
+    )
+    errors = [x(s.at_s) for s in samples if not s.ok]
+    unit = f" {timeline.unit}" if timeline.unit else ""
+    return {
+        "name": clean(timeline.name),
+        "width": width,
+        "height": height,
+        "points": points,
+        "errors": errors,
+        "baseline_y": height - 4,
+        "label": f"{clean(timeline.name)}: {len(samples)} samples over {end:.3g}s, "
+        f"{len(errors)} errored"
+        + (f", from {low:.4g} to {high:.4g}{unit}" if values else ", no value"),
     }
 
 
@@ -235,6 +267,7 @@ def _gate(gate: GateResult, history: list[dict[str, Any]]) -> dict[str, Any]:
         "log": clean(gate.log) if gate.log else "",
         "log_href": _href(gate.log),
         "artifacts": [_artifact(a) for a in gate.artifacts],
+        "series": [series_chart(s) for s in gate.series],
         "details": detail_view(gate.details) if gate.details else None,
         "raw": raw_json(gate.details) if gate.details else "",
         "description": clean(getattr(gate, "description", "") or ""),

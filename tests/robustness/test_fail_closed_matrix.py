@@ -261,7 +261,22 @@ def build_smoke(cell: str) -> Case:
     return Case(body, tools={"chromium": TOOL_SCRIPT[cell]}, server="http")
 
 
+def build_analysis(cell: str) -> Case:
+    behaviour = {
+        "evidence-missing": "closed",
+        "evidence-empty": "empty",
+        "evidence-truncated": "truncated",
+        "evidence-wrong-format": "garbage",
+    }[cell]
+    return Case(
+        "stage: pre-deploy\nbase_url: http://127.0.0.1:{port}/\nduration: 1s\ninterval: 250ms\n"
+        "probes: [{get: /}]\ntimeout: 20s\n",
+        server=behaviour,
+    )
+
+
 MATRIX: dict[str, Callable[[str], Case]] = {
+    "analysis": build_analysis,
     "bundle": build_bundle,
     "command": build_command,
     "config": build_config,
@@ -299,6 +314,7 @@ NOT_APPLICABLE: dict[tuple[str, str], str] = {
     **{("bundle", c): _NO_TOOL for c in CELLS[4:]},
     **{("config", c): _NO_TOOL for c in CELLS[4:]},
     **{("headers", c): _HTTP for c in CELLS[4:]},
+    **{("analysis", c): _HTTP for c in CELLS[4:]},
     **{
         ("window", c): (
             "reads only the clock and the checklist, no evidence and no tool; its fail-closed "
