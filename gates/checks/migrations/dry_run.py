@@ -41,6 +41,9 @@ class DryRunResult:
     problems: list[Problem] = field(default_factory=list)
     diffs: dict[str, list[str]] = field(default_factory=dict)
     server: str = ""
+    unavailable: str = ""
+    """Set when a migration needs an extension the server lacks: the dry run cannot judge it
+    (or anything after it), which is not the migration's failure."""
 
 
 class _Runner:
@@ -84,6 +87,7 @@ class _Runner:
             mode = "autocommit"
         else:
             mode = "transaction"
+        failure: tuple[str, int | None] | None = None
         try:
             if mode == "transaction":
                 conn.execute("BEGIN")
@@ -92,16 +96,38 @@ class _Runner:
                 try:
                     conn.execute(text)
                 except psycopg.Error as exc:
-                    return _error(exc, text, line)
-            if mode == "transaction":
-                conn.execute("COMMIT")
+                    failure = _error(exc, text, line)
+                    break
+            else:
+                if mode == "transaction":
+                    conn.execute("COMMIT")
+                elif conn.info.transaction_status != 0:
+                    # the failure is this file's, not the next one's that would run inside it
+                    failure = ("the file leaves a transaction open (BEGIN without COMMIT)", None)
         finally:
-            if mode == "transaction" and conn.info.transaction_status != 0:  # not IDLE
+            if not conn.closed and conn.info.transaction_status != 0:  # not IDLE
                 with suppress(psycopg.Error):
                     conn.execute("ROLLBACK")
             if not conn.closed:
                 self.reset(conn)
-        return None
+        return failure
+
+    def missing_extensions(self, conn: Any, script: Script) -> list[str]:
+        """Extensions the file creates that this server cannot provide."""
+        from pglast import ast
+
+        wanted: list[str] = [
+            str(s.node.extname)
+            for s in script.sql.statements
+            if isinstance(s.node, ast.CreateExtensionStmt)
+        ]
+        if not wanted:
+            return []
+        rows = conn.execute(
+            "SELECT name FROM pg_available_extensions WHERE name = ANY(%s)", (wanted,)
+        ).fetchall()
+        have = {r[0] for r in rows}
+        return [name for name in wanted if name not in have]
 
 
 def _autocommit_node(node: Any) -> bool:
@@ -144,12 +170,24 @@ def run(
             conn.execute(search_path_sql(conn.info.dbname))
     with runner.connect() as conn:
         before: dict[str, schema_snapshot.Snapshot] = {}
-        for migration in migrations:
+        for position, migration in enumerate(migrations, 1):
+            missing = runner.missing_extensions(conn, migration)
+            if missing:
+                names = ", ".join(missing)
+                result.rows[migration.name]["dry_run"] = f"not judged: extension {names} missing"
+                result.unavailable = (
+                    f"{migration.rel} creates extension {names}, which the dry-run PostgreSQL "
+                    f"({result.server}) does not have; it and the {len(migrations) - position} "
+                    "migration(s) after it were not applied (install the extension's package, "
+                    "e.g. postgresql-15-<name>, or use `dsn:` with a server that has it)"
+                )
+                return result
             if migration.name in new:
                 before[migration.name] = schema_snapshot.take(conn)
             if not _step(
                 runner, conn, migration, result, "apply", "dry-run-apply-failed", migration.rel
             ):
+                _first_failure(result, migrations, position)
                 return result
         if not rollbacks or not new:
             return result
@@ -179,6 +217,23 @@ def run(
                 )
             )
     return result
+
+
+def _first_failure(result: DryRunResult, migrations: Sequence[Script], position: int) -> None:
+    """The failure is the first in apply order; the migrations after it never ran."""
+    failed = result.problems[-1]
+    result.problems[-1] = Problem(
+        failed.rule,
+        f"{failed.message} (the first failure in apply order: file {position} of "
+        f"{len(migrations)}; the {len(migrations) - position} after it were not applied)",
+        failed.path,
+        failed.line,
+        failed.snippet,
+        failed.migration,
+        {**failed.data, "apply_order": position},
+    )
+    for later in migrations[position:]:
+        result.rows[later.name]["dry_run"] = "not run (an earlier migration failed)"
 
 
 def _step(

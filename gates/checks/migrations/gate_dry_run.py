@@ -13,6 +13,7 @@ from gates.checks.migrations.dry_run import Script, run, scratch_database
 from gates.checks.migrations.ephemeral_pg import ephemeral_cluster
 from gates.checks.migrations.inventory import Inventory
 from gates.checks.migrations.problem import Problem
+from gates.errors import ToolError
 from gates.io.safe import read_text
 
 if TYPE_CHECKING:
@@ -62,6 +63,9 @@ def dry_run(
         "schema_diffs": result.diffs,
     }
     details["dry_run_rows"] = result.rows
+    if result.unavailable:
+        details["dry_run"]["outcome"] = "not judged"
+        raise ToolError(result.unavailable)
     return result.problems
 
 

@@ -259,7 +259,7 @@ def test_cluster_never_outlives_a_killed_run(tmp_path: Path, sig: signal.Signals
         proc.send_signal(sig)
         proc.wait(timeout=30)
         # SIGTERM/SIGINT: cleaned up by gates itself; SIGKILL: by the watchdog within seconds
-        assert _wait_gone(name, 15 if sig == signal.SIGKILL else 10), _postgres_with_dir(name)
+        assert _wait_gone(name, 30 if sig == signal.SIGKILL else 20), _postgres_with_dir(name)
     finally:
         if proc.poll() is None:
             proc.kill()
