@@ -16,8 +16,9 @@ from typing import Any
 import pytest
 
 from gates.checks.base import GateContext, GateOutcome
-from gates.checks.migrations import MigrationsOptions, evaluate
+from gates.checks.migrations import evaluate
 from gates.checks.migrations.ephemeral_pg import find_bin_dir
+from gates.checks.migrations.options import MigrationsOptions
 from gates.model import Status
 from tests.conftest import REPO, require_component
 
@@ -172,7 +173,8 @@ SLOW_RUN = """
 import sys
 from pathlib import Path
 from gates.checks.base import GateContext
-from gates.checks.migrations import MigrationsOptions, evaluate
+from gates.checks.migrations import evaluate
+from gates.checks.migrations.options import MigrationsOptions
 root = Path(sys.argv[1])
 options = MigrationsOptions.model_validate({"type": "migrations",
     "dry_run": {"database": "ephemeral", "preset": "none"}})

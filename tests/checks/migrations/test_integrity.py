@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from gates.checks.migrations import MigrationsOptions
+from gates.checks.migrations.options import MigrationsOptions
 from tests.conftest import gate, load_report, run_gates
 
 

@@ -11,7 +11,8 @@ import pytest
 from pydantic import ValidationError
 
 from gates.checks.base import GateContext, GateOutcome
-from gates.checks.migrations import MigrationsOptions, evaluate, lockfile, write_lock
+from gates.checks.migrations import evaluate, lockfile, write_lock
+from gates.checks.migrations.options import MigrationsOptions
 from gates.errors import InputError
 from gates.model import Status
 from tests.conftest import TESTS

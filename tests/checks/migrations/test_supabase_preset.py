@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from gates.checks.base import GateContext, GateOutcome
-from gates.checks.migrations import MigrationsOptions, evaluate
+from gates.checks.migrations import evaluate
+from gates.checks.migrations.options import MigrationsOptions
 from tests.checks.migrations.test_dry_run import _have_pg
 from tests.conftest import require_component
 
