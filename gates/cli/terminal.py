@@ -7,7 +7,6 @@ markup nor ANSI escape sequences in a test name can restyle or rewrite the termi
 
 from __future__ import annotations
 
-import os
 import re
 import sys
 import threading
@@ -112,10 +111,10 @@ def _is_tty() -> bool:
 
 
 def log_width() -> int:
-    """The width when not on a terminal (a CI log): ``COLUMNS`` if set, else wide enough that
-    no line is hard-wrapped — a CI log viewer wraps for itself."""
-    columns = os.environ.get("COLUMNS", "")
-    return int(columns) if columns.isdigit() and int(columns) >= 40 else 400
+    """The width when not on a terminal (a CI log, a pipe): wide enough that no line is
+    hard-wrapped. ``COLUMNS`` is not asked: shells export it for their own terminal, and a log
+    viewer wraps for itself."""
+    return 400
 
 
 def print_list(
