@@ -190,7 +190,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     try:
         with after_run.emergency_environment(args):
             report, secrets = run_checklist(checklist, options, view.update)
-        report = after_run.rollback_if_asked(args, checklist, options, report, deployed_at)
+        report = after_run.rollback_if_asked(args, checklist, options, report, deployed_at, secrets)
     finally:
         signal.signal(signal.SIGTERM, previous)
     report, paths = write_outputs(

@@ -67,8 +67,16 @@ def rollback_if_asked(
     options: RunOptions,
     report: Report,
     deployed_at: datetime | None,
+    secrets: list[str],
 ) -> Report:
-    """With ``--rollback`` and a failing verdict: carry out the rollback; the verdict stays."""
+    """With ``--rollback`` and a failing verdict: carry out the rollback; the verdict stays.
+
+    Secret-named environment values (tokens in ``rollback.run``, webhook URLs) join
+    ``secrets`` whenever a rollback or a notification may carry them."""
+    if args.rollback or checklist.notify:
+        from gates.deploy.rollback import secret_environment
+
+        secrets.extend(secret_environment(os.environ))
     if not args.rollback or report.verdict is Status.PASS or checklist.rollback is None:
         return report
     import dataclasses

@@ -11,6 +11,7 @@ the outcome is :class:`~gates.model.RollbackOutcome` in the report.
 from __future__ import annotations
 
 import dataclasses
+import re
 import shlex
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
@@ -24,6 +25,14 @@ from gates.process import run_tool, split_command
 from gates.run.runner import RunOptions, run_checklist
 
 Clock = Callable[[], datetime]
+SECRET_NAME = re.compile(r"TOKEN|SECRET|PASSWORD|PASSWD|API_KEY|PRIVATE_KEY|WEBHOOK|AUTH", re.I)
+"""Environment variables whose values a rollback command or a webhook may carry: masked in
+every report and message (``rollback.run: vercel rollback --token ${VERCEL_TOKEN}``)."""
+
+
+def secret_environment(environ: Mapping[str, str]) -> list[str]:
+    """Values of secret-named environment variables, for redaction."""
+    return [v for k, v in environ.items() if SECRET_NAME.search(k) and len(v) >= 6]
 
 
 def deployed_at(report: Report, given: datetime | None) -> datetime:

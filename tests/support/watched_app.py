@@ -79,6 +79,16 @@ def _handler(state: AppState) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(body)
 
+        def do_POST(self) -> None:
+            # The "deploy API" a rollback command calls: POST /__state {"error_every": 0}.
+            if self.path != "/__state":
+                self._send(404, b"", "text/plain")
+                return
+            changes = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
+            for key, value in changes.items():
+                setattr(state, key, value)
+            self._send(204, b"", "text/plain")
+
     return Handler
 
 
