@@ -29,6 +29,7 @@ from pydantic import Field
 from gates.checks.base import Check, Duration, GateContext, GateOutcome, OptionsBase, StrList
 from gates.measure import compare
 from gates.model import Status
+from gates.web.bypass import bypass_headers
 from gates.web.fetch import FetchError, fetch, redirect_chain
 from gates.web.findings import (
     HEADER_RULES,
@@ -53,6 +54,10 @@ class HeadersOptions(OptionsBase):
     require: StrList = Field(default_factory=list, description="Tests that must pass: hsts, csp…")
     check_redirect: bool = Field(default=True, description="Fetch http:// for https targets")
     timeout_per_request: Duration = Field(default=15.0, description="Deadline per URL")
+    protection_bypass: str | None = Field(
+        default=None,
+        description="Vercel Deployment Protection bypass secret, sent only to the graded URLs",
+    )
 
 
 def targets(options: HeadersOptions, base: str | None) -> list[str]:
@@ -82,6 +87,8 @@ def evaluate(options: HeadersOptions, ctx: GateContext) -> GateOutcome:
     except ValueError as exc:
         return GateOutcome.failed_closed(str(exc))
     out = GateOutcome()
+    if options.protection_bypass:
+        out.secrets.append(options.protection_bypass)
     rows: list[dict[str, object]] = []
     for url in urls:
         error = _grade_url(url, options, out, rows)
@@ -102,7 +109,14 @@ def _grade_url(
     url: str, options: HeadersOptions, out: GateOutcome, rows: list[dict[str, object]]
 ) -> str | None:
     try:
-        resp = fetch(url, headers={"Origin": PROBE_ORIGIN}, timeout=options.timeout_per_request)
+        resp = fetch(
+            url,
+            headers={
+                "Origin": PROBE_ORIGIN,
+                **bypass_headers(options.protection_bypass, url, [url]),
+            },
+            timeout=options.timeout_per_request,
+        )
     except FetchError as exc:
         return f"cannot fetch {url}: {exc}"
     if resp.status >= 500:

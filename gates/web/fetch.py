@@ -18,6 +18,11 @@ from urllib.parse import urljoin, urlsplit
 from gates.errors import InputError
 
 MAX_REDIRECTS = 10
+ORIGIN_BOUND_HEADERS = frozenset(
+    {"authorization", "cookie", "x-vercel-protection-bypass", "x-vercel-set-bypass-cookie"}
+)
+"""Credentials dropped when a redirect leaves the origin they were meant for (as browsers and
+``requests`` drop ``Authorization``): a bypass secret never follows a redirect elsewhere."""
 MAX_BODY = 5 * 1024 * 1024
 USER_AGENT = "gates-release-checker/0.1 (+post-deploy verification)"
 
@@ -134,12 +139,26 @@ def fetch(
             break
         if len(hops) > max_redirects:
             raise FetchError(f"{url}: more than {max_redirects} redirects", kind="redirects")
-        current = urljoin(current, location)
+        following = urljoin(current, location)
+        if _origin(following) != _origin(current):
+            headers = {
+                k: v for k, v in (headers or {}).items() if k.lower() not in ORIGIN_BOUND_HEADERS
+            }
+        current = following
         if status == 303 or (status in (301, 302) and verb == "POST"):
             verb, payload = "GET", None
     elapsed = (time.perf_counter() - started) * 1000
     return Response(
         url=current, status=status, headers=got, body=data, elapsed_ms=elapsed, hops=tuple(hops)
+    )
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    return (
+        parts.scheme,
+        (parts.hostname or "").lower(),
+        parts.port or {"http": 80, "https": 443}.get(parts.scheme),
     )
 
 

@@ -46,9 +46,18 @@ def evaluate(options: SmokeOptions, ctx: GateContext) -> GateOutcome:
     if not (options.checks or options.version or options.journeys):
         return GateOutcome.failed_closed("nothing to check: add checks, version or journeys")
     out = GateOutcome(details={"base_url": base})
+    if options.protection_bypass:
+        out.secrets.append(options.protection_bypass)
     run_checks(options, base, out)
     if options.version is not None:
-        run_version(options.version, base, ctx.commit, options.request_timeout, out)
+        run_version(
+            options.version,
+            base,
+            ctx.commit,
+            options.request_timeout,
+            out,
+            options.protection_bypass,
+        )
     if options.journeys:
         run_journey_block(options, base, ctx, out)
     failed = [f for f in out.findings if f.blocks]

@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import urljoin
 
 from gates.errors import ToolError, ToolMissing
+from gates.web.bypass import bypass_headers
 
 DEFAULT_EXECUTABLE = "/usr/bin/chromium"
 LAUNCH_ARGS = [
@@ -107,10 +108,18 @@ def _journey(
     base_url: str,
     timeout_ms: float,
     ignore: Sequence[re.Pattern[str]],
+    bypass: str | None = None,
 ) -> JourneyResult:
     result = JourneyResult(name=str(journey["name"]))
     started = time.perf_counter()
     context = browser.new_context(ignore_https_errors=False)
+    if bypass:
+        # Per request, not extra_http_headers: those would go to every third-party host too.
+        def add_bypass(route: Any, request: Any) -> None:
+            extra = bypass_headers(bypass, request.url, [base_url], browser=True)
+            route.continue_(headers={**request.headers, **extra} if extra else None)
+
+        context.route("**/*", add_bypass)
     try:
         page = context.new_page()
         page.set_default_timeout(timeout_ms)
@@ -169,6 +178,7 @@ def run_journeys(
     timeout_s: float,
     ignore_console: Sequence[str] = (),
     extra_args: Sequence[str] = (),
+    bypass: str | None = None,
 ) -> tuple[list[JourneyResult], str]:
     """Run every journey in one Chromium; returns results and the browser version."""
     import os
@@ -195,7 +205,9 @@ def run_journeys(
         try:
             version = str(browser.version)
             for journey in journeys:
-                results.append(_journey(browser, journey, base_url, timeout_s * 1000, patterns))
+                results.append(
+                    _journey(browser, journey, base_url, timeout_s * 1000, patterns, bypass)
+                )
         finally:
             browser.close()
     return results, version

@@ -102,3 +102,7 @@ class SmokeOptions(OptionsBase):
     browser_args: StrList = Field(default_factory=list, description="Extra Chromium flags")
     request_timeout: Duration = Field(default=15.0, description="Deadline per HTTP request")
     step_timeout: Duration = Field(default=15.0, description="Deadline per journey step")
+    protection_bypass: str | None = Field(
+        default=None,
+        description="Vercel Deployment Protection bypass secret, sent only to base_url's origin",
+    )

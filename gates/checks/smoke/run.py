@@ -14,6 +14,7 @@ from gates.errors import InputError
 from gates.fingerprint import fingerprint
 from gates.measure import compare
 from gates.model import Artifact, Finding, Location, Severity
+from gates.web.bypass import bypass_headers
 from gates.web.fetch import FetchError, Response, fetch
 
 if TYPE_CHECKING:
@@ -139,7 +140,10 @@ def run_checks(options: SmokeOptions, base: str, out: GateOutcome) -> None:
                     url,
                     method=check.method,
                     body=(check.body or "").encode() or None,
-                    headers=check.headers,
+                    headers={
+                        **check.headers,
+                        **bypass_headers(options.protection_bypass, url, [base]),
+                    },
                     timeout=options.request_timeout,
                 )
                 why = _judge(check, resp)
@@ -197,7 +201,12 @@ def _same(live: str, expected: str) -> bool:
 
 
 def run_version(
-    version: VersionCheck, base: str, commit: str | None, timeout: float, out: GateOutcome
+    version: VersionCheck,
+    base: str,
+    commit: str | None,
+    timeout: float,
+    out: GateOutcome,
+    bypass: str | None = None,
 ) -> None:
     """The deployment must serve the expected commit (fails closed when none is known)."""
     expected = version.equals or commit
@@ -218,7 +227,8 @@ def run_version(
     for wait in _attempts(version.retries, version.backoff):
         time.sleep(wait)
         try:
-            live = _live_commit(version, fetch(url, timeout=timeout))
+            headers = bypass_headers(bypass, url, [base])
+            live = _live_commit(version, fetch(url, headers=headers, timeout=timeout))
         except FetchError as exc:
             live, problem = None, str(exc)
         if live is not None and _same(live, expected):
@@ -250,6 +260,7 @@ def run_journey_block(options: SmokeOptions, base: str, ctx: GateContext, out: G
         timeout_s=options.step_timeout,
         ignore_console=options.ignore_console,
         extra_args=options.browser_args,
+        bypass=options.protection_bypass,
     )
     rows = []
     for number, result in enumerate(results, start=1):
