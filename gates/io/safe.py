@@ -76,6 +76,8 @@ def parse_json_text(text: str, name: str) -> Any:
     except RecursionError:
         # CPython's C decoder guards its recursion: a nesting bomb ends here, not in a crash.
         raise InputError(f"{name}: JSON nested too deeply") from None
+    except ValueError as exc:  # an integer of more than 4300 digits (int_max_str_digits)
+        raise InputError(f"{name}: not usable JSON ({exc})") from None
 
 
 def read_json(path: Path, *, max_bytes: int = MAX_BYTES) -> Any:
@@ -97,11 +99,6 @@ def parse_xml_bytes(data: bytes, name: str) -> Element:
         ) from None
     except safe_et.ParseError as exc:
         raise InputError(f"{name}: not well-formed XML ({exc})") from None
-
-
-def read_xml(path: Path, *, max_bytes: int = MAX_BYTES) -> Element:
-    """Parse an XML file through the size cap with entities refused."""
-    return parse_xml_bytes(read_bytes(path, max_bytes=max_bytes), str(path))
 
 
 XML_CHUNK = 1 << 20

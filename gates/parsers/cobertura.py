@@ -6,7 +6,8 @@ SYSTEM ...>`` is allowed, entities are not). Counts come from the ``<line>`` ele
 ``<class>`` (its own ``<lines>``, not the copies under ``<methods>``), merged per file name, so a
 Java report with several classes per file counts each line once. Branches come from
 ``condition-coverage="50% (1/2)"``. The root's ``lines-valid``/``line-rate``... are kept in
-``stated`` and compared; a difference becomes a warning.
+``stated`` and compared: a difference is an inconsistent report (``InputError``), except for
+istanbul's branch totals (see :func:`_with_checks`). A negative or non-finite count is refused.
 
 The file is streamed through expat (:func:`gates.io.safe.scan_xml`: 1 MiB at a time, no
 element tree, entities refused as everywhere else): one handler call per element and a
@@ -15,13 +16,15 @@ element tree, entities refused as everywhere else): one handler call per element
 
 from __future__ import annotations
 
+import math
 import re
+from dataclasses import replace
 from pathlib import Path
 from xml.parsers import expat
 
 from gates.errors import InputError
 from gates.io.safe import scan_xml
-from gates.parsers.coverage_model import CoverageData, FileCoverage
+from gates.parsers.coverage_model import CoverageData, FileCoverage, check_counts, disagreement
 
 _CONDITION = re.compile(r"\((\d+)\s*/\s*(\d+)\)")
 _STATED = (
@@ -75,11 +78,16 @@ class _Scan:
                 try:
                     number = int(attrs["number"])
                     raw = attrs.get("hits", "0")
-                    count = int(raw) if raw.isdigit() else int(float(raw))
+                    count = int(raw) if raw.isdigit() else _hits(raw)
                 except (KeyError, ValueError):
                     raise InputError(
                         f"{self.name}: <line> with a non-numeric number or hits"
                     ) from None
+                if number < 0 or count < 0:
+                    raise InputError(
+                        f"{self.name}: <line number={number} hits={raw!r}>: a negative line "
+                        "number or hit count is impossible; the report is malformed"
+                    )
                 hits = self._file_hits
                 old = hits.get(number)
                 if old is None or count > old:
@@ -163,7 +171,7 @@ def _parse(source: Path | bytes, name: str, *, lines: bool) -> CoverageData:
             )
         )
     root = scan.root
-    stated = {k: v for k in _STATED if (v := _number(root.get(k))) is not None}
+    stated = {k: v for k in _STATED if (v := _number(root.get(k), name)) is not None}
     version = root.get("version", "")
     producer = _producer(_head(source), version)
     branch_measured = bool(stated.get("branches-valid")) or any(f.branches_valid for f in files)
@@ -175,7 +183,7 @@ def _parse(source: Path | bytes, name: str, *, lines: bool) -> CoverageData:
         sources=tuple(scan.sources),
         stated=stated,
     )
-    return _with_checks(result)
+    return _with_checks(result, name)
 
 
 def _head(source: Path | bytes) -> bytes:
@@ -194,28 +202,60 @@ def _producer(data: bytes, version: str) -> str:
     return f"cobertura {version}".strip()
 
 
-def _with_checks(result: CoverageData) -> CoverageData:
-    """Note where the root attributes disagree with the counted lines."""
-    warnings = []
+def _with_checks(result: CoverageData, name: str) -> CoverageData:
+    """The report as its producer summarised it, or an error where its numbers disagree.
+
+    Lines stated on the root must equal the ``<line>`` elements. Branches too, except for
+    istanbul, whose Cobertura writer puts a branch on the line of a statement and drops the
+    branches of lines without one: its root ``branches-valid``/``branches-covered`` are what its
+    own text summary prints, so they are the whole report's branch total.
+    """
+    check_counts(result.files, name)
     counted = {
         "lines-valid": sum(f.lines_valid for f in result.files),
         "lines-covered": sum(f.lines_covered for f in result.files),
         "branches-valid": sum(f.branches_valid for f in result.files),
         "branches-covered": sum(f.branches_covered for f in result.files),
     }
+    stated_valid = result.stated.get("branches-valid")
+    stated_covered = result.stated.get("branches-covered")
     for key, value in counted.items():
         stated = result.stated.get(key)
-        if stated is not None and int(stated) != value:
-            warnings.append(f"{key}={int(stated)} stated, {value} counted from <line> elements")
-    if not warnings:
-        return result
-    return CoverageData(**{**result.__dict__, "warnings": tuple(warnings)})
+        if stated is None or int(stated) == value:
+            continue
+        if key.startswith("branches") and result.producer == "istanbul":
+            continue
+        raise disagreement(name, f"{key} on <coverage>", stated, value)
+    if (
+        result.producer == "istanbul"
+        and stated_valid is not None
+        and stated_covered is not None
+        and (int(stated_covered), int(stated_valid))
+        != (counted["branches-covered"], counted["branches-valid"])
+    ):
+        if not 0 <= stated_covered <= stated_valid:
+            raise disagreement(name, "branches-covered on <coverage>", stated_covered, 0)
+        return replace(result, stated_branches=(int(stated_covered), int(stated_valid)))
+    return result
 
 
-def _number(value: str | None) -> float | None:
+def _hits(raw: str) -> int:
+    """A hit count written as a float (``1.0``); refused when not a finite number."""
+    value = float(raw)
+    if not math.isfinite(value):
+        raise ValueError(raw)
+    return int(value)
+
+
+def _number(value: str | None, name: str) -> float | None:
     if value is None:
         return None
     try:
-        return float(value)
+        number = float(value)
     except ValueError:
         return None
+    if not math.isfinite(number) or number < 0:
+        raise InputError(
+            f"{name}: impossible total {value!r} on <coverage>; the report is malformed"
+        )
+    return number

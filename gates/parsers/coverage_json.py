@@ -8,6 +8,11 @@ and Windows path keys.
 
 coverage.py JSON keeps line numbers (``executed_lines``/``missing_lines``), so changed-lines
 coverage works on it; istanbul's summary has only counts per file.
+
+Impossible evidence is refused (``InputError``): a count that is negative, not an integer or
+larger than its total, a file whose ``missing_lines`` are not ``num_statements -
+covered_lines``, and stated totals (coverage.py ``totals``, istanbul ``total``) that are not
+what the files add up to.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from typing import Any
 
 from gates.errors import InputError
 from gates.io.safe import decode_utf8, parse_json_text, read_bytes
-from gates.parsers.coverage_model import CoverageData, FileCoverage
+from gates.parsers.coverage_model import CoverageData, FileCoverage, check_counts, disagreement
 
 _ISTANBUL_KEYS = ("lines", "statements", "functions", "branches")
 
@@ -58,11 +63,20 @@ def parse_coverage_py(doc: dict[str, Any], name: str) -> CoverageData:
         summary = entry["summary"]
         executed = _int_list(entry.get("executed_lines"), name, path)
         missing = _int_list(entry.get("missing_lines"), name, path)
+        statements = _int(summary.get("num_statements"), name, path)
+        covered = _int(summary.get("covered_lines"), name, path)
+        if "missing_lines" in entry and statements - covered != len(set(missing)):
+            raise disagreement(
+                name,
+                f"{path}: num_statements - covered_lines",
+                statements - covered,
+                len(set(missing)),
+            )
         files.append(
             FileCoverage(
                 path=path.replace("\\", "/"),
-                lines_valid=_int(summary.get("num_statements"), name, path),
-                lines_covered=_int(summary.get("covered_lines"), name, path),
+                lines_valid=statements,
+                lines_covered=covered,
                 branches_valid=_int(summary.get("num_branches", 0), name, path),
                 branches_covered=_int(summary.get("covered_branches", 0), name, path),
                 covered_lines=frozenset(executed),
@@ -83,16 +97,16 @@ def parse_coverage_py(doc: dict[str, Any], name: str) -> CoverageData:
         branch_measured=branch,
         stated=stated,
     )
-    warnings = []
+    check_counts(files, name)
     for key, ours in (
         ("num_statements", sum(f.lines_valid for f in files)),
         ("covered_lines", sum(f.lines_covered for f in files)),
         ("num_branches", sum(f.branches_valid for f in files)),
         ("covered_branches", sum(f.branches_covered for f in files)),
     ):
-        if key in stated and int(stated[key]) != ours:
-            warnings.append(f"totals.{key}={int(stated[key])} stated, {ours} summed over files")
-    return CoverageData(**{**result.__dict__, "warnings": tuple(warnings)})
+        if key in stated and stated[key] != ours:
+            raise disagreement(name, f"totals.{key}", stated[key], ours)
+    return result
 
 
 def parse_istanbul_summary(doc: dict[str, Any], name: str) -> CoverageData:
@@ -126,6 +140,13 @@ def parse_istanbul_summary(doc: dict[str, Any], name: str) -> CoverageData:
                 value = block.get(field_name)
                 if isinstance(value, (int, float)) and not isinstance(value, bool):
                     stated[f"{key}.{field_name}"] = float(value)
+    check_counts(files, name)
+    for key in _ISTANBUL_KEYS:
+        for field_name, index in (("total", 1), ("covered", 0)):
+            said = stated.get(f"{key}.{field_name}")
+            ours = sum(_istanbul_pair(f, key)[index] for f in files)
+            if said is not None and said != ours:
+                raise disagreement(name, f"total.{key}.{field_name}", said, ours)
     return CoverageData(
         format="istanbul-summary",
         producer="istanbul",
@@ -133,6 +154,16 @@ def parse_istanbul_summary(doc: dict[str, Any], name: str) -> CoverageData:
         branch_measured=True,
         stated=stated,
     )
+
+
+def _istanbul_pair(item: FileCoverage, key: str) -> tuple[int, int]:
+    pairs = {
+        "lines": (item.lines_covered, item.lines_valid),
+        "branches": (item.branches_covered, item.branches_valid),
+        "statements": (item.statements_covered or 0, item.statements_valid or 0),
+        "functions": (item.functions_covered or 0, item.functions_valid or 0),
+    }
+    return pairs[key]
 
 
 def _pair(block: Any, name: str, where: str) -> tuple[int, int]:

@@ -25,6 +25,8 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from gates.errors import InputError
+
 METRICS = ("lines", "branches", "statements", "functions", "total")
 """Every metric a threshold can name."""
 
@@ -67,7 +69,11 @@ class CoverageData:
     """Totals the file itself states (Cobertura root attributes, coverage.py JSON ``totals``,
     istanbul ``total``, LCOV ``LF``/``LH`` sums), kept to check ours against."""
     warnings: tuple[str, ...] = ()
-    """Recoverable oddities: malformed records skipped, stated totals that differ."""
+    """Recoverable oddities: malformed records skipped."""
+    stated_branches: tuple[int, int] | None = None
+    """(covered, valid) branches of the whole report when the producer's own total is the truth
+    and its per-line records are lossy (istanbul's Cobertura writer drops branches on lines
+    without a statement); :func:`totals` of the whole report uses it."""
 
     @property
     def has_lines(self) -> bool:
@@ -157,6 +163,11 @@ def istanbul_pct(covered: int, total: int) -> float | None:
 def totals(data: CoverageData, files: Iterable[FileCoverage] | None = None) -> Totals:
     """Sum ``files`` (default: all of ``data``'s) into :class:`Totals`."""
     chosen = list(data.files if files is None else files)
+    branches = (
+        data.stated_branches
+        if files is None and data.stated_branches is not None
+        else (sum(f.branches_covered for f in chosen), sum(f.branches_valid for f in chosen))
+    )
 
     def opt_sum(values: list[int | None]) -> int | None:
         return None if not values or any(v is None for v in values) else sum(v or 0 for v in values)
@@ -165,8 +176,8 @@ def totals(data: CoverageData, files: Iterable[FileCoverage] | None = None) -> T
         files=len(chosen),
         lines_valid=sum(f.lines_valid for f in chosen),
         lines_covered=sum(f.lines_covered for f in chosen),
-        branches_valid=sum(f.branches_valid for f in chosen),
-        branches_covered=sum(f.branches_covered for f in chosen),
+        branches_valid=branches[1],
+        branches_covered=branches[0],
         statements_valid=opt_sum([f.statements_valid for f in chosen]),
         statements_covered=opt_sum([f.statements_covered for f in chosen]),
         functions_valid=opt_sum([f.functions_valid for f in chosen]),
@@ -177,23 +188,47 @@ def totals(data: CoverageData, files: Iterable[FileCoverage] | None = None) -> T
     )
 
 
-def from_line_hits(
-    path: str,
-    hits: dict[int, int],
-    branches: tuple[int, int] = (0, 0),
-    functions: tuple[int, int] | None = None,
-) -> FileCoverage:
-    """A :class:`FileCoverage` from ``{line: hits}``; pairs are (covered, valid)."""
-    covered = frozenset(n for n, h in hits.items() if h > 0)
-    missed = frozenset(n for n, h in hits.items() if h <= 0)
-    return FileCoverage(
-        path=path,
-        lines_valid=len(hits),
-        lines_covered=len(covered),
-        branches_valid=branches[1],
-        branches_covered=branches[0],
-        functions_valid=functions[1] if functions else None,
-        functions_covered=functions[0] if functions else None,
-        covered_lines=covered,
-        missed_lines=missed,
+MAX_COUNT = 10**12
+"""More coverable items than any source tree has: a count above it is not a measurement."""
+
+
+def check_counts(files: Iterable[FileCoverage], name: str) -> None:
+    """Refuse impossible evidence: a negative count, or more covered than there is.
+
+    A report with such a count was not written by a coverage tool (or was edited); summing it
+    would print a percentage of nothing real, so it is an :class:`InputError`, never a total.
+    """
+    for item in files:
+        pairs = (
+            ("lines", item.lines_covered, item.lines_valid),
+            ("branches", item.branches_covered, item.branches_valid),
+            ("statements", item.statements_covered, item.statements_valid),
+            ("functions", item.functions_covered, item.functions_valid),
+        )
+        for metric, covered, valid in pairs:
+            if covered is None or valid is None:
+                continue
+            if covered < 0 or valid < 0 or covered > valid or valid > MAX_COUNT:
+                raise InputError(
+                    f"{name}: {item.path}: {covered} of {valid} {metric} covered is impossible; "
+                    "the report is malformed"
+                )
+        if item.covered_lines is not None and item.missed_lines is not None:
+            both = item.covered_lines & item.missed_lines
+            if both:
+                raise InputError(
+                    f"{name}: {item.path}: line {min(both)} is both covered and missed; "
+                    "the report is malformed"
+                )
+
+
+def disagreement(name: str, what: str, stated: float, counted: int) -> InputError:
+    """The error for a report whose stated total is not what its own records add up to."""
+    return InputError(
+        f"{name}: inconsistent report: {what} is stated as {_count(stated)} but its records "
+        f"add up to {counted}; gates will not pick one of the two numbers"
     )
+
+
+def _count(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else repr(value)

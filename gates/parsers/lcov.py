@@ -7,21 +7,24 @@ with Windows ``SF:src\\App.tsx`` paths), Foundry ``forge coverage --report lcov`
 Counting follows lcov/genhtml: records for the same ``SF:`` merge; repeated ``DA:<line>,<hits>``
 lines for one line number sum their hits and count the line once; ``BRDA:<line>,<block>,
 <branch>,<taken>`` merge per (line, block, branch) with ``-`` meaning 0; functions merge by name
-(``FN``/``FNDA``). ``LF``/``LH``/``BRF``/``BRH`` are kept as stated totals and compared: a
-difference is a warning, and the counts from ``DA``/``BRDA`` are the ones used (they carry the
-line numbers that changed-lines coverage needs). A malformed record line is skipped with a
-warning, as lcov does; a file without any ``SF:`` record, or whose last record is cut off before
-``end_of_record``, is an :class:`InputError`. A 0-byte file is an error, never 100%.
+(``FN``/``FNDA``). ``LF``/``LH``/``BRF``/``BRH`` are kept as stated totals and compared with
+what the ``DA``/``BRDA`` records add up to: a difference is an inconsistent file
+(``InputError``), never a third number (istanbul and coverage.py write both from the same data,
+so their files always agree). A negative or non-finite count is refused. A malformed record
+line is skipped with a warning, as lcov does; a file without any ``SF:`` record, or whose last
+record is cut off before ``end_of_record``, is an :class:`InputError`. A 0-byte file is an
+error, never 100%.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from gates.errors import InputError
 from gates.io.safe import decode_utf8, read_bytes
-from gates.parsers.coverage_model import CoverageData, FileCoverage
+from gates.parsers.coverage_model import CoverageData, FileCoverage, check_counts, disagreement
 
 MAX_WARNINGS = 20
 
@@ -67,7 +70,9 @@ def parse(data: bytes, name: str, *, lines: bool = True) -> CoverageData:
                 except ValueError:
                     pass
                 else:
-                    hits[line_no] = hits.get(line_no, 0) + (count if count > 0 else 0)
+                    if count < 0:
+                        raise _impossible(name, number, raw)
+                    hits[line_no] = hits.get(line_no, 0) + count
                     continue
         line = raw.strip()
         if not line:
@@ -88,6 +93,8 @@ def parse(data: bytes, name: str, *, lines: bool = True) -> CoverageData:
             continue
         try:
             _record_line(current, key, value, stated.setdefault(current_path, {}))
+        except _Impossible:
+            raise _impossible(name, number, line) from None
         except (ValueError, IndexError):
             _warn(
                 warnings, f"line {number}: malformed {key or 'record'} line {line[:60]!r}; ignored"
@@ -97,7 +104,8 @@ def parse(data: bytes, name: str, *, lines: bool = True) -> CoverageData:
     if current is not None:
         raise InputError(f"{name}: truncated (record for {current_path} has no end_of_record)")
     files = tuple(_file(path, rec, lines) for path, rec in records.items())
-    warnings.extend(_compare_stated(files, stated))
+    check_counts(files, name)
+    _compare_stated(files, stated, name)
     totals = {
         k: float(sum(s.get(k, 0) for s in stated.values()))
         for k in ("LF", "LH", "BRF", "BRH", "FNF", "FNH")
@@ -116,21 +124,21 @@ def parse(data: bytes, name: str, *, lines: bool = True) -> CoverageData:
 def _record_line(rec: _Record, key: str, value: str, stated: dict[str, int]) -> None:
     if key == "DA":
         parts = value.split(",")
-        line, count = int(parts[0]), int(float(parts[1]))
-        rec.hits[line] = rec.hits.get(line, 0) + max(count, 0)
+        line, count = int(parts[0]), _count(parts[1])
+        rec.hits[line] = rec.hits.get(line, 0) + count
     elif key == "BRDA":
         line_s, block, branch, taken = value.split(",")
         ident = (int(line_s), block.strip(), branch.strip())
-        count = 0 if taken.strip() == "-" else int(float(taken))
+        count = 0 if taken.strip() == "-" else _count(taken)
         rec.branches[ident] = rec.branches.get(ident, 0) + count
     elif key == "FN":
         parts = value.split(",")
         rec.functions.setdefault(parts[-1], 0)
     elif key == "FNDA":
         count_s, fname = value.split(",", 1)
-        rec.functions[fname] = rec.functions.get(fname, 0) + int(float(count_s))
+        rec.functions[fname] = rec.functions.get(fname, 0) + _count(count_s)
     elif key in ("LF", "LH", "BRF", "BRH", "FNF", "FNH"):
-        stated[key] = stated.get(key, 0) + int(value)
+        stated[key] = stated.get(key, 0) + _count(value)
     elif key in ("FNL", "FNA", "LN"):
         pass  # lcov 2 function-line records carry nothing we count
     else:
@@ -154,9 +162,9 @@ def _file(path: str, rec: _Record, lines: bool) -> FileCoverage:
 
 
 def _compare_stated(
-    files: tuple[FileCoverage, ...], stated: dict[str, dict[str, int]]
-) -> list[str]:
-    notes = []
+    files: tuple[FileCoverage, ...], stated: dict[str, dict[str, int]], name: str
+) -> None:
+    """Each file's ``LF``/``LH``/``BRF``/``BRH`` must be what its records add up to."""
     for item in files:
         said = stated.get(item.path, {})
         counted = {
@@ -167,8 +175,26 @@ def _compare_stated(
         }
         for key, value in counted.items():
             if key in said and said[key] != value:
-                notes.append(f"{item.path}: {key}:{said[key]} stated, {value} counted from records")
-    return notes
+                raise disagreement(name, f"{key} of {item.path}", said[key], value)
+
+
+class _Impossible(ValueError):
+    """A count no coverage tool writes: negative or not finite."""
+
+
+def _count(text: str) -> int:
+    """A count as lcov writes it (``3``, ``3.0``); negative or non-finite is impossible."""
+    value = float(text)
+    if not math.isfinite(value) or value < 0:
+        raise _Impossible(text)
+    return int(value)
+
+
+def _impossible(name: str, number: int, line: str) -> InputError:
+    return InputError(
+        f"{name}:{number}: {line[:60]!r}: a negative or non-finite count is impossible; "
+        "the report is malformed"
+    )
 
 
 def _warn(warnings: list[str], text: str) -> None:

@@ -13,17 +13,25 @@ from xml.etree import ElementTree
 
 import pytest
 
-from gates.checks.coverage import detect, load_one
 from gates.errors import InputError
 from gates.parsers import cobertura, coverage_data, coverage_json, lcov
 from gates.parsers.coverage_model import CoverageData, istanbul_pct, totals
+from gates.parsers.coverage_report import detect
+from gates.parsers.coverage_report import load as load_one
 from tests.conftest import CORPUS
 
 COV = CORPUS / "coverage"
 
 
 def test_every_corpus_file_is_tested() -> None:
-    tested = {*COBERTURA, *COVERAGE_PY_JSON, *ISTANBUL_SUMMARY, *LCOV, "lcov-empty-zero-bytes.info"}
+    tested = {
+        *COBERTURA,
+        *COVERAGE_PY_JSON,
+        *ISTANBUL_SUMMARY,
+        *LCOV,
+        "lcov-empty-zero-bytes.info",
+        "lcov-foundry-solidity-duplicate-DA-lines.info",
+    }
     assert {p.name for p in COV.iterdir()} == tested
 
 
@@ -115,7 +123,6 @@ def test_istanbul_pct_truncates_and_unknown_is_none() -> None:
 # --- LCOV --------------------------------------------------------------------------------
 
 LCOV = [
-    "lcov-foundry-solidity-duplicate-DA-lines.info",
     "lcov-istanbul-cra-windows-backslash-paths.info",
     "lcov-istanbul-jest-functions-branches.info",
 ]
@@ -136,23 +143,28 @@ def test_lcov_counts_equal_lf_lh_brf_brh(name: str) -> None:
     sums = totals(lcov.load(COV / name))
     assert (sums.lines_valid, sums.lines_covered) == (stated["LF"], stated["LH"])
     assert (sums.functions_valid, sums.functions_covered) == (stated["FNF"], stated["FNH"])
-    if name.startswith("lcov-foundry"):
-        # two BRDA records of YardFactory.sol are garbled in the file ("BRDA:46,Wrote LCOV
-        # report." then "81"): they are skipped with a warning, the rest counts.
-        assert (sums.branches_valid, sums.branches_covered) == (
-            stated["BRF"] - 2,
-            stated["BRH"] - 2,
-        )
-    else:
-        assert (sums.branches_valid, sums.branches_covered) == (stated["BRF"], stated["BRH"])
+    assert (sums.branches_valid, sums.branches_covered) == (stated["BRF"], stated["BRH"])
+
+
+def test_lcov_whose_records_disagree_with_its_brf_is_inconsistent_not_a_third_number() -> None:
+    # Two BRDA records of YardFactory.sol are garbled in this real file ("BRDA:46,Wrote LCOV
+    # report." then "81"): BRF:12 stated, 10 records left. Neither number is the producer's.
+    with pytest.raises(
+        InputError,
+        match=r"inconsistent report: BRF of .*YardFactory.sol is stated "
+        r"as 12 but its records add up to 10",
+    ):
+        lcov.load(COV / "lcov-foundry-solidity-duplicate-DA-lines.info")
 
 
 def test_lcov_duplicate_da_lines_merge_like_lcov() -> None:
-    data = lcov.load(COV / "lcov-foundry-solidity-duplicate-DA-lines.info")
+    text = (COV / "lcov-foundry-solidity-duplicate-DA-lines.info").read_bytes()
+    repaired = text.replace(b"BRDA:46,Wrote LCOV report.\n81\n", b"").replace(
+        b"BRF:12\nBRH:12\n", b"BRF:10\nBRH:10\n"
+    )
+    data = lcov.parse(repaired, "foundry.info")
     factory = next(f for f in data.files if f.path.endswith("YardFactory.sol"))
     assert factory.lines_valid == 25  # LF:25 although DA:46 appears four times
-    assert any("malformed BRDA" in w for w in data.warnings)
-    assert any("BRF:12 stated, 10 counted" in w for w in data.warnings)
 
 
 def test_lcov_windows_paths_are_normalised() -> None:

@@ -124,8 +124,8 @@ def test_bad_cobertura_is_a_clean_error(data: bytes, reason: str, tmp_path: Path
 
 
 def test_lcov_fast_path_and_general_path_agree() -> None:
-    plain = b"SF:a.py\nDA:1,2\nDA:2,0\nDA:1,3\nDA:3,-1\nend_of_record\n"
-    odd = b"SF:a.py\nDA:1,2,abc\n DA:2,0\nDA:1,3.0\nDA:3,-1\nend_of_record\n"
+    plain = b"SF:a.py\nDA:1,2\nDA:2,0\nDA:1,3\nDA:3,0\nend_of_record\n"
+    odd = b"SF:a.py\nDA:1,2,abc\n DA:2,0\nDA:1,3.0\nDA:3,0.0\nend_of_record\n"
     a, b = lcov.parse(plain, "a.info"), lcov.parse(odd, "b.info")
     assert a.files[0] == b.files[0]
     assert (a.files[0].lines_valid, a.files[0].lines_covered) == (3, 1)

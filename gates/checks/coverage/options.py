@@ -34,6 +34,10 @@ class ChangedLines(BaseModel):
         default=None, description="Git ref to diff against (default --base-ref)"
     )
     min: Percent = Field(description="Minimum covered share of coverable changed lines, %")
+    per_file_min: Percent | None = Field(
+        default=None,
+        description="Minimum covered share of each changed file's coverable changed lines, %",
+    )
     source: StrList = Field(
         default_factory=list,
         description="Globs of source files the report must cover: a changed file matching them "

@@ -20,7 +20,6 @@ from urllib.parse import urljoin
 from gates.errors import ToolError, ToolMissing
 from gates.web.bypass import bypass_headers
 
-DEFAULT_EXECUTABLE = "/usr/bin/chromium"
 LAUNCH_ARGS = [
     "--disable-gpu",
     "--disable-background-networking",

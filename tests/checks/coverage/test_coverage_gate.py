@@ -13,7 +13,9 @@ from typing import Any
 import pytest
 
 from gates.checks.base import GateContext
-from gates.checks.coverage import CoverageOptions, evaluate, glob_match, map_path
+from gates.checks.coverage import evaluate
+from gates.checks.coverage.options import CoverageOptions
+from gates.checks.coverage.paths import glob_match, map_path
 from gates.errors import InputError, ToolError
 from gates.measure import EXACT
 from gates.model import GateResult, Measurement, Status
@@ -34,7 +36,21 @@ def _row(rows: list[Measurement], name: str) -> Measurement:
 
 def _copy(root: Path, name: str, as_name: str | None = None) -> str:
     shutil.copy(COV / name, root / (as_name or name))
+    if (root / (as_name or name)).stat().st_size:
+        _sources(root, as_name or name)
     return as_name or name
+
+
+def _sources(root: Path, report: str) -> None:
+    """Create the files a report names (relative as named, absolute by base name): a report
+    naming no file of the project is refused, so the corpus reports need their sources."""
+    from gates.parsers.coverage_report import load
+
+    for item in load(root / report, "auto", root).files:
+        rel = item.path if not item.path.startswith("/") and ":" not in item.path else ""
+        target = root / (rel or item.path.rsplit("/", 1)[-1])
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.touch()
 
 
 def _opts(**kwargs: Any) -> CoverageOptions:
@@ -79,12 +95,13 @@ def test_thresholds_state_operator_and_full_precision(tmp_path: Path) -> None:
 def test_79_95_against_80_fails_and_80_passes(tmp_path: Path) -> None:
     (tmp_path / "low.xml").write_text(_cobertura(1599, 2000))
     (tmp_path / "even.xml").write_text(_cobertura(80, 100))
+    (tmp_path / "a.py").touch()
     low = _row(
         evaluate(_opts(report="low.xml", thresholds={"lines": 80}), _ctx(tmp_path)).measurements,
         "lines",
     )
     assert (low.value, low.status) == (pytest.approx(79.95), Status.FAIL)
-    assert "79.95%" in low.message and "compared at full precision" in low.message
+    assert "79.95%" in low.message and low.rounding == EXACT
     (tmp_path / "near.xml").write_text(_cobertura(79999, 100000))
     near = _row(
         evaluate(_opts(report="near.xml", thresholds={"lines": 80}), _ctx(tmp_path)).measurements,
@@ -279,7 +296,13 @@ def test_changed_lines_against_the_first_commit(repo: tuple[Path, str], report: 
     assert row.rounding == EXACT and "(2/5 vs" in row.message
     table = outcome.details["changed_lines"]
     assert table["files"] == [
-        {"path": "pkg/calc.py", "covered": 2, "coverable": 5, "missed_lines": "10-12"}
+        {
+            "path": "pkg/calc.py",
+            "covered": 2,
+            "coverable": 5,
+            "percent": 40.0,
+            "missed_lines": "10-12",
+        }
     ]
     assert "README.md" in table["not_in_report"]
 
@@ -313,7 +336,7 @@ def test_changed_lines_fail_closed(repo: tuple[Path, str], tmp_path: Path) -> No
             _opts(report="coverage.json", changed_lines={"base": "no-such-ref", "min": 1}),
             _ctx(root),
         )
-    shutil.copy(COV / "istanbul-summary-partial-branches.json", root / "summary.json")
+    _copy(root, "istanbul-summary-partial-branches.json", "summary.json")
     totals_only = evaluate(
         _opts(report="summary.json", changed_lines={"base": "HEAD", "min": 1}), _ctx(root)
     )
@@ -336,6 +359,7 @@ def _baseline(lines: float) -> GateResult:
 
 def test_max_drop(tmp_path: Path) -> None:
     (tmp_path / "c.xml").write_text(_cobertura(795, 1000))
+    (tmp_path / "a.py").touch()
     opts = _opts(report="c.xml", max_drop=0.5)
     ok = evaluate(opts, _ctx(tmp_path, baseline=_baseline(80.0), baseline_given=True))
     row = _row(ok.measurements, "lines drop")
@@ -407,6 +431,7 @@ def test_cli_coverage_data_pass_then_drop_against_baseline(repo: tuple[Path, str
 
 def test_cli_max_drop_without_baseline_is_error(tmp_path: Path) -> None:
     (tmp_path / "c.xml").write_text(_cobertura(8, 10))
+    (tmp_path / "a.py").touch()
     code, report = _run(tmp_path, "  coverage: {type: coverage, report: c.xml, max_drop: 1}\n")
     assert code == 1 and gate(report, "coverage")["status"] == "error"
 
@@ -432,11 +457,14 @@ def test_cli_bad_coverage_report_is_error(tmp_path: Path, payload: bytes, reason
 def test_run_that_does_not_rewrite_the_report_is_error(tmp_path: Path) -> None:
     """A report left by an earlier run is not evidence of this one (fail closed)."""
     from gates.checks.base import GateContext
-    from gates.checks.coverage import CoverageOptions, evaluate
+    from gates.checks.coverage import evaluate
+    from gates.checks.coverage.options import CoverageOptions
     from gates.model import Status
 
     report = tmp_path / "lcov.info"
     report.write_text("SF:src/a.py\nDA:1,1\nDA:2,1\nLF:2\nLH:2\nend_of_record\n")
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "a.py").write_text("a = 1\nb = 2\n")
     options = CoverageOptions.model_validate(
         {"type": "coverage", "run": "true", "report": "lcov.info", "thresholds": {"lines": 50}}
     )
@@ -471,3 +499,57 @@ def test_new_source_file_no_test_imports_counts_as_missed(repo: tuple[Path, str]
         _opts(report="coverage.json", changed_lines={"base": base, "min": 50}), _ctx(root)
     )
     assert _row(without.measurements, "changed lines").value == 40.0
+
+
+def test_per_file_min_catches_an_untested_file_the_average_hides(repo: tuple[Path, str]) -> None:
+    """diff-cover #619: well-covered edits in one file must not hide a new untested file."""
+    root, base = repo
+    (root / "pkg" / "big.py").write_text("".join(f"V{n} = {n}\n" for n in range(40)))
+    (root / "pkg" / "extra.py").write_text("def unused():\n    return 1\n")
+    _git(root, "add", "pkg/big.py", "pkg/extra.py")
+    (root / "tests" / "test_big.py").write_text("import pkg.big\n\n\ndef test_big():\n    pass\n")
+    _coverage(
+        root,
+        "run",
+        "--branch",
+        "--source=pkg",
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "tests",
+    )
+    _coverage(root, "json", "-o", "coverage.json")
+    spec = {"base": base, "min": 80, "per_file_min": 50, "source": ["pkg/**/*.py"]}
+    outcome = evaluate(_opts(report="coverage.json", changed_lines=spec), _ctx(root))
+    overall = _row(outcome.measurements, "changed lines")
+    assert overall.status is Status.PASS  # (40 + 2) of (40 + 5 + 2) = 89 %
+    per_file = _row(outcome.measurements, "changed lines per file")
+    assert (per_file.value, per_file.threshold, per_file.status) == (0.0, 50, Status.FAIL)
+    assert "2 changed file(s) under per_file_min 50%" in per_file.message
+    assert "pkg/extra.py 0/2" in per_file.message and "pkg/calc.py 2/5" in per_file.message
+    table = {row["path"]: row for row in outcome.details["changed_lines"]["files"]}
+    assert table["pkg/big.py"]["status"] == "pass" and table["pkg/big.py"]["percent"] == 100.0
+    assert table["pkg/extra.py"]["status"] == "fail"  # --source lists it at 0 %
+    lenient = {**spec, "per_file_min": 0}
+    relaxed = evaluate(_opts(report="coverage.json", changed_lines=lenient), _ctx(root))
+    assert _row(relaxed.measurements, "changed lines per file").status is Status.PASS
+
+
+def test_report_of_another_source_tree_is_error_and_unmentioned_sources_are_counted(
+    repo: tuple[Path, str], tmp_path: Path
+) -> None:
+    root, _ = repo
+    other = tmp_path / "elsewhere"
+    other.mkdir()
+    (other / "c.xml").write_text(_cobertura(10, 10).replace('"a.py"', '"lib/other.py"'))
+    outcome = evaluate(_opts(report="c.xml"), _ctx(other))
+    assert outcome.status is Status.ERROR
+    assert "names no file of this project" in (outcome.error or "")
+    # a tracked module in the report's folder that no test imported is counted, not hidden
+    (root / "pkg" / "orphan.py").write_text("X = 1\n")
+    _git(root, "add", "pkg/orphan.py")
+    counted = evaluate(_opts(report="coverage.json"), _ctx(root))
+    row = _row(counted.measurements, "tracked source files not in the report")
+    assert row.value == 1 and counted.details["tracked_sources_not_in_report"] == ["pkg/orphan.py"]

@@ -6,7 +6,7 @@ import posixpath
 import re
 from pathlib import Path
 
-from gates.checks.coverage import map_path
+from gates.checks.coverage.paths import map_path
 
 _DRIVE = re.compile(r"^[A-Za-z]:/")
 
