@@ -127,8 +127,13 @@ def _finding(
         severity=severity,
         message=f"{adv.package}{version}: {adv.id} {adv.title[:120]} — {fix}".strip(),
         location=Location(adv.manifest or path or "") if (adv.manifest or path) else None,
+        # The installed version (or the range, lacking one) is part of the identity: one
+        # advisory in two versions of a package is two findings to fix or waive, two SARIF results.
         fingerprint=fingerprint(
-            adv.id, f"{adv.ecosystem}:{normalise_name(adv.ecosystem, adv.package)}"
+            adv.id,
+            f"{adv.ecosystem}:{normalise_name(adv.ecosystem, adv.package)}",
+            "",
+            adv.version or adv.vulnerable_range or "",
         ),
         blocks=severity.at_least(fail_on),
         title=adv.title[:200] or adv.id,

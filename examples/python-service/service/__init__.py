@@ -1,0 +1,1 @@
+"""A price-quote service: ``GET /health`` and ``GET /quote?product=…&quantity=…``."""

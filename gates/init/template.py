@@ -1,0 +1,365 @@
+"""The commented ``checklist.yml`` for a detected :class:`~gates.init.detect.Project`.
+
+Each gate comes with the command its tool needs to write the evidence the gate reads (JUnit XML,
+a coverage report, a build folder), and a comment saying which file made ``gates init`` add it.
+Limits are starting points the comments ask the team to set to their own numbers.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from gates.init.detect import Node, Project, Python
+
+PREVIEW_PORT = 4173
+
+
+def _q(value: str) -> str:
+    """A YAML scalar: plain when it is safe, else a JSON (= YAML double-quoted) string."""
+    safe = (
+        value
+        and all(c.isalnum() or c in "-_./ =" for c in value)
+        and not value[0].isdigit()
+        and value == value.strip()
+        and value[0] not in "-."
+    )
+    return value if safe else json.dumps(value)
+
+
+def _list(values: list[str] | tuple[str, ...]) -> str:
+    return "[" + ", ".join(_q(v) for v in values) + "]"
+
+
+@dataclass
+class _Out:
+    lines: list[str] = field(default_factory=list)
+    pre_deploy: list[str] = field(default_factory=list)
+
+    def gate(self, gate_id: str, why: str, body: list[str], *, post: bool = False) -> None:
+        self.lines += ["", f"  # {why}", f"  {gate_id}:", *(f"    {line}" for line in body)]
+        if not post:
+            self.pre_deploy.append(gate_id)
+
+    def commented(self, why: str, body: list[str]) -> None:
+        self.lines += ["", f"  # {why}", *(f"  # {line}" for line in body)]
+
+
+def _build(node: Node, out: _Out) -> str | None:
+    if node.framework is None:
+        return None
+    run = f"{node.manager} run build" if "build" in node.scripts else node.exec("vite build")
+    out.gate(
+        "build",
+        f"{node.framework} app (package.json): the build the bundle, secrets and Lighthouse "
+        "gates judge",
+        ["type: command", f"run: {_q(run)}"],
+    )
+    return "build"
+
+
+def _js_tests(node: Node, out: _Out, taken: set[str]) -> None:
+    unit = "tests"
+    if node.vitest:
+        cmd = node.exec(
+            "vitest run --reporter=default --reporter=junit"
+            " --outputFile.junit=reports/raw/vitest.xml"
+        )
+        if node.vitest_coverage:
+            cmd += " --coverage --coverage.reporter=cobertura"
+        out.gate(
+            unit,
+            "Vitest (package.json): its JUnit reporter writes the evidence",
+            ["type: tests", f"run: {_q(cmd)}", "junit: [reports/raw/vitest.xml]", "min_tests: 1"],
+        )
+        taken.add(unit)
+        if node.vitest_coverage:
+            _coverage(out, "coverage", unit, "coverage/cobertura-coverage.xml", "Vitest coverage")
+        else:
+            out.commented(
+                "coverage: install a provider first (npm i -D @vitest/coverage-v8), then add "
+                "--coverage --coverage.reporter=cobertura to the tests command",
+                [
+                    "coverage: {type: coverage, needs: [tests], "
+                    "report: coverage/cobertura-coverage.xml, thresholds: {lines: 80}}"
+                ],
+            )
+    if node.jest:
+        gate_id = "tests-jest" if unit in taken else unit
+        env = "JEST_JUNIT_OUTPUT_DIR=reports/raw JEST_JUNIT_OUTPUT_NAME=jest.xml"
+        cmd = (
+            f"{env} {node.exec('jest')} --ci --coverage --coverageReporters=cobertura "
+            "--reporters=default --reporters=jest-junit"
+        )
+        why = "Jest (package.json): jest-junit writes the JUnit XML"
+        if not node.jest_junit:
+            why += " (install it: npm i -D jest-junit)"
+        out.gate(
+            gate_id,
+            why,
+            [
+                "type: tests",
+                "shell: true",
+                f"run: {_q(cmd)}",
+                "junit: [reports/raw/jest.xml]",
+                "min_tests: 1",
+            ],
+        )
+        taken.add(gate_id)
+        cov = "coverage-jest" if "coverage" in out.pre_deploy else "coverage"
+        _coverage(out, cov, gate_id, "coverage/cobertura-coverage.xml", "Jest coverage")
+    if node.playwright:
+        cmd = (
+            "PLAYWRIGHT_JUNIT_OUTPUT_NAME=reports/raw/playwright.xml "
+            f"{node.exec('playwright test')} --reporter=junit"
+        )
+        out.gate(
+            "e2e",
+            "Playwright (package.json): browser tests, JUnit reporter "
+            "(browsers: npx playwright install)",
+            [
+                "type: tests",
+                "shell: true",
+                f"run: {_q(cmd)}",
+                "junit: [reports/raw/playwright.xml]",
+                "min_tests: 1",
+            ],
+        )
+
+
+def _coverage(out: _Out, gate_id: str, needs: str, report: str, what: str) -> None:
+    out.gate(
+        gate_id,
+        f"{what}: set the thresholds to today's numbers, then raise them",
+        [
+            "type: coverage",
+            f"needs: [{needs}]",
+            f"report: {_q(report)}",
+            "thresholds: {lines: 80, branches: 70}",
+            "max_drop: 0.5                # points of `lines` below the --baseline report",
+            "baseline_optional: true      # the first run has no baseline yet",
+        ],
+    )
+
+
+def _python_tests(py: Python, out: _Out) -> None:
+    if not py.pytest:
+        return
+    gate_id = "tests" if "tests" not in out.pre_deploy else "tests-python"
+    out.gate(
+        gate_id,
+        "pytest, measured by coverage.py (pip install pytest coverage)",
+        [
+            "type: tests",
+            'run: "python3 -m coverage run -m pytest --junitxml=reports/raw/pytest.xml"',
+            "junit: [reports/raw/pytest.xml]",
+            "min_tests: 1",
+        ],
+    )
+    cov = "coverage" if "coverage" not in out.pre_deploy else "coverage-python"
+    # The .coverage data file is read as coverage.py reads it (with the project's config).
+    _coverage(out, cov, gate_id, ".coverage", "coverage.py data")
+
+
+def _sast(py: Python | None, out: _Out) -> None:
+    if py is None or not py.sources:
+        return
+    out.gate(
+        "sast",
+        "Python sources: bandit (installed with gates) scans them; tests are left out",
+        [
+            "type: sast",
+            "sources:",
+            f"  - {{tool: bandit, paths: {_list(py.sources)}}}",
+            "fail_on: high",
+        ],
+    )
+
+
+def _dependencies(project: Project, root: Path, out: _Out) -> None:
+    sources: list[str] = []
+    offline = (root / "advisories").is_dir() and any((root / "advisories").glob("*.json"))
+    node, py = project.node, project.python
+    offline_locks: list[str] = []
+    if node is not None and node.lockfile:
+        if node.lockfile == "package-lock.json" and offline:
+            offline_locks.append(node.lockfile)
+        elif node.manager == "npm":
+            sources.append("- {tool: npm-audit, run: npm audit --json}")
+        else:
+            sources.append(
+                f'- {{tool: osv-scanner, run: "osv-scanner --format json --lockfile '
+                f'{node.lockfile}"}}                  # osv-scanner: github.com/google/osv-scanner'
+            )
+    if py is not None:
+        for req in py.requirements:
+            if req == "requirements.txt" and offline:
+                offline_locks.append(req)
+            else:
+                sources.append(
+                    f"- {{tool: pip-audit, requirements: {_q(req)}}}    # pip install pip-audit"
+                )
+        for lock in py.lockfiles:
+            sources.append(
+                f'- {{tool: osv-scanner, run: "osv-scanner --format json --lockfile {lock}"}}'
+            )
+    if offline_locks:
+        sources.insert(0, f"- {{tool: osv, lockfile: {_list(offline_locks)}, db: advisories}}")
+    if not sources:
+        return
+    out.gate(
+        "dependencies",
+        "lock files: known advisories in the locked versions",
+        ["type: dependencies", "sources:", *(f"  {s}" for s in sources), "fail_on: high"],
+    )
+
+
+def _web(project: Project, root: Path, out: _Out, build: str | None) -> None:
+    node = project.node
+    if node is None or build is None or node.build_dir is None:
+        return
+    out.gate(
+        "bundle",
+        f"client build in {node.build_dir}: budgets to set to today's sizes",
+        [
+            "type: bundle",
+            f"needs: [{build}]",
+            f"dir: {_q(node.build_dir)}",
+            "budgets:",
+            '  - {name: all JavaScript, files: "**/*.js", gzip: 200kB}',
+            "  - {name: all CSS, type: css, gzip: 50kB}",
+            "max_growth: 5%",
+            "baseline_optional: true",
+        ],
+    )
+    preview = node.exec(f"vite preview --host 127.0.0.1 --port {PREVIEW_PORT} --strictPort")
+    body = [
+        "type: lighthouse",
+        f"needs: [{build}]",
+        "server:",
+        f"  run: {_q(preview)}",
+        f"  url: http://127.0.0.1:{PREVIEW_PORT}",
+        "urls: [/]",
+        "runs: 3",
+        "budgets: {performance: 0.9, accessibility: 0.9, largest-contentful-paint: 2500ms}",
+        "baseline_optional: true",
+    ]
+    if node.lighthouse:
+        out.gate("lighthouse", "Lighthouse (package.json) on the built app", body)
+    else:
+        out.commented(
+            "Lighthouse: npm i -D lighthouse, set CHROME_PATH, then uncomment",
+            ["lighthouse:", *(f"  {line}" for line in body)],
+        )
+
+
+def _env_keys(path: Path) -> list[str]:
+    keys: list[str] = []
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return keys
+    for line in text.splitlines()[:500]:
+        line = line.strip().removeprefix("export ").strip()
+        if line and not line.startswith("#") and "=" in line:
+            key = line.split("=", 1)[0].strip()
+            if key.replace("_", "").isalnum() and not key[0].isdigit():
+                keys.append(key)
+    return list(dict.fromkeys(keys))
+
+
+def _config(project: Project, root: Path, out: _Out) -> None:
+    if project.env_example is None and not project.vercel:
+        return
+    body = ["type: config"]
+    why = []
+    if project.env_example:
+        why.append(project.env_example)
+        body.append(f"env_file: {_q(project.env_example)}")
+        keys = _env_keys(root / project.env_example)
+        if keys:
+            body.append(f"required: {_list(keys)}")
+        if project.public_prefix:
+            body.append(f"public_prefix: {_q(project.public_prefix)}")
+    if project.vercel:
+        why.append("vercel.json")
+        body.append("headers_from: vercel.json")
+    out.gate("config", f"{' and '.join(why)}: required keys, public secrets, headers", body)
+
+
+def _migrations(project: Project, out: _Out) -> None:
+    if project.supabase_migrations is None:
+        return
+    out.gate(
+        "migrations",
+        "Supabase migrations: lint, then a dry run on a throwaway PostgreSQL (binaries needed)",
+        [
+            "type: migrations",
+            f"dir: {project.supabase_migrations}",
+            "dry_run: {database: ephemeral, preset: supabase}",
+        ],
+    )
+
+
+def _post_deploy(project: Project, out: _Out) -> None:
+    if project.node is None or project.node.framework is None:
+        return
+    out.gate(
+        "headers",
+        "after a deploy: gates run --stage post-deploy --url https://your-preview.example",
+        ["type: headers", "stage: post-deploy"],
+        post=True,
+    )
+    out.gate(
+        "smoke",
+        "the deployment answers (add your own pages and APIs)",
+        ["type: smoke", "stage: post-deploy", "checks:", "  - {get: /, status: 200}"],
+        post=True,
+    )
+
+
+def render(project: Project, root: Path) -> str:
+    """The checklist text for ``project`` found at ``root``."""
+    out = _Out()
+    node, py = project.node, project.python
+    build = _build(node, out) if node else None
+    taken: set[str] = set()
+    if node:
+        _js_tests(node, out, taken)
+    if py:
+        _python_tests(py, out)
+    _sast(py, out)
+    _dependencies(project, root, out)
+    out.gate(
+        "secrets",
+        "committed secrets in tracked files" + (" and in the client build" if build else ""),
+        ["type: secrets", *([f"needs: [{build}]"] if build else [])]
+        + ([f"bundle: {_q(node.build_dir)}"] if build and node and node.build_dir else []),
+    )
+    _web(project, root, out, build)
+    _migrations(project, out)
+    _config(project, root, out)
+    _post_deploy(project, out)
+    header = [
+        f"# checklist.yml for {project.name}, written by `gates init` from: "
+        + (", ".join(project.evidence) or "the folder layout")
+        + ".",
+        "# Check it: gates validate · run it: gates run · after a deploy: "
+        "gates run --stage post-deploy --url URL",
+        "# Every gate fails closed: evidence a command did not write is an error, not a pass.",
+        "version: 1",
+        f"project: {_q(project.name)}",
+        "",
+        "defaults:",
+        "  timeout: 10m",
+        "  blocking: true",
+        "",
+        "environments:",
+        "  production:",
+        "    # must run and pass before `gates promote --to production`",
+        f"    require: {_list(out.pre_deploy)}",
+        "",
+        "gates:",
+    ]
+    return "\n".join(header + out.lines[1:]) + "\n"
