@@ -12,7 +12,8 @@ DISTRIBUTION = "release-gates"
 # pip/pipx/uv installing a bare `gates` (optionally with a version or extras)
 BAD = re.compile(
     r"\b(?:pip3?|pipx|uv\s+pip|uv\s+tool|python3?\s+-m\s+pip)\s+install\s+"
-    r"(?:-{1,2}[\w-]+(?:[= ][^\s-]\S*)?\s+)*[\"']?gates(?:\[[^\]]*\])?(?:[=<>!~]=?[\w.*]+)?[\"']?(?=\s|$|&|;|\))",
+    r"(?:-{1,2}[\w-]+(?:[= ][^\s-]\S*)?\s+)*"  # options, e.g. --quiet, -U
+    r"[\"']?gates(?:\[[^\]]*\])?(?:[=<>!~]=?[\w.*]+)?[\"']?(?=\s|$|&|;|\))",
     re.IGNORECASE,
 )
 
