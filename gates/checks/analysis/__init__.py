@@ -284,6 +284,10 @@ def _judge_baseline(watch: Watch, out: GateOutcome) -> list[str]:
             )
             continue
         if len(new.latencies) < MIN_COMPARE or len(old.latencies) < MIN_COMPARE:
+            if watch.stopped_early:
+                # a certain breach already decided: the comparison simply has not happened
+                out.details.setdefault("not_compared", []).append(new.label)
+                continue
             errors.append(
                 f"{new.label}: too few answered samples to compare with the baseline "
                 f"({len(new.latencies)} vs {len(old.latencies)}; need {MIN_COMPARE} each)"
@@ -365,15 +369,17 @@ def evaluate(options: AnalysisOptions, ctx: GateContext) -> GateOutcome:
     out = GateOutcome(series=_series(watch))
     if options.protection_bypass:
         out.secrets.append(options.protection_bypass)
+    out.details.update(
+        {
+            "base_url": base,
+            "baseline_url": options.baseline_url,
+            "rounds": watch.rounds_done,
+            "planned_rounds": options.rounds,
+            "stopped_early": watch.stopped_early,
+            "worst_case_s": round(longest, 1),
+        }
+    )
     errors = _judge_probes(watch, out) + _judge_baseline(watch, out) + _judge_queries(watch, out)
-    out.details = {
-        "base_url": base,
-        "baseline_url": options.baseline_url,
-        "rounds": watch.rounds_done,
-        "planned_rounds": options.rounds,
-        "stopped_early": watch.stopped_early,
-        "worst_case_s": round(longest, 1),
-    }
     if errors:
         out.status = Status.ERROR
         out.error = "; ".join(errors)

@@ -313,3 +313,16 @@ def test_series_are_typed_in_the_report(tmp_path: Path) -> None:
     (series,) = report.gates[0].series
     assert series.unit == "ms" and len(series.samples) == 13
     assert json.loads((tmp_path / "reports" / "gate-report.json").read_text())["verdict"] == "pass"
+
+
+def test_a_certain_breach_is_fail_even_before_the_baseline_can_be_compared(
+    tmp_path: Path,
+) -> None:
+    with watched_app(AppState(error_every=1)) as (new, _), watched_app() as (old, _):
+        code, result = run_analysis(
+            tmp_path,
+            f"base_url: {new}\nbaseline_url: {old}\n{WINDOW}probes: [{{get: /}}]\n"
+            "max_p95_increase: 20%\n",
+        )
+    assert code == 1 and result["status"] == "fail", result["summary"]
+    assert result["details"]["not_compared"] == ["/"]
