@@ -357,6 +357,29 @@ def changes_view(report: Report, baseline: Report | None) -> dict[str, Any]:
     }
 
 
+def _rollback(report: Report) -> dict[str, Any] | None:
+    """The rollback outcome and its timeline, when ``gates run --rollback`` acted."""
+    if report.rollback is None:
+        return None
+    r = report.rollback
+    return {
+        "status": clean(r.status),
+        "message": clean(r.message),
+        "command": clean(r.command),
+        "steps": [
+            {
+                "name": clean(s.name),
+                "at": clean(s.at or "never"),
+                "after": "—" if s.after_s is None else f"+{s.after_s:g}s",
+                "budget": "—" if s.budget_s is None else f"{s.budget_s:g}s",
+                "within": {True: "within budget", False: "OVER BUDGET", None: ""}[s.within_budget],
+            }
+            for s in r.timeline
+        ],
+        "verify": [(clean(g.id), g.status.value) for g in r.verify],
+    }
+
+
 def context(
     report: Report, history: list[dict[str, Any]] | None = None, baseline: Report | None = None
 ) -> dict[str, Any]:
@@ -399,6 +422,7 @@ def context(
             "required": [clean(r) for r in report.required],
         },
         "gates": gates,
+        "rollback": _rollback(report),
         "attention": attention,
         "counts": counts,
         "findings": findings,

@@ -114,6 +114,8 @@ def test_bad_release_is_rolled_back_verified_and_timed(
     assert "over budget" in rollback["message"]
     assert "tok-ABCDEF123456" not in (tmp_path / "reports" / "gate-report.json").read_text()
     assert "rollback RECOVERED" in out
+    html = (tmp_path / "reports" / "gate-report.html").read_text()
+    assert "Rollback: recovered" in html and "OVER BUDGET" in html
 
 
 def test_deployed_at_defaults_to_the_first_probe_and_budgets_hold(

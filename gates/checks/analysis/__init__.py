@@ -152,6 +152,7 @@ class Watch:
         self.started_at = datetime.now(UTC)
         self.stopped_early: str | None = None
         self.rounds_done = 0
+        self.overran = False
 
     def run(self) -> None:
         """Sample every round until the window ends or a breach is certain (``fail_fast``)."""
@@ -159,8 +160,14 @@ class Watch:
         clock = time.monotonic
         origin = clock()
         pacer = Pacer(options.max_rps, clock)
+        # A target that hangs every request cannot stretch the window past this: the rounds it
+        # costs are missing samples, judged below (fewer than half of the rounds is an error).
+        deadline = origin + options.duration + options.requests_per_round * options.request_timeout
         for index in range(options.rounds):
             due = origin + index * options.interval
+            if index and clock() > deadline:
+                self.overran = True
+                return
             if clock() < due:
                 time.sleep(due - clock())
             for i in range(len(options.probes)):
@@ -380,6 +387,11 @@ def evaluate(options: AnalysisOptions, ctx: GateContext) -> GateOutcome:
         }
     )
     errors = _judge_probes(watch, out) + _judge_baseline(watch, out) + _judge_queries(watch, out)
+    if watch.overran and watch.rounds_done * 2 < options.rounds:
+        errors.append(
+            f"only {watch.rounds_done} of {options.rounds} rounds fit the window: the targets "
+            "answer too slowly to be watched"
+        )
     if errors:
         out.status = Status.ERROR
         out.error = "; ".join(errors)

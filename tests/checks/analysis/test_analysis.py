@@ -326,3 +326,16 @@ def test_a_certain_breach_is_fail_even_before_the_baseline_can_be_compared(
         )
     assert code == 1 and result["status"] == "fail", result["summary"]
     assert result["details"]["not_compared"] == ["/"]
+
+
+def test_a_target_too_slow_for_the_rounds_stops_by_itself_and_is_error(tmp_path: Path) -> None:
+    with watched_app(AppState(delay_ms=900)) as (url, state):
+        code, result = run_analysis(
+            tmp_path,
+            f"base_url: {url}\nduration: 2s\ninterval: 250ms\nmax_rps: 20\nprobes: [{{get: /}}]\n"
+            "request_timeout: 1s\nfail_fast: false\n",
+        )
+    assert code == 1 and result["status"] == "error"
+    assert "rounds fit the window" in result["error"]
+    assert result["details"]["rounds"] < result["details"]["planned_rounds"]
+    assert len(state.requests) == result["details"]["rounds"]  # no round was sent in a burst
