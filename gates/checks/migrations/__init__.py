@@ -77,7 +77,15 @@ def evaluate(options: MigrationsOptions, ctx: GateContext) -> GateOutcome:
 
         try:
             problems += dry_run(
-                options.dry_run, ctx, inventory, parsed, rollbacks, locked, deadline, details
+                options.dry_run,
+                ctx,
+                inventory,
+                parsed,
+                rollbacks,
+                locked,
+                deadline,
+                details,
+                lint=linted.problems,
             )
         except ToolError as exc:
             error = f"dry run could not run: {exc}"
@@ -149,9 +157,15 @@ def _outcome(
     if "dry_run" in details:
         summary += f"; dry run {details['dry_run']['outcome']}"
     secrets = [options.dry_run.dsn] if options.dry_run and options.dry_run.dsn else []
+    series = details.pop("dry_run_series", [])
     if error:
-        return GateOutcome.failed_closed(error, findings=findings, details=details, secrets=secrets)
-    return GateOutcome(summary=summary, findings=findings, details=details, secrets=secrets)
+        outcome = GateOutcome.failed_closed(
+            error, findings=findings, details=details, secrets=secrets
+        )
+    else:
+        outcome = GateOutcome(summary=summary, findings=findings, details=details, secrets=secrets)
+    outcome.series = list(series)
+    return outcome
 
 
 def write_lock(options: MigrationsOptions, root: Path) -> Path:

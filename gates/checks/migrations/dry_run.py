@@ -12,38 +12,22 @@ from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
 from typing import Any
 
 from gates.checks.migrations import schema_snapshot
+from gates.checks.migrations.dry_types import DryRunResult, Script
+from gates.checks.migrations.live import (
+    LiveOptions,
+    fill_tables,
+    history_in_dump,
+    judge_probe,
+    start_probe,
+)
 from gates.checks.migrations.preset import SUPABASE, search_path_sql
 from gates.checks.migrations.problem import Problem
-from gates.checks.migrations.sqlsource import SqlFile
 from gates.errors import ToolError, ToolTimeout
-
-
-@dataclass(frozen=True)
-class Script:
-    """A migration or rollback file to run."""
-
-    name: str
-    rel: str
-    sql: SqlFile
-
-
-@dataclass
-class DryRunResult:
-    """What the dry run found; ``rows`` are per migration (timings in seconds, status)."""
-
-    rows: dict[str, dict[str, Any]] = field(default_factory=dict)
-    problems: list[Problem] = field(default_factory=list)
-    diffs: dict[str, list[str]] = field(default_factory=dict)
-    server: str = ""
-    unavailable: str = ""
-    """Set when a migration needs an extension the server lacks: the dry run cannot judge it
-    (or anything after it), which is not the migration's failure."""
 
 
 class _Runner:
@@ -75,8 +59,12 @@ class _Runner:
         conn.execute("RESET ALL")
         conn.execute(f"SET statement_timeout = {int(self.remaining() * 1000) + 1}")
 
-    def apply(self, conn: Any, script: Script) -> tuple[str, int | None] | None:
-        """Run one file; ``(message, line)`` of the first error, or None."""
+    def apply(
+        self, conn: Any, script: Script, on_statement: Callable[[int, Any], None] | None = None
+    ) -> tuple[str, int | None] | None:
+        """Run one file; ``(message, line)`` of the first error, or None. ``on_statement``
+        hears the line of each statement as it is sent (the probe's timeline), and line 0 right
+        before COMMIT, when the file still holds every lock it took."""
         import psycopg
 
         sql = script.sql
@@ -93,6 +81,8 @@ class _Runner:
                 conn.execute("BEGIN")
             for text, line in units:
                 self.remaining()
+                if on_statement is not None:
+                    on_statement(line, conn)
                 try:
                     conn.execute(text)
                 except psycopg.Error as exc:
@@ -100,6 +90,8 @@ class _Runner:
                     break
             else:
                 if mode == "transaction":
+                    if on_statement is not None:
+                        on_statement(0, conn)  # every lock of the file is still held here
                     conn.execute("COMMIT")
                 elif conn.info.transaction_status != 0:
                     # the failure is this file's, not the next one's that would run inside it
@@ -159,17 +151,33 @@ def run(
     *,
     preset: str | None,
     deadline: float,
+    live: LiveOptions | None = None,
 ) -> DryRunResult:
     """The dry run (see the module docstring) against the database at ``conninfo``."""
     runner = _Runner(conninfo, deadline)
     result = DryRunResult(rows={m.name: {"dry_run": "not run"} for m in migrations})
+    live = live or LiveOptions()
     with runner.connect() as conn:
         result.server = str(conn.execute("SHOW server_version").fetchone()[0])
         if preset == "supabase":
             conn.execute(SUPABASE)
             conn.execute(search_path_sql(conn.info.dbname))
+    if live.restore is not None:
+        live.restore(conninfo)
+        with runner.connect() as conn:
+            in_dump = history_in_dump(conn)
+        skip = in_dump if in_dump is not None else set(live.applied)
+        result.live["restore"] = {
+            "applied_in_dump": sorted(skip),
+            "from": "supabase_migrations.schema_migrations" if in_dump is not None else "lock",
+        }
+        for migration in migrations:
+            if migration.name in skip or migration.name.split("_", 1)[0] in skip:
+                result.rows[migration.name]["dry_run"] = "in the restored dump"
+        migrations = [m for m in migrations if result.rows[m.name]["dry_run"] == "not run"]
     with runner.connect() as conn:
         before: dict[str, schema_snapshot.Snapshot] = {}
+        filled = False
         for position, migration in enumerate(migrations, 1):
             missing = runner.missing_extensions(conn, migration)
             if missing:
@@ -183,10 +191,26 @@ def run(
                 )
                 return result
             if migration.name in new:
+                if live.data is not None and not filled:
+                    filled = True
+                    fill_tables(conn, live, result, runner.remaining())
                 before[migration.name] = schema_snapshot.take(conn)
-            if not _step(
-                runner, conn, migration, result, "apply", "dry-run-apply-failed", migration.rel
-            ):
+            probe = None
+            if live.probe is not None and migration.name in new:
+                probe = start_probe(runner.connect, conn, migration, live)
+            ok = _step(
+                runner,
+                conn,
+                migration,
+                result,
+                "apply",
+                "dry-run-apply-failed",
+                migration.rel,
+                on_statement=probe.mark if probe else None,
+            )
+            if probe is not None:
+                judge_probe(probe.stop(), migration, live, result)
+            if not ok:
                 _first_failure(result, migrations, position)
                 return result
         if not rollbacks or not new:
@@ -245,10 +269,11 @@ def _step(
     rule: str,
     rel: str,
     migration: str = "",
+    on_statement: Callable[[int, Any], None] | None = None,
 ) -> bool:
     migration = migration or script.name
     started = time.monotonic()
-    error = runner.apply(conn, script)
+    error = runner.apply(conn, script, on_statement)
     row = result.rows.setdefault(migration, {})
     row[f"{phase}_s"] = round(time.monotonic() - started, 4)
     if error is None:

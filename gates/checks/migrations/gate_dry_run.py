@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gates.checks.migrations import sqlsource
-from gates.checks.migrations.dry_run import Script, run, scratch_database
+from gates.checks.migrations.dry_run import run, scratch_database
+from gates.checks.migrations.dry_types import Script
 from gates.checks.migrations.ephemeral_pg import ephemeral_cluster
 from gates.checks.migrations.inventory import Inventory
+from gates.checks.migrations.live import LiveOptions
 from gates.checks.migrations.problem import Problem
 from gates.errors import ToolError
 from gates.io.safe import read_text
@@ -32,6 +34,7 @@ def dry_run(
     locked: set[str] | None,
     deadline: float,
     details: dict[str, Any],
+    lint: Sequence[Problem] = (),
 ) -> list[Problem]:
     """Run the dry run; fill ``details['dry_run']`` and ``details['dry_run_rows']``."""
     scripts = [Script(m.name, m.rel, parsed[m.name]) for m in inventory.migrations]
@@ -42,6 +45,12 @@ def dry_run(
         sqlsource.refuse_nul(text, rel)
         downs[name] = Script(name, rel, sqlsource.parse(text))
     new = {m.name for m in inventory.migrations if locked is None or m.name not in locked}
+    live = LiveOptions(
+        applied=frozenset(locked or ()), data=options.data, probe=options.probe, lint=lint
+    )
+    dump_info: dict[str, Any] = {}
+    if options.restore is not None:
+        live.restore = _restorer(options, ctx, deadline, dump_info)
     started = time.monotonic()
     with _database(options, ctx, deadline) as (conninfo, label):
         result = run(
@@ -51,6 +60,7 @@ def dry_run(
             new,
             preset=options.preset if options.preset != "none" else None,
             deadline=deadline,
+            live=live,
         )
     failed = {p.rule for p in result.problems}
     outcome = "failed" if failed else ("up/down/up ok" if downs and new else "applied")
@@ -62,11 +72,47 @@ def dry_run(
         "outcome": outcome,
         "schema_diffs": result.diffs,
     }
+    if dump_info:
+        result.live.setdefault("restore", {}).update(dump_info)
+    details["dry_run"].update(result.live)
     details["dry_run_rows"] = result.rows
+    details["dry_run_series"] = result.series
     if result.unavailable:
         details["dry_run"]["outcome"] = "not judged"
         raise ToolError(result.unavailable)
     return result.problems
+
+
+def _restorer(
+    options: DryRunOptions, ctx: GateContext, deadline: float, info: dict[str, Any]
+) -> Callable[[str], None]:
+    """Check the dump now (missing, not a dump, too old: error before any cluster starts);
+    the returned function restores it once the database is ready."""
+    from gates.checks.migrations import restore
+    from gates.checks.migrations.ephemeral_pg import find_bin_dir
+
+    assert options.restore is not None
+    rel = options.restore
+    path = ctx.path(rel)
+    bin_dir = find_bin_dir(ctx.environ)
+    dump = restore.check(path, rel, bin_dir=bin_dir, max_age_s=options.max_age)
+    ctx.record(path)
+    info.update(
+        {
+            "dump": rel,
+            "format": dump.format,
+            "created": dump.created.isoformat(timespec="seconds"),
+            "age_h": round(dump.age_s / 3600, 2),
+        }
+    )
+
+    def apply(conninfo: str) -> None:
+        left = max(5.0, deadline - time.monotonic())
+        info["restore_s"] = restore.restore(
+            dump, rel, conninfo, bin_dir=bin_dir, timeout=left, log_path=ctx.log_path
+        )
+
+    return apply
 
 
 @contextmanager

@@ -394,6 +394,16 @@ DRY_RUN_RULES: tuple[Rule, ...] = (
         "up -> down -> up must work; a leftover object makes the second apply fail or differ.",
         "Make the rollback remove everything the migration creates.",
     ),
+    Rule(
+        "dry-run-blocked-traffic",
+        H,
+        "Migration blocked live traffic longer than max_blocked",
+        "While the migration applied on populated tables, probe queries (a reader and a writer "
+        "per touched table) waited for its lock longer than `probe.max_blocked`: in production "
+        "requests on that table would queue for as long.",
+        "Use the non-blocking form the lint rule names (CONCURRENTLY in its own file, NOT VALID "
+        "then VALIDATE, add nullable then backfill in batches), and set lock_timeout.",
+    ),
 )
 
 RULES: tuple[Rule, ...] = LINT_RULES + INVENTORY_RULES + DRY_RUN_RULES

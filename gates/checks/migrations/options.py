@@ -49,6 +49,49 @@ class LintOptions(BaseModel):
         return value
 
 
+def _duration(value: object) -> float:
+    from gates.units import parse_duration
+
+    return parse_duration(value)
+
+
+class DataOptions(BaseModel):
+    """``data:`` — generated rows in every table that exists before the new migrations."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    rows: int = Field(ge=1, le=10_000_000, description="Rows per table (bounded by the budget)")
+    seed: int = Field(default=0, description="Seed of the generated values (deterministic)")
+    budget: float = Field(
+        default=60.0,
+        description="Most seconds the fill may take (`60s`); tables get fewer rows past it",
+    )
+
+    @field_validator("budget", mode="before")
+    @classmethod
+    def _budget(cls, value: object) -> float:
+        return _duration(value)
+
+
+class ProbeOptions(BaseModel):
+    """``probe:`` — a reader and a writer per touched table while each new migration applies."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    interval: float = Field(default=0.05, description="Pause between probe queries (`50ms`)")
+    max_blocked: float = Field(
+        default=0.5, description="Longest a probe may wait for a lock (`500ms`)"
+    )
+
+    @field_validator("interval", "max_blocked", mode="before")
+    @classmethod
+    def _durations(cls, value: object) -> float:
+        seconds = _duration(value)
+        if seconds <= 0:
+            raise ValueError("must be more than 0")
+        return seconds
+
+
 class DryRunOptions(BaseModel):
     """``dry_run:`` — a throwaway cluster (``database: ephemeral``) or a shadow server (``dsn``)."""
 
@@ -63,11 +106,33 @@ class DryRunOptions(BaseModel):
     preset: Literal["supabase", "none"] = Field(
         default="none", description="`supabase`: create auth/storage schemas, roles, auth.uid()…"
     )
+    restore: str | None = Field(
+        default=None,
+        description="pg_dump file (custom or plain) restored before the new migrations run",
+    )
+    max_age: float = Field(
+        default=7 * 86400.0, description="A `restore:` dump older than this is an error (`7d`)"
+    )
+    data: DataOptions | None = Field(
+        default=None, description="Without `restore:`: fill existing tables with generated rows"
+    )
+    probe: ProbeOptions | None = Field(
+        default=None, description="Live traffic during each new migration; blocked time judged"
+    )
+
+    @field_validator("max_age", mode="before")
+    @classmethod
+    def _max_age(cls, value: object) -> float:
+        return _duration(value)
 
     @model_validator(mode="after")
     def _one_target(self) -> DryRunOptions:
         if (self.database is None) == (self.dsn is None):
             raise ValueError("dry_run needs exactly one of `database: ephemeral` or `dsn`")
+        if self.restore is not None and self.data is not None:
+            raise ValueError(
+                "dry_run: `restore:` brings its own data; `data:` is for runs without a restore"
+            )
         return self
 
 
