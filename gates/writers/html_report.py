@@ -26,11 +26,12 @@ from urllib.parse import quote
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from gates.model import Artifact, Finding, GateResult, Measurement, Report, Series, Severity, Status
+from gates.model import Artifact, Finding, GateResult, Measurement, Report, Severity, Status
 from gates.report.diff import against_baseline, format_value
 from gates.report.history import series
 from gates.units import format_duration
 from gates.writers.changes import GateMeasurement, changes
+from gates.writers.deploy_view import rollback_view, series_chart
 
 ENV = Environment(
     loader=PackageLoader("gates", "writers/templates"),
@@ -77,38 +78,6 @@ def sparkline(values: list[float], width: int = 96, height: int = 24) -> dict[st
         "last": points[-1],
         "label": f"trend over {len(values)} runs, from {values[0]:.4g} to {values[-1]:.4g} "
         f"(min {low:.4g}, max {high:.4g})",
-    }
-
-
-def series_chart(timeline: Series, width: int = 480, height: int = 120) -> dict[str, Any]:
-    """An inline SVG line chart of one time series: values as a line, errored samples as
-    marks along the bottom edge (numbers only; the template escapes the labels)."""
-    samples = timeline.samples
-    values = [s.value for s in samples if s.ok and s.value is not None]
-    end = max((s.at_s for s in samples), default=0.0) or 1.0
-    low, high = (min(values), max(values)) if values else (0.0, 1.0)
-    span = (high - low) or 1.0
-
-    def x(at: float) -> float:
-        return round(4 + at / end * (width - 8), 1)
-
-    points = " ".join(
-        f"{x(s.at_s)},{round(height - 14 - (s.value - low) / span * (height - 28), 1)}"
-        for s in samples
-        if s.ok and s.value is not None
-    )
-    errors = [x(s.at_s) for s in samples if not s.ok]
-    unit = f" {timeline.unit}" if timeline.unit else ""
-    return {
-        "name": clean(timeline.name),
-        "width": width,
-        "height": height,
-        "points": points,
-        "errors": errors,
-        "baseline_y": height - 4,
-        "label": f"{clean(timeline.name)}: {len(samples)} samples over {end:.3g}s, "
-        f"{len(errors)} errored"
-        + (f", from {low:.4g} to {high:.4g}{unit}" if values else ", no value"),
     }
 
 
@@ -357,29 +326,6 @@ def changes_view(report: Report, baseline: Report | None) -> dict[str, Any]:
     }
 
 
-def _rollback(report: Report) -> dict[str, Any] | None:
-    """The rollback outcome and its timeline, when ``gates run --rollback`` acted."""
-    if report.rollback is None:
-        return None
-    r = report.rollback
-    return {
-        "status": clean(r.status),
-        "message": clean(r.message),
-        "command": clean(r.command),
-        "steps": [
-            {
-                "name": clean(s.name),
-                "at": clean(s.at or "never"),
-                "after": "—" if s.after_s is None else f"+{s.after_s:g}s",
-                "budget": "—" if s.budget_s is None else f"{s.budget_s:g}s",
-                "within": {True: "within budget", False: "OVER BUDGET", None: ""}[s.within_budget],
-            }
-            for s in r.timeline
-        ],
-        "verify": [(clean(g.id), g.status.value) for g in r.verify],
-    }
-
-
 def context(
     report: Report, history: list[dict[str, Any]] | None = None, baseline: Report | None = None
 ) -> dict[str, Any]:
@@ -422,7 +368,7 @@ def context(
             "required": [clean(r) for r in report.required],
         },
         "gates": gates,
-        "rollback": _rollback(report),
+        "rollback": rollback_view(report),
         "attention": attention,
         "counts": counts,
         "findings": findings,
