@@ -16,6 +16,7 @@ from pathlib import Path
 from types import FrameType
 
 from gates import __version__
+from gates.cli import comment as comment_cmd
 from gates.cli import init as init_cmd
 from gates.errors import ChecklistError, GatesError, ReportError, UsageError
 from gates.verdict import EXIT_FAIL, EXIT_INTERNAL, EXIT_PASS, EXIT_USAGE
@@ -129,6 +130,7 @@ def _parser() -> argparse.ArgumentParser:
     explain.set_defaults(handler=_cmd_explain)
 
     init_cmd.add_parser(sub)
+    comment_cmd.add_parser(sub)
 
     migrations = sub.add_parser("migrations", help="migration helpers")
     msub = migrations.add_subparsers(dest="migrations_command", required=True)
