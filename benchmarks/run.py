@@ -399,6 +399,41 @@ def startup(folder: Path, rows: list[Row]) -> None:
     )
 
 
+EXAMPLE = HERE.parent / "examples" / "shop-web"
+
+
+def example_dry_run(root: Path, rows: list[Row], data_rows: int = 200_000) -> None:
+    """The example's migrations gate (dry run on an ephemeral PostgreSQL) without and with
+    ``data: {rows: N}`` and ``probe:`` (issue 19): one row."""
+    folder = root / "example-dry-run"
+    shutil.rmtree(folder, ignore_errors=True)
+    shutil.copytree(EXAMPLE / "supabase", folder / "supabase")
+    samples = {}
+    for label, extra in (
+        ("plain", ""),
+        ("data", f", data: {{rows: {data_rows}}}, probe: {{interval: 50ms, max_blocked: 500ms}}"),
+    ):
+        (folder / "checklist.yml").write_text(
+            "version: 1\nproject: example-dry-run\ngates:\n  migrations:\n"
+            "    type: migrations\n    dir: supabase/migrations\n    down: supabase/rollbacks\n"
+            f"    dry_run: {{database: ephemeral, preset: supabase{extra}}}\n"
+        )
+        samples[label] = gates_run(folder).sample
+    plain, data = samples["plain"], samples["data"]
+    rows.append(
+        Row(
+            f"example dry run, +{data_rows // 1000}k rows",
+            "-",
+            data,
+            plain,
+            "same, no data",
+            target="seconds, not minutes",
+            ok=data.wall < 60,
+            note=f"exit {plain.code}/{data.code}",
+        )
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="gates benchmark (issue 8)")
     parser.add_argument("--scales", default="0.25,1,2")
@@ -421,6 +456,7 @@ def main(argv: list[str] | None = None) -> int:
     for scale in scales:
         ok &= bench_scale(folders[scale], scale, args.skip_peers, rows, per_gate)
     startup(folders[scales[0]], rows)
+    example_dry_run(args.root, rows)
     print(
         f"\ngates benchmark on {os.cpu_count()} CPUs, Python {sys.version.split()[0]}"
         f"{'' if with_secrets else ' (secrets gate not registered yet: not measured)'}\n"
