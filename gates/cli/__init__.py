@@ -148,18 +148,15 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from gates import checklist as checklist_mod
     from gates.cli import terminal
     from gates.report.outputs import git_facts, github_annotations, load_baseline, write_outputs
-    from gates.run.runner import RunOptions, run_checklist
+    from gates.run.options import RunOptions, run_environ
+    from gates.run.runner import run_checklist
 
     checklist_path = Path(args.checklist)
     stage = args.stage or ("post-deploy" if args.url else "pre-deploy")
     selected = _selected(args.only, args.skip)
-    environ = dict(os.environ)
-    if args.url:
-        environ["DEPLOY_URL"] = args.url
     root = checklist_path.resolve().parent
     commit, branch = git_facts(root, args.commit)
-    if commit:
-        environ.setdefault("GATES_COMMIT", commit)
+    environ = run_environ(os.environ, environment=args.environment, url=args.url, commit=commit)
     checklist = checklist_mod.load(
         checklist_path,
         environment=args.environment,
@@ -286,7 +283,7 @@ def _cmd_merge(args: argparse.Namespace) -> int:
     required: tuple[str, ...] = reports[0].required if reports else ()
     if args.checklist:
         from gates import checklist as checklist_mod
-        from gates.run.runner import required_for_stage
+        from gates.run.options import required_for_stage
 
         in_force = checklist_mod.load(
             Path(args.checklist), environment=args.environment, stage=None

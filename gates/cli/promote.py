@@ -14,7 +14,7 @@ from gates.errors import UsageError
 from gates.report.codec import load
 from gates.report.outputs import git_facts, signing_key
 from gates.report.promote import check_promotion, render_refusal
-from gates.run.runner import required_for_stage
+from gates.run.options import required_for_stage
 from gates.units import parse_duration
 from gates.verdict import EXIT_FAIL, EXIT_PASS
 

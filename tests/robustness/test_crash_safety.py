@@ -147,7 +147,9 @@ def test_sigterm_during_lighthouse_stops_its_server_and_lighthouse(tmp_path: Pat
 
 
 def _our_cluster(gates_pid: int) -> Path | None:
-    """The ``/tmp/gates-pg-*`` dir whose watchdog watches ``gates_pid``."""
+    """The ``/tmp/gates-pg-*`` dir whose watchdog watches ``gates_pid`` or one of its
+    descendants (the gate's worker process)."""
+    watched = {gates_pid, *_children(gates_pid)}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -155,7 +157,7 @@ def _our_cluster(gates_pid: int) -> Path | None:
             cmd = (entry / "cmdline").read_bytes().decode(errors="replace")
         except OSError:
             continue
-        if f"kill -0 {gates_pid} " in cmd and "gates-pg-" in cmd:
+        if "gates-pg-" in cmd and any(f"kill -0 {pid} " in cmd for pid in watched):
             start = cmd.index("/tmp/gates-pg-")
             return Path(cmd[start:].split()[0].rstrip(";").strip("'\""))
     return None

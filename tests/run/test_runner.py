@@ -261,11 +261,13 @@ def test_sigkill_leaves_the_previous_report_whole(tmp_path: Path) -> None:
     subprocess.run(["pkill", "-f", f"touch {flag}"], check=False)
 
 
-def test_abandoned_non_blocking_need_still_skips_its_dependents(tmp_path: Path) -> None:
-    # a non-blocking gate abandoned past its deadline is `warn`, but its dependents must not
+def test_killed_non_blocking_need_still_skips_its_dependents(tmp_path: Path) -> None:
+    # a non-blocking gate killed at its deadline is `warn`, but its dependents must not
     # run as if it had passed (the same rule as a non-blocking gate that failed)
     from gates.checklist import load
-    from gates.run.runner import RunOptions, _errored, _needs_state
+    from gates.run.judge import errored
+    from gates.run.needs import NeedState, needs_state
+    from gates.run.options import RunOptions
 
     path = checklist(
         tmp_path,
@@ -273,16 +275,16 @@ def test_abandoned_non_blocking_need_still_skips_its_dependents(tmp_path: Path) 
         "  after: {type: command, run: 'true', needs: [build]}\n",
     )
     loaded = load(path)
-    abandoned = _errored(loaded.gates["build"], "gate did not finish; abandoned", 1.0)
-    assert abandoned.status.value == "warn"
-    state = _needs_state(
+    killed = errored(loaded.gates["build"], "timed out: the gate did not finish", 1.0)
+    assert killed.status.value == "warn"
+    needs = needs_state(
         loaded.gates["after"],
         loaded,
-        {"build": abandoned},
-        {"build"},  # the run loop records an abandoned gate as failed in substance
+        {"build": killed},
+        {"build"},  # the run loop records a killed gate as failed in substance
         RunOptions(tmp_path, tmp_path),
     )
-    assert state.startswith("needs 'build'")
+    assert needs.state is NeedState.BLOCKED and needs.reason.startswith("needs 'build'")
 
 
 def test_failed_non_blocking_need_skips_dependents_and_a_warn_does_not(tmp_path: Path) -> None:

@@ -155,6 +155,7 @@ def ephemeral_cluster(
             timeout=timeout + 5,
             env=env,
             log_path=log_path,
+            keep_daemons=True,  # the postmaster: tracked below, stopped in finally
         )
         pid = _postmaster_pid(data)
         if run.returncode != 0 or pid is None:
@@ -235,4 +236,10 @@ def _start_watchdog(
         f"do sleep 1; done; if [ -d {d} ]; then {stop}; rm -rf {d}; fi"
     )
     with suppress(ToolError, OSError):
-        run_tool(["setsid", "-f", "/bin/sh", "-c", script], timeout=10, env=env, log_path=log_path)
+        run_tool(
+            ["setsid", "-f", "/bin/sh", "-c", script],
+            timeout=10,
+            env=env,
+            log_path=log_path,
+            keep_daemons=True,
+        )

@@ -3,26 +3,68 @@
 Each tool runs in its own session (process group), with stdin closed and a deadline. On
 timeout, or when gates itself is interrupted, the whole group gets SIGTERM, then SIGKILL after
 a grace period, so nothing a gate started survives it (``npx`` trees included).
+
+Descendants that leave the group (``setsid``, a daemon that double-forks) are found two ways:
+every tool's environment carries a mark (``GATES_TOOL_MARK``) that its descendants inherit,
+and a gates process is a child subreaper (``prctl(PR_SET_CHILD_SUBREAPER)``), so an orphaned
+descendant is re-parented to it instead of to init. When a tool's leader exits, output is read
+for at most :data:`AFTER_EXIT_READ_S` more (a daemon holding stdout cannot hang the gate) and
+every marked descendant is killed, unless the caller starts a daemon on purpose
+(``keep_daemons``) and tracks it itself.
 """
 
 from __future__ import annotations
 
 import os
+import selectors
 import shlex
 import shutil
 import signal
 import subprocess
 import threading
 import time
+import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
 from gates.errors import ToolMissing, ToolTimeout
+from gates.process.tree import (
+    TOOL_MARK,
+    WORKER_MARK,
+    become_subreaper,
+    descendants,
+    environ_of,
+    kill_marked,
+    kill_pids,
+    marked,
+)
+
+__all__ = [
+    "TOOL_MARK",
+    "WORKER_MARK",
+    "ToolRun",
+    "background",
+    "become_subreaper",
+    "descendants",
+    "kill_all_live_groups",
+    "kill_group",
+    "kill_marked",
+    "kill_pids",
+    "marked",
+    "run_tool",
+    "split_command",
+    "start_background",
+    "tracked_group",
+]
 
 KILL_GRACE_S = 3.0
 """How long a process group gets between SIGTERM and SIGKILL."""
+
+AFTER_EXIT_READ_S = 0.5
+"""How long output is still read once a tool's leader has exited (its pipes may be held open
+by a background process it left behind)."""
 
 _live_groups: set[int] = set()
 _live_lock = threading.Lock()
@@ -55,6 +97,11 @@ class ToolRun:
         return f"exit {self.returncode}"
 
 
+def _marks() -> dict[str, str]:
+    worker = os.environ.get(WORKER_MARK)
+    return {WORKER_MARK: worker} if worker else {}
+
+
 def split_command(command: str | Sequence[str], *, shell: bool = False) -> list[str]:
     """argv for a checklist ``run:`` value; with ``shell`` the string goes to ``/bin/sh -c``."""
     if isinstance(command, str):
@@ -71,13 +118,15 @@ def run_tool(
     env: Mapping[str, str] | None = None,
     log_path: Path | None = None,
     stdin_data: str | None = None,
+    keep_daemons: bool = False,
 ) -> ToolRun:
     """Run ``argv`` to completion in a new process group.
 
     Raises :class:`ToolMissing` when the executable cannot be found and :class:`ToolTimeout`
     (after killing the group) when ``timeout`` passes. Output is decoded as UTF-8 with
     replacement, so junk bytes never raise. With ``log_path`` the command line and both streams
-    are appended there.
+    are appended there. With ``keep_daemons`` a daemon the command starts on purpose (``pg_ctl
+    start``) is left running; the caller tracks and stops it.
     """
     if not argv:
         raise ToolMissing("empty command")
@@ -88,11 +137,13 @@ def run_tool(
     ):
         raise ToolMissing(f"'{executable}' is not installed or not on PATH")
     started = time.monotonic()
+    mark = uuid.uuid4().hex
+    child_env = {**(env if env is not None else os.environ), **_marks(), TOOL_MARK: mark}
     try:
         proc = subprocess.Popen(
             list(argv),
             cwd=cwd,
-            env=dict(env) if env is not None else None,
+            env=child_env,
             stdin=subprocess.PIPE if stdin_data is not None else subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -104,24 +155,29 @@ def run_tool(
         raise ToolMissing(f"'{executable}' is not executable: {exc}") from exc
     with _tracked(proc.pid):
         try:
-            out, err = proc.communicate(
-                input=stdin_data.encode() if stdin_data is not None else None, timeout=timeout
+            out, err, timed_out = _communicate(
+                proc, stdin_data.encode() if stdin_data is not None else None, timeout
             )
-        except subprocess.TimeoutExpired:
+        except BaseException:
             kill_group(proc.pid)
-            out, err = proc.communicate()
+            kill_marked(mark, keep=_owned)
+            proc.wait()
+            raise
+        if timed_out:
+            kill_group(proc.pid)
+            kill_marked(mark, keep=_owned)
+            proc.wait()
             _log(log_path, argv, out, err, f"TIMEOUT after {timeout:.1f}s; process group killed")
             raise ToolTimeout(
                 f"'{shlex.join(argv)[:200]}' timed out after {timeout:g}s; "
                 "its process group was killed"
             ) from None
-        except BaseException:
-            kill_group(proc.pid)
-            proc.wait()
-            raise
-        # A finished leader may leave children behind in its group (a backgrounded server):
-        # they belong to the gate and do not outlive it.
-        kill_group(proc.pid, grace=0.5)
+        proc.wait()
+        if not keep_daemons:
+            # What the finished leader left behind (a backgrounded server, a setsid daemon)
+            # belongs to the gate and does not outlive the tool.
+            kill_group(proc.pid, grace=0.5)
+            kill_marked(mark, keep=_owned)
     run = ToolRun(
         argv=tuple(argv),
         returncode=proc.returncode,
@@ -131,6 +187,73 @@ def run_tool(
     )
     _log(log_path, argv, out, err, run.describe_exit)
     return run
+
+
+def _communicate(
+    proc: subprocess.Popen[bytes], stdin_data: bytes | None, timeout: float | None
+) -> tuple[bytes, bytes, bool]:
+    """(stdout, stderr, timed out): read both pipes until EOF, the deadline, or
+    :data:`AFTER_EXIT_READ_S` after the leader exited, whichever comes first."""
+    deadline = None if timeout is None else time.monotonic() + timeout
+    chunks: dict[int, list[bytes]] = {}
+    with selectors.DefaultSelector() as selector:
+        for stream in (proc.stdout, proc.stderr):
+            assert stream is not None
+            os.set_blocking(stream.fileno(), False)
+            chunks[stream.fileno()] = []
+            selector.register(stream, selectors.EVENT_READ)
+        pending = memoryview(stdin_data or b"")
+        if proc.stdin is not None:
+            if pending:
+                os.set_blocking(proc.stdin.fileno(), False)
+                selector.register(proc.stdin, selectors.EVENT_WRITE)
+            else:
+                proc.stdin.close()
+        exit_bound: float | None = None
+        timed_out = False
+        while any(key.events & selectors.EVENT_READ for key in selector.get_map().values()):
+            now = time.monotonic()
+            if exit_bound is None and proc.poll() is not None:
+                exit_bound = now + AFTER_EXIT_READ_S
+            limits = [t for t in (deadline, exit_bound) if t is not None]
+            if limits and now >= min(limits):
+                timed_out = exit_bound is None
+                break
+            wait = min([0.1, *(t - now for t in limits)])
+            for key, _ in selector.select(timeout=max(wait, 0.0)):
+                fd = key.fd
+                if key.fileobj is proc.stdin:
+                    try:
+                        written = os.write(fd, pending[:65536])
+                    except BrokenPipeError:
+                        written = len(pending)
+                    pending = pending[written:]
+                    if not pending:
+                        selector.unregister(key.fileobj)
+                        proc.stdin.close()
+                    continue
+                try:
+                    data = os.read(fd, 1 << 16)
+                except BlockingIOError:
+                    continue
+                if data:
+                    chunks[fd].append(data)
+                else:
+                    selector.unregister(key.fileobj)
+    if not timed_out and proc.poll() is None:  # pipes closed early, the leader still runs
+        try:
+            proc.wait(timeout=None if deadline is None else max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            timed_out = True
+    if proc.stdin is not None and not proc.stdin.closed:
+        with suppress(OSError):
+            proc.stdin.close()
+    assert proc.stdout is not None and proc.stderr is not None
+    out = b"".join(chunks[proc.stdout.fileno()])
+    err = b"".join(chunks[proc.stderr.fileno()])
+    proc.stdout.close()
+    proc.stderr.close()
+    return out, err, timed_out
 
 
 def start_background(
@@ -147,7 +270,7 @@ def start_background(
             return subprocess.Popen(
                 list(argv),
                 cwd=cwd,
-                env=dict(env),
+                env={**env, **_marks(), TOOL_MARK: uuid.uuid4().hex},
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -169,7 +292,10 @@ def background(
         with _tracked(proc.pid):
             yield proc
     finally:
+        mark = environ_of(proc.pid).get(TOOL_MARK)
         kill_group(proc.pid)
+        if mark:
+            kill_marked(mark, keep=_owned)
         with suppress(subprocess.TimeoutExpired):
             proc.wait(timeout=5)
         with log_path.open("ab") as log:
@@ -189,6 +315,12 @@ def kill_group(pgid: int, *, grace: float = KILL_GRACE_S) -> None:
         time.sleep(0.05)
     with suppress(ProcessLookupError, PermissionError):
         os.killpg(pgid, signal.SIGKILL)
+
+
+def _owned() -> set[int]:
+    """Leaders of tools and servers a Popen here still waits for."""
+    with _live_lock:
+        return set(_live_groups)
 
 
 def kill_all_live_groups() -> None:
