@@ -9,12 +9,27 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 REPO = Path(__file__).resolve().parent.parent
 TESTS = REPO / "tests"
 CORPUS = TESTS / "corpus"
 """Recorded real tool outputs (sources in tests/corpus/MANIFEST.md): a fresh clone has it."""
 IN_CI = bool(os.environ.get("CI"))
+
+# Property tests are seeded (derandomize: the examples derive from each test's source), so a
+# failure reproduces on the next run and on another machine; no deadline, because a busy 2-core
+# machine makes any per-example time limit a coin toss. HYPOTHESIS_PROFILE=explore searches
+# fresh random examples instead.
+settings.register_profile(
+    "seeded",
+    derandomize=True,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    print_blob=True,
+)
+settings.register_profile("explore", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "seeded"))
 
 
 def require_component(name: str, available: bool, how: str = "") -> None:

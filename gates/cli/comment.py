@@ -8,10 +8,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from gates.report.codec import load
-from gates.report.pr_comment import GITHUB_LIMIT, render
 from gates.verdict import EXIT_PASS
-from gates.writers import write_atomic
+
+GITHUB_LIMIT = 65536
+"""GitHub's longest comment (``gates.report.pr_comment`` holds the same; imported only to run,
+so ``gates --version`` does not load the report stack)."""
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -42,6 +43,10 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def run(args: argparse.Namespace) -> int:
+    from gates.report.codec import load
+    from gates.report.pr_comment import render
+    from gates.writers import write_atomic
+
     report = load(Path(args.report))
     base = load(Path(args.base)) if args.base else None
     text = render(report, base, details_url=args.details_url, limit=max(args.limit, 1000))

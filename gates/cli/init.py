@@ -11,9 +11,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from gates import checklist as checklist_mod
 from gates.errors import UsageError
-from gates.init import checklist_for
 from gates.verdict import EXIT_PASS
 
 
@@ -44,6 +42,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def run(args: argparse.Namespace) -> int:
+    from gates import checklist as checklist_mod
+    from gates.init import checklist_for
+
     root = Path(args.dir)
     if not root.is_dir():
         raise UsageError(f"{root}: not a folder")

@@ -1,0 +1,56 @@
+"""Start-up: a command imports only what it uses (speed targets live in ``nox -s bench``)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import REPO
+
+
+def _modules_after(argv: list[str], cwd: Path) -> set[str]:
+    probe = (
+        "import sys, json, runpy\n"
+        f"sys.argv = ['gates', *{argv!r}]\n"
+        "try:\n    runpy.run_module('gates', run_name='__main__')\n"
+        "except SystemExit:\n    pass\n"
+        "print(json.dumps(sorted(sys.modules)), file=sys.stderr)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        timeout=120,
+        check=False,
+    )
+    return set(json.loads(done.stderr.strip().splitlines()[-1]))
+
+
+def test_version_loads_no_gate_report_or_checklist_code(tmp_path: Path) -> None:
+    loaded = _modules_after(["--version"], tmp_path)
+    heavy = {"pydantic", "yaml", "multiprocessing", "gates.checks", "gates.writers"}
+    assert not heavy & loaded, sorted(heavy & loaded)
+    assert not [m for m in loaded if m.startswith(("gates.report", "gates.run", "gates.checks"))]
+
+
+def test_validate_builds_only_the_option_models_of_the_types_it_uses(tmp_path: Path) -> None:
+    (tmp_path / "checklist.yml").write_text(
+        'version: 1\nproject: t\ngates:\n  a: {type: command, run: "true"}\n'
+    )
+    loaded = _modules_after(["validate", "checklist.yml"], tmp_path)
+    assert "gates.checks.command" in loaded or "gates.checks.command.options" in loaded
+    others = {m for m in loaded if m.startswith("gates.checks.") and ".command" not in m}
+    assert others <= {"gates.checks.base"}, sorted(others)
+    assert "multiprocessing" not in loaded and "gates.run.runner" not in loaded
+
+
+def test_the_comment_limit_constant_agrees_with_the_renderer() -> None:
+    from gates.cli.comment import GITHUB_LIMIT
+    from gates.report.pr_comment import GITHUB_LIMIT as RENDERER_LIMIT
+
+    assert GITHUB_LIMIT == RENDERER_LIMIT
