@@ -434,7 +434,14 @@ class _FileLinter:
         check = node.with_check if node.cmd_name == "insert" else node.qual
         if node.cmd_name == "all" and check is None:
             check = node.with_check
-        if always_true(check):
+        if always_true(check) and node.cmd_name == "insert":
+            self.emit(
+                "rls-policy-anon-inserts-any-row",
+                f"policy {node.policy_name} on {key} lets anon INSERT rows of any content "
+                "(WITH CHECK (true))",
+                table=key,
+            )
+        elif always_true(check):
             self.emit(
                 "rls-policy-anon-writes-all-rows",
                 f"policy {node.policy_name} on {key} lets anon {node.cmd_name.upper()} every row "

@@ -213,12 +213,23 @@ LINT_RULES: tuple[Rule, ...] = (
     Rule(
         "rls-policy-anon-writes-all-rows",
         H,
-        "Policy lets anon write every row",
-        "A permissive policy FOR INSERT/UPDATE/DELETE/ALL to anon or public (no TO clause) "
-        "whose USING or WITH CHECK is `true` lets anyone holding the public anon key change or "
-        "delete every row through the API.",
+        "Policy lets anon change or delete every row",
+        "A permissive policy FOR UPDATE/DELETE/ALL to anon or public (no TO clause) whose USING "
+        "(or, for ALL without USING, WITH CHECK) is `true` lets anyone holding the public anon "
+        "key change or delete every row through the API.",
         "Restrict the policy TO authenticated and to the rows the user owns (USING (auth.uid() "
         "= user_id)); write through a server route with service_role if anon must submit.",
+    ),
+    Rule(
+        "rls-policy-anon-inserts-any-row",
+        L,
+        "Policy lets anon insert any row",
+        "FOR INSERT to anon or public WITH CHECK (true) lets anyone with the anon key add rows "
+        "of any content. It opens no existing row, and a public form (contact, inquiry, "
+        "consent) is built exactly so (two of the real projects in tests/corpus/migrations do), "
+        "so it is reported, not blocking by default.",
+        "Check what a row may hold (WITH CHECK (status = 'new' AND char_length(body) < 5000)), "
+        "rate-limit in front, or insert through a server route.",
     ),
     Rule(
         "security-definer-search-path",

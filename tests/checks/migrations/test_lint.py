@@ -112,6 +112,10 @@ CASES: dict[str, tuple[str, str]] = {
         "create policy d on t for delete to anon using (true);",
         "create policy d on t for delete to authenticated using (auth.uid() = id);",
     ),
+    "rls-policy-anon-inserts-any-row": (
+        "create policy i on t for insert to public with check (true);",
+        "create policy i on t for insert to anon with check (char_length(c) < 500);",
+    ),
     "transaction-nesting": (
         "begin;\nalter table t add column z int;\ncommit;",
         "alter table t add column z int;",
@@ -241,7 +245,6 @@ def test_prefer_text_field_on_alter_column_type(target: str) -> None:
     [
         "create policy d on t for delete to anon using (true);",
         "create policy d on t for update using (true);",
-        "create policy d on t for insert to public with check (true);",
         "create policy d on t to anon using (true);",
         "create policy d on t for all to anon, authenticated using (1 = 1);",
         "create policy d on t as permissive for update to anon using ('t'::boolean);",
