@@ -198,16 +198,21 @@ def run(
             probe = None
             if live.probe is not None and migration.name in new:
                 probe = start_probe(runner.connect, conn, migration, live)
-            ok = _step(
-                runner,
-                conn,
-                migration,
-                result,
-                "apply",
-                "dry-run-apply-failed",
-                migration.rel,
-                on_statement=probe.mark if probe else None,
-            )
+            try:
+                ok = _step(
+                    runner,
+                    conn,
+                    migration,
+                    result,
+                    "apply",
+                    "dry-run-apply-failed",
+                    migration.rel,
+                    on_statement=probe.mark if probe else None,
+                )
+            except BaseException:
+                if probe is not None:
+                    probe.stop()  # no probe thread or connection outlives a timeout or signal
+                raise
             if probe is not None:
                 judge_probe(probe.stop(), migration, live, result)
             if not ok:
