@@ -240,3 +240,41 @@ def test_restore_and_data_together_are_refused() -> None:
                 "dry_run": {"database": "ephemeral", "restore": "a.dump", "data": {"rows": 5}},
             }
         )
+
+
+def test_lock_modes_the_lint_rules_claim_are_the_ones_postgresql_takes(tmp_path: Path) -> None:
+    # issue 14's squawk-parity claims, measured in pg_locks on PostgreSQL (docs: lint rules)
+    new = {
+        "20240201000000_index.sql": "create index concurrently if not exists items_note_idx "
+        "on public.items (note);\n",
+        "20240202000000_drop_index.sql": "set lock_timeout = '1s';\n"
+        "drop index public.items_note_idx;\n",
+        "20240203000000_child.sql": "set lock_timeout = '1s';\ncreate table public.child "
+        "(id bigint primary key, item_id bigint references public.items (id));\n"
+        "alter table public.child enable row level security;\n",
+        "20240204000000_trigger.sql": "set lock_timeout = '1s';\n"
+        "create function public.noop() returns trigger language plpgsql as "
+        "$$ begin return new; end $$;\n"
+        "create trigger on_signup after insert on auth.users for each row "
+        "execute function public.noop();\n",
+        "20240205000000_varchar.sql": "set lock_timeout = '1s';\n"
+        "alter table public.items alter column title type varchar(200);\n",
+    }
+    root = _project(tmp_path, new)
+    outcome = _run(
+        root,
+        {"data": {"rows": 1000}, "probe": {"interval": "20ms", "max_blocked": "5s"}},
+        lint={"disable": ["rls-enabled-no-policy", "changing-column-type"]},
+    )
+    assert outcome.error is None, outcome.error
+    per = outcome.details["dry_run"]["migrations"]
+
+    def modes(name: str, table: str) -> set[str]:
+        return {s["mode"] for s in per[name]["locks"] if s["table"] == table and s["granted"]}
+
+    assert "ACCESS EXCLUSIVE" in modes("20240202000000_drop_index.sql", "public.items")
+    assert "SHARE ROW EXCLUSIVE" in modes("20240203000000_child.sql", "public.items")
+    assert "SHARE ROW EXCLUSIVE" in modes("20240204000000_trigger.sql", "auth.users")
+    assert "ACCESS EXCLUSIVE" in modes("20240205000000_varchar.sql", "public.items")
+    # and the lint asks for a lock_timeout before each of them (set here: no finding)
+    assert "require-lock-timeout" not in {f.rule for f in outcome.findings}
