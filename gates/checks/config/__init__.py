@@ -265,14 +265,15 @@ def _public(options: ConfigOptions, source: _Source, out: GateOutcome) -> None:
     for key, value in source.values.items():
         if not value or not key.startswith(tuple(options.public_prefix)):
             continue
-        hit = secret_values.classify(value)
+        hit = secret_values.classify_public(key, value)
         if hit is None:
             continue
         out.secrets.append(value)
         path, line = source.where[key]
+        demo = hit.kind == "supabase-demo-key"
         out.findings.append(
             finding(
-                "config-public-secret",
+                "config-public-demo-key" if demo else "config-public-secret",
                 path,
                 line,
                 f"{key} is public (prefix ships it to every browser) but holds a secret: "
@@ -280,7 +281,8 @@ def _public(options: ConfigOptions, source: _Source, out: GateOutcome) -> None:
                 Severity.CRITICAL,
                 key=key,
                 data={"kind": hit.kind},
-                always_blocks=True,
+                always_blocks=not demo,
+                never_blocks=demo,
             )
         )
 

@@ -49,6 +49,15 @@ _ENV_RULES = (
         "https://supabase.com/docs/guides/api/api-keys",
     ),
     Rule(
+        "config-public-demo-key",
+        Severity.LOW,
+        "Supabase local demo key under a public prefix",
+        "Supabase's local demo keys (iss supabase-demo) are published with the Supabase CLI: "
+        "they open nothing but a local stack, yet a deploy using one talks to no real project.",
+        "Use the project's own anon key for deployed environments.",
+        "https://supabase.com/docs/guides/self-hosting/docker#securing-your-services",
+    ),
+    Rule(
         "config-syntax",
         Severity.MEDIUM,
         "Unparseable env file line",
@@ -70,6 +79,7 @@ def finding(
     key: str,
     data: dict[str, Any] | None = None,
     always_blocks: bool = False,
+    never_blocks: bool = False,
 ) -> Finding:
     """A config finding; ``key`` (a key name, never a value) makes the fingerprint stable."""
     meta = _SEVERITY[rule]
@@ -79,7 +89,7 @@ def finding(
         message=message,
         location=Location(path, line),
         fingerprint=fingerprint(rule, path, "", key),
-        blocks=always_blocks or meta.severity.at_least(fail_on),
+        blocks=always_blocks or (not never_blocks and meta.severity.at_least(fail_on)),
         title=meta.title,
         help_uri=meta.help_uri,
         data={"key": key, **(data or {})},

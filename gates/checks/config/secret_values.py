@@ -23,6 +23,14 @@ from collections import Counter
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from gates.parsers.credentials import (
+    is_placeholder,
+    is_supabase_demo,
+    non_credential,
+    public_by_design,
+    public_name,
+    secret_name,
+)
 from gates.redact import jwt_role
 
 _JWT = re.compile(r"^eyJ[A-Za-z0-9_-]+\.eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$")
@@ -64,6 +72,12 @@ def _jwt(value: str) -> SecretLike | None:
     role = jwt_role(value)
     if role == "anon":
         return None
+    if role == "service_role" and is_supabase_demo(value):
+        return SecretLike(
+            "supabase-demo-key",
+            "Supabase's well-known local demo service_role key (iss supabase-demo): public, "
+            "but it must not reach a deployed environment",
+        )
     if role == "service_role":
         return SecretLike(
             "supabase-service-role-jwt", "JWT with role service_role: bypasses Row Level Security"
@@ -78,7 +92,7 @@ def _url(value: str) -> SecretLike | None:
         password = parts.password
     except ValueError:
         return None
-    if parts.scheme and parts.netloc and password:
+    if parts.scheme and parts.netloc and password and not is_placeholder(value):
         return SecretLike("dsn-with-password", f"{parts.scheme} URL with an embedded password")
     return None
 
@@ -94,7 +108,12 @@ def classify(value: str) -> SecretLike | None:
         return _jwt(text)
     if "://" in text:
         return _url(text)
-    if text.startswith(_PUBLIC_PREFIXES) or _UUID.match(text) or _PLACEHOLDER.match(text):
+    if (
+        text.startswith(_PUBLIC_PREFIXES)
+        or _UUID.match(text)
+        or _PLACEHOLDER.match(text)
+        or public_by_design(text)
+    ):
         return None
     if _SECRET_PREFIXES.match(text):
         label = "sb_secret_ key" if text.startswith("sb_secret_") else "a well-known secret prefix"
@@ -103,7 +122,12 @@ def classify(value: str) -> SecretLike | None:
 
 
 def _high_entropy(text: str) -> SecretLike | None:
-    if not _TOKEN.match(text) or not re.search(r"\d", text) or not re.search(r"[A-Za-z]", text):
+    if (
+        is_placeholder(text)
+        or not _TOKEN.match(text)
+        or not re.search(r"\d", text)
+        or not re.search(r"[A-Za-z]", text)
+    ):
         return None
     bits = entropy(text)
     limit = 3.0 if _HEX.match(text) else 4.5
@@ -120,3 +144,26 @@ def hint(value: str | None) -> str:
         return "empty"
     shape = "JWT" if _JWT.match(value.strip()) else ("URL" if "://" in value else "text")
     return f"{shape}, {len(value)} chars (redacted)"
+
+
+def classify_public(name: str, value: str) -> SecretLike | None:
+    """Judge a public-prefixed ``name=value``: the value's shape, then the NAME.
+
+    A known secret shape always counts; a name that says SECRET/PRIVATE/PASSWORD/SERVICE_ROLE/
+    TOKEN counts whatever the value's entropy, unless the value is public by design, a flag or a
+    number; a high-entropy value under a public-by-design name (``…_CLIENT_ID``, ``…_SITE_KEY``)
+    does not count.
+    """
+    hit = classify(value)
+    if hit is not None and hit.kind == "high-entropy" and public_name(name):
+        hit = None
+    if hit is not None:
+        return hit
+    text = value.strip()
+    if secret_name(name) and not public_by_design(text) and not non_credential(text):
+        return SecretLike(
+            "secret-name",
+            "the name says it holds a secret (SECRET/PRIVATE/PASSWORD/SERVICE_ROLE/TOKEN), so "
+            "whatever the value, the app ships a secret to browsers",
+        )
+    return None

@@ -11,18 +11,28 @@ Example::
       exclude: ["tests/fixtures/**"]        # globs, project-relative
       include_untracked: false              # also scan untracked, not-ignored files
       entropy_threshold: 3.5                # bits/char for generic secret assignments
-      max_file_size: 5MiB                   # larger files are skipped and listed
+      max_file_size: 5MiB                   # larger tracked source files are skipped and listed
 
 Files come from ``git ls-files -z`` (so ``.gitignore`` is respected); outside a git repository
 the tree is walked, skipping ``.git``/``node_modules``/virtualenvs and, best effort, the root
-``.gitignore`` patterns. Symlinks leading out of the project are never read; binaries (a NUL byte
-in the first 8 KiB) and files over ``max_file_size`` are skipped and listed.
+``.gitignore`` patterns. Symlinks leading out of the project are never read. Files are decoded as
+their readers would (UTF-8/UTF-16 BOMs, BOM-less UTF-16, ``.gz``) and scanned in overlapping
+windows (:mod:`gates.checks.secrets.reading`). Ordinary tracked binaries (a NUL byte in the
+first 8 KiB) and files over ``max_file_size`` are skipped and listed; a **bundle file or a
+tracked ``.env*`` file is always scanned** (any size; raw bytes if binary), and one that cannot
+be (unreadable, a symlink out of the project, ``.br`` with no uncompressed copy, a broken
+``.gz``) makes the gate ``error`` unless ``exclude`` names it. Keys split over adjacent string
+literals (``"eyJ…" + "…"``) and base64-encoded (a Kubernetes ``Secret``'s ``data:``) are found.
+Placeholders are not secrets (:mod:`gates.parsers.credentials`); in a template or test file
+(``.env.example``, ``tests/…``) any value made only of words is a placeholder.
 
 A Supabase ``service_role`` key (a JWT whose payload role is ``service_role``) or an
 ``sb_secret_…`` key in the bundle, assigned to a ``PUBLIC_*``/``VITE_*``-style variable, or in a
 tracked ``.env*`` file is rule ``supabase-service-role-public``: critical and ALWAYS blocking (no
 ``fail_on``, inline allowlist or baseline entry makes it pass). An ``anon`` key is public by design
-and not reported. Every finding shows a 4-character prefix and a sha256 digest, never the value.
+and not reported; Supabase's well-known local demo keys (``iss: supabase-demo``) are reported
+``low`` and never block. Every finding shows a 4-character prefix and a sha256 digest, never
+the value.
 
 Inline allowlist: put ``gates:allow-secret`` on the line. Baseline file format::
 
@@ -39,13 +49,13 @@ import fnmatch
 import json
 import os
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from gates.checks.base import Check, GateContext, GateOutcome, Rule
 from gates.checks.secrets.options import SecretsOptions
-from gates.checks.secrets.patterns import PATTERNS, Hit, redact, scan_bytes, secret_hash
+from gates.checks.secrets.patterns import PATTERNS, Hit, redact, secret_hash
+from gates.checks.secrets.scan import Scan, scan_file, template_file
 from gates.errors import InputError, ToolError
 from gates.fingerprint import fingerprint
 from gates.io.safe import read_json
@@ -117,20 +127,6 @@ RULES = (
 )
 
 
-@dataclass
-class _Scan:
-    hits: list[tuple[str, str, int, Hit]] = field(default_factory=list)
-    """(relative path, context, line, hit)."""
-    files: int = 0
-    bytes: int = 0
-    anon_keys: int = 0
-    skipped_binary: int = 0
-    skipped_large: list[str] = field(default_factory=list)
-    skipped_outside: list[str] = field(default_factory=list)
-    empty_paths: list[str] = field(default_factory=list)
-    """``paths`` entries that selected no file."""
-
-
 def _gitignore_patterns(root: Path) -> list[str]:
     try:
         lines = (root / ".gitignore").read_text(encoding="utf-8", errors="replace").splitlines()
@@ -189,46 +185,6 @@ def _tracked(options: SecretsOptions, ctx: GateContext) -> tuple[list[str], str]
     return names, "git ls-files"
 
 
-def _context(rel: str, in_bundle: bool, hit: Hit) -> str:
-    if in_bundle:
-        return "bundle"
-    if rel.rsplit("/", 1)[-1].startswith(".env"):
-        return "env-file"
-    if hit.line_has_public_var:
-        return "public-variable"
-    return "source"
-
-
-def _scan_file(rel: str, root: Path, in_bundle: bool, options: SecretsOptions, scan: _Scan) -> None:
-    path = root / rel
-    try:
-        if path.is_symlink():
-            target = path.resolve()
-            if target != root and root not in target.parents:
-                scan.skipped_outside.append(rel)
-                return
-        if not path.is_file():
-            return
-        size = path.stat().st_size
-        if size > options.max_file_size:
-            scan.skipped_large.append(f"{rel} ({size} bytes)")
-            return
-        data = path.read_bytes()
-    except OSError:
-        scan.skipped_large.append(f"{rel} (unreadable)")
-        return
-    if b"\0" in data[:8192]:
-        scan.skipped_binary += 1
-        return
-    scan.files += 1
-    scan.bytes += len(data)
-    hits, public = scan_bytes(data, options.entropy_threshold)
-    scan.anon_keys += public
-    for hit in hits:
-        line = data.count(b"\n", 0, hit.start) + 1
-        scan.hits.append((rel, _context(rel, in_bundle, hit), line, hit))
-
-
 def _load_baseline(options: SecretsOptions, ctx: GateContext) -> set[str]:
     if not options.baseline:
         return set()
@@ -248,7 +204,8 @@ def _load_baseline(options: SecretsOptions, ctx: GateContext) -> set[str]:
 def _finding(
     rel: str, context: str, line: int, hit: Hit, fail_on: Severity, accepted: set[str]
 ) -> Finding | None:
-    public = hit.supabase_service and context != "source"
+    demo = hit.supabase_service and hit.severity is Severity.LOW  # the public local demo key
+    public = hit.supabase_service and context != "source" and not demo
     rule = PUBLIC_RULE if public else hit.rule
     severity = Severity.CRITICAL if public else hit.severity
     fp = fingerprint(rule, rel, secret_hash(hit.value))
@@ -267,7 +224,7 @@ def _finding(
         message=f"{hit.title}{' ' + where if where else ''}: {redact(hit.value)}{note}",
         location=Location(rel, line),
         fingerprint=fp,
-        blocks=public or (severity.at_least(fail_on) and not baselined),
+        blocks=public or (severity.at_least(fail_on) and not baselined and not demo),
         title=hit.title,
         help_uri="https://supabase.com/docs/guides/api/api-keys" if hit.supabase_service else "",
         data={
@@ -280,9 +237,9 @@ def _finding(
     )
 
 
-def _collect(options: SecretsOptions, ctx: GateContext) -> tuple[_Scan, str, int]:
+def _collect(options: SecretsOptions, ctx: GateContext) -> tuple[Scan, str, int]:
     root = ctx.root.resolve()
-    scan = _Scan()
+    scan = Scan()
     names, how = _tracked(options, ctx)
     prefixes = [p.strip("/").removeprefix("./") for p in options.paths]
     selected = dict.fromkeys(prefixes, 0)
@@ -294,7 +251,7 @@ def _collect(options: SecretsOptions, ctx: GateContext) -> tuple[_Scan, str, int
             continue
         for p in chosen:
             selected[p] += 1
-        _scan_file(rel, root, False, options, scan)
+        scan_file(rel, root, False, options, scan)
     scan.empty_paths = [p for p, count in selected.items() if count == 0]
     bundle_files = 0
     for folder in options.bundle:
@@ -306,7 +263,10 @@ def _collect(options: SecretsOptions, ctx: GateContext) -> tuple[_Scan, str, int
             raise InputError(f"bundle folder {folder} is empty: build the app first")
         bundle_files += len(files)
         for rel in files:
-            _scan_file(rel, root, True, options, scan)
+            if any(fnmatch.fnmatch(rel, g) for g in options.exclude):
+                scan.excluded_bundle += 1
+                continue
+            scan_file(rel, root, True, options, scan)
     return scan, how, bundle_files
 
 
@@ -347,6 +307,10 @@ def evaluate(options: SecretsOptions, ctx: GateContext) -> GateOutcome:
         "skipped_binary": scan.skipped_binary,
         "skipped_large": scan.skipped_large[:100],
         "skipped_outside_project": scan.skipped_outside[:100],
+        "not_scanned": scan.unscanned[:100],
+        "decoded_utf16": scan.decoded_utf16[:100],
+        "precompressed_copies": scan.precompressed,
+        "bundle_files_excluded": scan.excluded_bundle,
         "allowlisted": allowlisted,
         "baselined": sum(f.data["baselined"] for f in findings),
         "anon_keys_seen": scan.anon_keys,
@@ -358,6 +322,15 @@ def evaluate(options: SecretsOptions, ctx: GateContext) -> GateOutcome:
             f"paths {', '.join(scan.empty_paths)}: no "
             f"{'file' if how == 'walk' else 'tracked file'} selected (a typo, an excluded or "
             "untracked folder?): nothing there was scanned",
+            details=details,
+            secrets=secrets,
+        )
+    if scan.unscanned:
+        shown = ", ".join(scan.unscanned[:5]) + (" …" if len(scan.unscanned) > 5 else "")
+        return GateOutcome.failed_closed(
+            f"{len(scan.unscanned)} shipped bundle or tracked env file(s) could not be scanned: "
+            f"{shown}; a file not scanned is not clean (list it in exclude: to skip it on purpose)",
+            findings=findings,
             details=details,
             secrets=secrets,
         )
@@ -375,6 +348,8 @@ def evaluate(options: SecretsOptions, ctx: GateContext) -> GateOutcome:
     )
     return GateOutcome(summary=summary, findings=findings, details=details, secrets=secrets)
 
+
+__all__ = ["CHECK", "SecretsOptions", "evaluate", "template_file"]
 
 CHECK = Check(
     type="secrets",

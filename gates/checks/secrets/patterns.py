@@ -16,13 +16,14 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import json
 import math
 import re
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 
 from gates.model import Severity
+from gates.parsers.credentials import is_placeholder, is_supabase_demo, jwt_claims
 
 
 @dataclass(frozen=True)
@@ -108,10 +109,6 @@ PUBLIC_VAR = re.compile(
     rb"\b(?:PUBLIC_|VITE_|NEXT_PUBLIC_|NUXT_PUBLIC_|REACT_APP_|EXPO_PUBLIC_|GATSBY_)[A-Z0-9_]*[\"']?\s*[:=]"
 )
 ALLOW_MARK = b"gates:allow-secret"
-_PLACEHOLDER = re.compile(
-    r"example|changeme|change_me|placeholder|your[_-]|xxxx|dummy|sample|redacted|\*\*\*\*|<|\$\{|\{\{|process\.env|import\.meta",
-    re.IGNORECASE,
-)
 _IDENTIFIER = re.compile(r"[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*")
 
 
@@ -138,15 +135,7 @@ def secret_hash(value: str) -> str:
 
 def decode_jwt_payload(token: str) -> dict[str, object] | None:
     """The JSON payload of a JWT (no signature check), or ``None`` if it does not decode."""
-    parts = token.split(".")
-    if len(parts) < 2:
-        return None
-    body = parts[1] + "=" * (-len(parts[1]) % 4)
-    try:
-        payload = json.loads(base64.urlsafe_b64decode(body))
-    except (binascii.Error, ValueError, UnicodeDecodeError, RecursionError):
-        return None
-    return payload if isinstance(payload, dict) else None
+    return jwt_claims(token)
 
 
 @dataclass(frozen=True)
@@ -179,6 +168,7 @@ def _hit(
     title: str,
     note: str = "",
     supabase_service: bool = False,
+    value: str | None = None,
 ) -> Hit:
     lo, hi = _line_bounds(data, start, end)
     # Only the text before the value decides "assigned to a PUBLIC_* variable" (bounded window).
@@ -187,7 +177,7 @@ def _hit(
         rule,
         severity,
         title,
-        data[start:end].decode("latin-1"),
+        data[start:end].decode("latin-1") if value is None else value,
         start,
         PUBLIC_VAR.search(before) is not None,
         ALLOW_MARK in data[lo:hi],
@@ -206,12 +196,11 @@ def _jwt_hits(data: bytes) -> tuple[list[Hit], int]:
         if payload is None:
             continue
         role = payload.get("role")
-        iss = str(payload.get("iss", ""))
         if role == "anon":
             public += 1
             continue
         if role == "service_role":
-            demo = iss == "supabase-demo"
+            demo = is_supabase_demo(token)
             hits.append(
                 _hit(
                     data,
@@ -231,7 +220,7 @@ def _jwt_hits(data: bytes) -> tuple[list[Hit], int]:
     return hits, public
 
 
-def _generic_hits(data: bytes, lowered: bytes, threshold: float) -> list[Hit]:
+def _generic_hits(data: bytes, lowered: bytes, threshold: float, template: bool) -> list[Hit]:
     hits = []
     for match in GENERIC.finditer(lowered):
         start, end = match.span(2)
@@ -239,7 +228,7 @@ def _generic_hits(data: bytes, lowered: bytes, threshold: float) -> list[Hit]:
         quote = match.group(1)
         if quote and lowered[end : end + 1] != quote:
             continue  # the value ran past the closing quote: not a plain string literal
-        if lowered[end : end + 1] == b"(" or _PLACEHOLDER.search(value):
+        if lowered[end : end + 1] == b"(" or is_placeholder(value, template=template):
             continue
         if value[0] in "$=.%&*~" or (
             _IDENTIFIER.fullmatch(value) and ("." in value or not any(c.isdigit() for c in value))
@@ -261,8 +250,78 @@ def _generic_hits(data: bytes, lowered: bytes, threshold: float) -> list[Hit]:
     return hits
 
 
-def scan_bytes(data: bytes, entropy_threshold: float = 3.5) -> tuple[list[Hit], int]:
-    """All candidate secrets in ``data`` and the number of public (anon) JWTs seen."""
+# `"eyJ…" + "…"` (JS, Python) and `"eyJ…" "…"` (Python, C): adjacent string literals joined.
+_LITERAL = rb'"[^"\\\n]*(?:\\.[^"\\\n]*)*"' + rb"|'[^'\\\n]*(?:\\.[^'\\\n]*)*'"
+_JOIN = rb"[ \t]*(?:\+[ \t\r\n]*|[\r\n]+[ \t]*)?"
+_CONCAT = re.compile(rb"(?:" + _LITERAL + rb")(?:" + _JOIN + rb"(?:" + _LITERAL + rb"))+")
+_CONCAT_HINT = re.compile(rb"[\"']" + _JOIN + rb"[\"']")
+_LITERAL_PART = re.compile(_LITERAL)
+# base64 of `eyJ` (a JWT) and of `sb_secret_` at the start of a blob (Kubernetes Secret `data:`)
+_BASE64 = re.compile(rb"(?:ZXlK|c2Jfc2VjcmV0X)[A-Za-z0-9+/]{24,8192}={0,2}")
+_DUMMY_PREFIX = re.compile(r"^[A-Za-z]{2,12}[_.-](?:(?:live|test|proj|secret|pat)[_-])?")
+
+
+def _derived(data: bytes) -> Iterator[tuple[int, bytes, str]]:
+    """(offset, text, how) for text a reader of ``data`` would assemble: joined literals and
+    decoded base64 blobs. Offsets point at where the pieces start in ``data``."""
+    if _CONCAT_HINT.search(data):
+        for match in _CONCAT.finditer(data):
+            parts = [p[1:-1] for p in _LITERAL_PART.findall(match.group(0))]
+            if len(parts) > 1:
+                yield match.start(), b"".join(parts), "joined from string literals"
+    if b"ZXlK" in data or b"c2Jfc2VjcmV0X" in data:
+        for match in _BASE64.finditer(data):
+            if not _starts_word(data, match.start()):
+                continue
+            blob = match.group(0)
+            try:
+                decoded = base64.b64decode(blob + b"=" * (-len(blob) % 4))
+            except (binascii.Error, ValueError):
+                continue
+            yield match.start(), decoded, "base64-decoded"
+
+
+def _dummy(hit: Hit) -> bool:
+    """``ghp_xxxxxxxx…``, ``sk_test_your_key_here``: a known prefix around a placeholder."""
+    return is_placeholder(_DUMMY_PREFIX.sub("", hit.value))
+
+
+def scan_bytes(
+    data: bytes, entropy_threshold: float = 3.5, *, template: bool = False
+) -> tuple[list[Hit], int]:
+    """All candidate secrets in ``data`` and the number of public (anon) JWTs seen.
+
+    ``template``: the file is a template or test file (``.env.example``, ``tests/…``), where
+    values made only of words are placeholders. Keys split over adjacent string literals or
+    base64-encoded are found too (their hit points at the first piece).
+    """
+    hits, public = _scan_direct(data, entropy_threshold, template)
+    seen = {h.value for h in hits}
+    for offset, text, how in _derived(data):
+        found, anon = _scan_direct(text, entropy_threshold, template, generic=False)
+        public += anon
+        for hit in found:
+            if hit.value in seen or any(hit.value in v for v in seen):
+                continue
+            seen.add(hit.value)
+            placed = _hit(
+                data,
+                offset,
+                offset + 1,
+                hit.rule,
+                hit.severity,
+                hit.title,
+                hit.note,
+                hit.supabase_service,
+                hit.value,
+            )
+            hits.append(replace(placed, note=f"{hit.note}; {how}" if hit.note else how))
+    return hits, public
+
+
+def _scan_direct(
+    data: bytes, entropy_threshold: float, template: bool, *, generic: bool = True
+) -> tuple[list[Hit], int]:
     hits: list[Hit] = []
     for pattern in PATTERNS:
         for match in pattern.regex.finditer(data):
@@ -298,10 +357,16 @@ def scan_bytes(data: bytes, entropy_threshold: float = 3.5) -> tuple[list[Hit], 
             )
         )
     spans = [(h.start, h.start + len(h.value)) for h in hits]
-    hits += [
-        g
-        for g in _generic_hits(data, lowered, entropy_threshold)
-        if not any(lo <= g.start < hi for lo, hi in spans)
-    ]
-    # AWS's documentation keys (AKIAIOSFODNN7EXAMPLE…) are not credentials.
-    return [h for h in hits if not (h.rule.startswith("aws-") and "EXAMPLE" in h.value)], public
+    if generic:
+        hits += [
+            g
+            for g in _generic_hits(data, lowered, entropy_threshold, template)
+            if not any(lo <= g.start < hi for lo, hi in spans)
+        ]
+    # AWS's documentation keys (AKIAIOSFODNN7EXAMPLE…) are not credentials, nor are dummies.
+    return [
+        h
+        for h in hits
+        if not (h.rule.startswith("aws-") and "EXAMPLE" in h.value)
+        and (h.rule in ("high-entropy-assignment", "jwt", "supabase-service-role") or not _dummy(h))
+    ], public

@@ -374,3 +374,67 @@ def test_lines_npm_dotenv_drops_are_syntax_findings(tmp_path: Path) -> None:
     out = evaluate(ConfigOptions(env_file=".env"), _ctx(tmp_path, None))
     [syntax] = [f for f in out.findings if f.rule == "config-syntax"]
     assert syntax.location is not None and syntax.location.line == 2
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "PUBLIC_GITHUB_CLIENT_SECRET=mysupersecretvalue",
+        "PUBLIC_ADMIN_PASSWORD=hunter2hunter2",
+        "PUBLIC_SUPABASE_SERVICE_ROLE=abc",
+        "PUBLIC_API_TOKEN=short",
+        "PUBLIC_STRIPE_PRIVATE=plainwords",
+    ],
+)
+def test_public_name_that_says_secret_blocks_whatever_the_entropy(
+    tmp_path: Path, line: str
+) -> None:
+    _write(tmp_path, ".env", line + "\n")
+    [finding] = _blocking(evaluate(ConfigOptions(env_file=".env"), _ctx(tmp_path, "production")))
+    assert finding.rule == "config-public-secret" and finding.data["kind"] == "secret-name"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "PUBLIC_GOOGLE_CLIENT_ID=123456789012-abc123def456ghi789jkl012mno345pq.apps.googleusercontent.com",
+        "PUBLIC_POSTHOG_KEY=phc_" + "aB3dE5fG7hI9jK1lM3nO5pQ7rS9tU1vW3xY5zA7bC9d",
+        "PUBLIC_STRIPE_KEY=pk_" + "live_" + "51H8xYzAbCdEfGhIjKlMnOpQrStUvWxYz0123456789",
+        "PUBLIC_SENTRY_DSN=https://0123456789abcdef0123456789abcdef@o123456.ingest.sentry.io/4505",
+        f"PUBLIC_SUPABASE_ANON_KEY={ANON}",
+        "PUBLIC_TURNSTILE_SITE_KEY=0x4AAAAAAABkMYinukE8nzYS",
+        "PUBLIC_MAPBOX_TOKEN=pk.eyJ1IjoiZXhhbXBsZSIsImEiOiJjazEyMzQ1Njc4OTAifQ.abcDEF123",
+        "PUBLIC_TOKEN_TTL=3600",
+        "PUBLIC_PASSWORD_MIN_LENGTH=12",
+        "PUBLIC_AUTH_TOKEN_URL=https://auth.example.com/token",
+        "PUBLIC_RECAPTCHA_SITE_KEY=6LcA8xYzAAAAAH3kQ9vT2mB7nR4pW1sX5uZ8cE0f",
+    ],
+)
+def test_public_by_design_identifiers_pass(tmp_path: Path, line: str) -> None:
+    _write(tmp_path, ".env", line + "\n")
+    out = evaluate(ConfigOptions(env_file=".env"), _ctx(tmp_path, "production"))
+    assert _blocking(out) == [], [f.message for f in out.findings]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "PUBLIC_APP_SIGNING=generate_32_character_random_string_here",
+        "PUBLIC_MEDIA=cloudinary://api_key:api_secret@cloud_name",
+    ],
+)
+def test_placeholders_under_public_prefix_are_not_secrets(tmp_path: Path, line: str) -> None:
+    _write(tmp_path, ".env.example", line + "\n")
+    assert _blocking(evaluate(ConfigOptions(env_file=".env.example"), _ctx(tmp_path, None))) == []
+
+
+def test_supabase_demo_key_is_reported_low_and_never_blocks(tmp_path: Path) -> None:
+    def part(obj: dict[str, Any]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(obj).encode()).decode().rstrip("=")
+
+    demo = f"{part({'alg': 'HS256'})}.{part({'iss': 'supabase-demo', 'role': 'service_role'})}.sig"
+    _write(tmp_path, ".env.test", f"PUBLIC_SUPABASE_ANON_KEY={demo}\n")
+    out = evaluate(ConfigOptions(env_file=".env.test", fail_on="low"), _ctx(tmp_path, None))
+    [finding] = out.findings
+    assert finding.rule == "config-public-demo-key" and finding.severity is Severity.LOW
+    assert not finding.blocks and demo in out.secrets
