@@ -7,11 +7,12 @@ import subprocess
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 from tests.conftest import gate, load_report, run_gates
 
 
-def _run(tmp_path: Path, gates_yaml: str, *args: str) -> tuple[int, dict, float]:
+def _run(tmp_path: Path, gates_yaml: str, *args: str) -> tuple[int, dict[str, Any], float]:
     path = tmp_path / "checklist.yml"
     path.write_text(f"version: 1\nproject: t\ngates:\n{gates_yaml}")
     out = tmp_path / "reports"

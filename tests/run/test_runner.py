@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -21,7 +22,7 @@ def checklist(tmp_path: Path, gates_yaml: str, extra: str = "") -> Path:
     return path
 
 
-def run(tmp_path: Path, path: Path, *args: str) -> tuple[int, dict]:
+def run(tmp_path: Path, path: Path, *args: str) -> tuple[int, dict[str, Any]]:
     out = tmp_path / "reports"
     code, _, _ = run_gates(
         ["run", "--checklist", str(path), "--out", str(out), "--no-history", *args]
