@@ -9,6 +9,8 @@ Judgement, in Observatory order (the first hit is the result):
   holding a broad source → ``csp-implemented-with-unsafe-inline`` (-20). A missing ``object-src``
   and ``default-src`` therefore counts as unsafe.
 - a nonce or hash next to ``'unsafe-inline'`` removes ``'unsafe-inline'`` (CSP2 browsers ignore it);
+  only a source of CSP3's base64 grammar counts (``'nonce-{{nonce}}'`` is an unfilled template
+  that browsers drop, so it is no nonce: stricter than the Observatory's prefix test);
   ``'strict-dynamic'`` with a nonce/hash removes ``'self'`` and scheme/host sources; without one it
   makes the policy invalid.
 - ``http:``/``ftp:`` sources on an https site → insecure scheme (-20; -10 for img/media only);
@@ -23,6 +25,7 @@ simplified to exact source equality).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -89,8 +92,19 @@ def combine(policies: Sequence[str]) -> dict[str, list[str]]:
     return combined
 
 
+_NONCE_OR_HASH = re.compile(r"'(?:nonce|sha256|sha384|sha512)-[a-z0-9+/_-]+={0,2}'")
+"""CSP3 ``nonce-source``/``hash-source``: base64 (or base64url) only, so a template left unfilled
+(``'nonce-{{nonce}}'``, ``'nonce-${NONCE}'``) is not a nonce (sources are lower-cased here)."""
+
+
 def _has_nonce_or_hash(sources: Sequence[str]) -> bool:
-    return any(s.startswith(NONCE_HASH_PREFIXES) for s in sources)
+    return any(_NONCE_OR_HASH.fullmatch(s) for s in sources)
+
+
+def without_nonces(policy: str) -> str:
+    """``policy`` with every ``'nonce-…'`` source removed: a nonce written in a static header file
+    (vercel.json, ``_headers``) is the same on every response, so it protects nothing."""
+    return re.sub(r"(?i)'nonce-[^']*'", "", policy)
 
 
 def _effective(csp: dict[str, list[str]], name: str) -> list[str]:

@@ -13,6 +13,7 @@ from gates.errors import InputError
 from gates.measure import compare
 from gates.model import Severity
 from gates.parsers import headers_file, svelte_config, vercel_json
+from gates.web import csp
 from gates.web.findings import grade_findings, missing_required, score_measurement, table
 from gates.web.grade import HeaderInput, analyze
 
@@ -35,12 +36,21 @@ def _headers_of(ctx: GateContext, relative: str, path: str) -> dict[str, list[st
     if name == "_headers":
         parsed = headers_file.load(file)
         ctx.record(file)
-        return parsed.headers_for(path)
+        return _static(parsed.headers_for(path))
     if name.endswith(".json"):
         config = vercel_json.load(file)
         ctx.record(file)
-        return config.headers_for(path)
+        return _static(config.headers_for(path))
     raise InputError(f"{relative}: headers_from reads vercel.json, svelte.config.js or _headers")
+
+
+def _static(headers: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Headers of a static file: Vercel and Netlify send them verbatim (no ``{{nonce}}`` is
+    filled in), so a nonce there is a constant and does not count as one."""
+    return {
+        key: [csp.without_nonces(v) for v in values] if "content-security-policy" in key else values
+        for key, values in headers.items()
+    }
 
 
 def header_findings(

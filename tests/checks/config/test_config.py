@@ -438,3 +438,28 @@ def test_supabase_demo_key_is_reported_low_and_never_blocks(tmp_path: Path) -> N
     [finding] = out.findings
     assert finding.rule == "config-public-demo-key" and finding.severity is Severity.LOW
     assert not finding.blocks and demo in out.secrets
+
+
+@pytest.mark.parametrize("nonce", ["'nonce-{{nonce}}'", "'nonce-${NONCE}'", "'nonce-r4nd0m=='"])
+def test_nonce_written_in_vercel_json_is_not_a_nonce(tmp_path: Path, nonce: str) -> None:
+    # Vercel sends vercel.json headers verbatim: no template is filled, a fixed nonce is public
+    policy = f"default-src 'self'; script-src 'self' 'unsafe-inline' {nonce}; object-src 'none'"
+    headers = [{"key": "Content-Security-Policy", "value": policy}]
+    (tmp_path / "vercel.json").write_text(
+        json.dumps({"headers": [{"source": "/(.*)", "headers": headers}]})
+    )
+    out = evaluate(ConfigOptions(headers_from=["vercel.json"]), _ctx(tmp_path, None))
+    results = {row["test"]: row["result"] for row in out.details["headers"]["tests"]}
+    assert results["content-security-policy"] == "csp-implemented-with-unsafe-inline"
+
+
+def test_a_nonce_must_be_base64_to_count() -> None:
+    from gates.web import csp
+
+    def result(nonce: str) -> str:
+        return csp.evaluate(
+            [f"default-src 'none'; script-src 'unsafe-inline' {nonce}"], https=True
+        ).result
+
+    assert result("'nonce-{{nonce}}'") == "csp-implemented-with-unsafe-inline"
+    assert result("'nonce-abc123+/='") != "csp-implemented-with-unsafe-inline"
