@@ -88,6 +88,55 @@ def demo(session: nox.Session) -> None:
     )
 
 
+@nox.session(python="3.11", name="demo-red")
+def demo_red(session: nox.Session) -> None:
+    """The example with real defects, gated against a green baseline run of the example.
+
+    A failing test, a coverage drop against the baseline, a bundle over budget, an expired
+    waiver and a PUBLIC_ service_role key (examples/shop-web-red/make_red.py). Two red runs: the
+    first with every defect (coverage, which needs the failing tests, is skipped), the second
+    with the test fixed, so coverage is judged against the baseline. Exits 0 when both red runs
+    fail as they must; reports in reports/demo-red/{base,red,red-coverage}.
+    """
+    _system_deps(session)
+    session.install("-e", ".")
+    work = ROOT / "reports" / "demo-red"
+    env = {"CHROME_PATH": "/usr/bin/chromium"}
+    # Lighthouse and the migration dry run pass in the green demo; left out here for speed.
+    common = ["--skip", "lighthouse,migrations,headers,smoke", "--no-history", "--env", "staging"]
+    base = work / "base" / "gate-report.json"
+    session.run(
+        "gates",
+        "run",
+        "--checklist",
+        str(EXAMPLE / "checklist.yml"),
+        "--out",
+        str(base.parent),
+        *common,
+        env=env,
+    )
+    make_red = str(ROOT / "examples" / "shop-web-red" / "make_red.py")
+    for name, extra in (("red", []), ("red-coverage", ["--fixed-test"])):
+        copy = work / f"shop-web-{name}"
+        session.run("python", make_red, str(EXAMPLE), str(copy), *extra)
+        session.run(
+            "gates",
+            "run",
+            "--checklist",
+            str(copy / "checklist.yml"),
+            "--out",
+            str(work / name),
+            "--baseline",
+            str(base),
+            *common,
+            *session.posargs,
+            env=env,
+            success_codes=[1],
+        )
+        session.run("gates", "diff", str(base), str(work / name / "gate-report.json"))
+    session.log(f"open {work}/red*/gate-report.html: the failures, the expired waiver, the deltas")
+
+
 @nox.session(python="3.11")
 def bench(session: nox.Session) -> None:
     """Benchmark on large generated evidence, against the peers (see benchmarks/README.md)."""
