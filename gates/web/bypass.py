@@ -40,3 +40,56 @@ def bypass_headers(
     if browser:
         headers[COOKIE_HEADER] = "true"
     return headers
+
+
+def bypass_cookies(url: str, secret: str, *, timeout: float) -> list[tuple[str, str]]:
+    """The cookies the deployment sets for a request carrying the bypass secret and
+    ``x-vercel-set-bypass-cookie`` (what a browser keeps for the rest of the visit).
+
+    Raises :class:`~gates.errors.InputError` when it sets none: the secret is wrong or the
+    deployment is not protected the way the option expects.
+    """
+    from gates.errors import InputError
+    from gates.web.fetch import FetchError, fetch
+
+    try:
+        resp = fetch(
+            url, headers={HEADER: secret, COOKIE_HEADER: "true"}, timeout=timeout, follow=False
+        )
+    except FetchError as exc:
+        raise InputError(f"protection bypass: {exc}") from None
+    found = []
+    for line in resp.headers.get("set-cookie", []):
+        name, sep, value = line.split(";", 1)[0].partition("=")
+        if sep and name.strip():
+            found.append((name.strip(), value.strip()))
+    if not found:
+        raise InputError(
+            f"protection bypass: {url} answered HTTP {resp.status} and set no cookie "
+            "(is protection_bypass the project's automation bypass secret?)"
+        )
+    return found
+
+
+def browser_profile(
+    url: str, cookies: Iterable[tuple[str, str]], executable: str, directory: str
+) -> None:
+    """Write a Chromium profile in ``directory`` holding ``cookies`` for ``url``'s host only, for
+    a browser gates does not drive itself (Lighthouse): its third-party requests carry nothing."""
+    import time
+
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        context = pw.chromium.launch_persistent_context(
+            directory, executable_path=executable, headless=True, args=["--no-sandbox"]
+        )
+        try:
+            context.add_cookies(
+                [
+                    {"name": n, "value": v, "url": url, "expires": time.time() + 3600}
+                    for n, v in cookies
+                ]
+            )
+        finally:
+            context.close()

@@ -203,3 +203,40 @@ def test_analysis_probes_pass_the_protection(
     result = _run(tmp_path, _checklist(tmp_path, body + BYPASS), deployment.url, monkeypatch)
     assert result["status"] == "pass", result["summary"]
     assert third.seen == []  # the redirect is recorded, not followed
+
+
+def test_lighthouse_gets_the_cookie_for_the_deployment_only(
+    tmp_path: Path, hosts: tuple[Host, Host], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+    import sys
+
+    from tests.conftest import REPO
+    from tests.support.shop_web import free_port
+
+    lighthouse = REPO / "examples" / "shop-web" / "node_modules" / ".bin" / "lighthouse"
+    require_component("lighthouse", lighthouse.exists(), "npm ci --prefix examples/shop-web")
+    require_component("chromium", os.path.exists("/usr/bin/chromium"), "apt-get install chromium")
+    _, third = hosts
+    port, log = free_port(), tmp_path / "seen.jsonl"
+    script = REPO / "tests" / "support" / "protected_site.py"
+    body = (
+        "    type: lighthouse\n    stage: post-deploy\n    runs: 1\n    urls: [/]\n"
+        "    budgets: {performance: 0}\n"
+        f"    lighthouse: {lighthouse}\n    run_timeout: 150s\n    timeout: 300s\n"
+        f"    server: {{run: '{sys.executable} {script} {port} {third.url} {SECRET} {log}', "
+        f"url: 'http://127.0.0.1:{port}', ready_timeout: 30s}}\n"
+    )
+    monkeypatch.setenv("CHROME_PATH", "/usr/bin/chromium")
+    result = _run(
+        tmp_path, _checklist(tmp_path, body + BYPASS), f"http://127.0.0.1:{port}", monkeypatch
+    )
+    assert result["status"] != "error", result.get("error")
+    seen = [json.loads(line) for line in log.read_text().splitlines()]
+    browser_loads = [
+        s for s in seen if s["path"] == "/" and "signed-session" in s["headers"].get("cookie", "")
+    ]
+    assert browser_loads  # Lighthouse's Chromium passed the wall with the cookie alone
+    assert all(HEADER not in s["headers"] for s in browser_loads)
+    assert {"/pixel.gif", "/analytics.js"} <= set(third.paths)
+    assert_never_leaked(third)

@@ -27,6 +27,7 @@ A run with ``runtimeError`` (NO_FCP…) or an errored metric audit is ``error``,
 
 from __future__ import annotations
 
+import shutil
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -107,6 +108,7 @@ def evaluate(options: LighthouseOptions, ctx: GateContext) -> GateOutcome:
         measurements=measurements,
         artifacts=artifacts,
         details={"urls": per_url, "preset": options.preset},
+        secrets=[options.protection_bypass] if options.protection_bypass else [],
     )
 
 
@@ -201,6 +203,9 @@ def _one_run(
     output = out_dir / f"lhr-{slug}-{index + 1}.json"
     output.unlink(missing_ok=True)
     marker = runner.new_marker()
+    profile = (
+        _bypass_profile(options, url, env["CHROME_PATH"]) if options.protection_bypass else None
+    )
     argv = runner.lighthouse_argv(
         binary,
         url,
@@ -209,6 +214,7 @@ def _one_run(
         preset=options.preset,
         throttling=options.throttling,
         categories=None,
+        profile=profile,
     )
     try:
         result = ctx.run(
@@ -218,6 +224,8 @@ def _one_run(
         )
     finally:
         runner.kill_marked(marker)
+        if profile:
+            shutil.rmtree(profile, ignore_errors=True)
     if not output.exists():
         tail = (result.stderr.strip() or result.stdout.strip()).splitlines()[-1:] or [""]
         raise ToolError(
@@ -226,6 +234,20 @@ def _one_run(
     run = lhr.load(output)
     ctx.record(output)
     return run
+
+
+def _bypass_profile(options: LighthouseOptions, url: str, chrome: str) -> str:
+    """A fresh Chromium profile holding the deployment's bypass cookie for its host only:
+    Lighthouse's extraHeaders would send the secret to every third-party host the page loads."""
+    import tempfile
+
+    from gates.web.bypass import browser_profile, bypass_cookies
+
+    assert options.protection_bypass
+    cookies = bypass_cookies(url, options.protection_bypass, timeout=options.run_timeout)
+    profile = tempfile.mkdtemp(prefix="gates-lh-profile-")
+    browser_profile(url, cookies, chrome, profile)
+    return profile
 
 
 def _left(ctx: GateContext, started: float) -> float:

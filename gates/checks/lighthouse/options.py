@@ -71,6 +71,10 @@ class LighthouseOptions(OptionsBase):
         default="node_modules/.bin/lighthouse", description="Lighthouse CLI, in the project"
     )
     run_timeout: Duration = Field(default=120.0, description="Deadline of one Lighthouse run")
+    protection_bypass: str | None = Field(
+        default=None,
+        description="Vercel Deployment Protection bypass secret: its cookie, for the audited host",
+    )
 
     @field_validator("budgets", mode="before")
     @classmethod

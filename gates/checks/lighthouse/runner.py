@@ -96,15 +96,21 @@ def lighthouse_argv(
     preset: str,
     throttling: str | None,
     categories: list[str] | None,
+    profile: str | None = None,
 ) -> list[str]:
-    """The Lighthouse CLI command line for one run."""
+    """The Lighthouse CLI command line for one run.
+
+    ``profile``: a Chromium profile holding the deployment's bypass cookie (gates/web/bypass.py);
+    storage is then not reset, or Lighthouse would clear that cookie before loading the page."""
+    flags = (*CHROME_FLAGS, marker, *([f"--user-data-dir={profile}"] if profile else []))
     argv = [
         binary,
         url,
         "--output=json",
         f"--output-path={output}",
         "--quiet",
-        f"--chrome-flags={' '.join((*CHROME_FLAGS, marker))}",
+        f"--chrome-flags={' '.join(flags)}",
+        *(["--disable-storage-reset"] if profile else []),
     ]
     if preset == "desktop":
         argv.append("--preset=desktop")
