@@ -79,6 +79,10 @@ def rollback_if_asked(
         secrets.extend(secret_environment(os.environ))
     if not args.rollback or report.verdict is Status.PASS or checklist.rollback is None:
         return report
+    if report.interrupted:
+        # A cancelled run detected nothing: rolling back on a cancel would be a false alarm.
+        print("gates: run interrupted: no rollback", file=sys.stderr, flush=True)
+        return report
     import dataclasses
 
     from gates.deploy.rollback import carry_out

@@ -162,7 +162,11 @@ class Watch:
         pacer = Pacer(options.max_rps, clock)
         # A target that hangs every request cannot stretch the window past this: the rounds it
         # costs are missing samples, judged below (fewer than half of the rounds is an error).
-        deadline = origin + options.duration + options.requests_per_round * options.request_timeout
+        provider = options.prometheus
+        per_round = options.requests_per_round * options.request_timeout + (
+            len(provider.queries) * provider.timeout if provider else 0.0
+        )
+        deadline = origin + options.duration + per_round
         for index in range(options.rounds):
             due = origin + index * options.interval
             if index and clock() > deadline:

@@ -339,3 +339,20 @@ def test_a_target_too_slow_for_the_rounds_stops_by_itself_and_is_error(tmp_path:
     assert "rounds fit the window" in result["error"]
     assert result["details"]["rounds"] < result["details"]["planned_rounds"]
     assert len(state.requests) == result["details"]["rounds"]  # no round was sent in a burst
+
+
+def test_a_hanging_prometheus_is_error_and_bounded(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as silent, watched_app() as (app, _):
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(64)  # accepts connections, never answers
+        prom = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        body = (
+            f"base_url: {app}\nduration: 2s\ninterval: 250ms\nmax_rps: 20\nprobes: [{{get: /}}]\n"
+            f"prometheus:\n  url: {prom}\n  timeout: 300ms\n  queries:\n"
+            "    - {name: q, query: up, max: 1}\n"
+        )
+        code, result = run_analysis(tmp_path, body)
+    assert code == 1 and result["status"] == "error"
+    assert "no answer within" in result["error"]
