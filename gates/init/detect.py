@@ -235,7 +235,9 @@ def detect(root: Path) -> Project:
     seen: list[str] = []
     node = _node(root, seen)
     python = _python(root, seen)
-    migrations = "supabase/migrations" if (root / "supabase" / "migrations").is_dir() else None
+    # only SQL migrations are Supabase's (a folder of drizzle metadata alone is not)
+    sql_dir = root / "supabase" / "migrations"
+    migrations = "supabase/migrations" if sql_dir.is_dir() and any(sql_dir.glob("*.sql")) else None
     supabase_config = (root / "supabase" / "config.toml").is_file()
     vercel = (root / "vercel.json").is_file()
     seen.extend(
@@ -247,7 +249,7 @@ def detect(root: Path) -> Project:
         )
         if present
     )
-    env_example = _any(root, ".env.example", ".env.sample", ".env.template")
+    env_example = _any(root, ".env.example", ".env.local.example", ".env.sample", ".env.template")
     prefix: str | None = None
     if node is not None:
         if node.framework == "sveltekit":

@@ -201,3 +201,37 @@ def test_init_command_line_entry_point(tmp_path: Path) -> None:
         cwd=REPO,
     )
     assert done.returncode == 0 and "type: tests" in done.stdout
+
+
+REAL = Path(__file__).parent / "layouts"  # public projects' files, see layouts/MANIFEST.md
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in REAL.iterdir() if p.is_dir()))
+def test_real_layouts_validate(
+    tmp_path: Path, name: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = tmp_path / name
+    shutil.copytree(REAL / name, root)
+    rc, _, err = run_gates(["init", str(root)], capsys)
+    assert rc == 0, err
+    _validate(root / "checklist.yml", monkeypatch)
+
+
+def test_real_sveltekit_yarn_supabase_starter(capsys: pytest.CaptureFixture[str]) -> None:
+    gates = _gates(REAL / "grether-io-sveltekit-supabase-starter", capsys)
+    assert gates["build"]["run"] == "yarn run build"
+    assert gates["bundle"]["dir"] == ".svelte-kit/output/client"
+    assert gates["migrations"]["dir"] == "supabase/migrations"
+    assert gates["config"]["env_file"] == ".env.local.example"
+    assert gates["config"]["public_prefix"] == "PUBLIC_"
+    assert "PRIVATE_SUPABASE_SERVICE_ROLE" in gates["config"]["required"]
+    assert "tests" not in gates and "coverage" not in gates  # it has no test runner
+    assert "yarn.lock" in json.dumps(gates["dependencies"])
+
+
+def test_real_sveltekit_pnpm_drizzle(capsys: pytest.CaptureFixture[str]) -> None:
+    gates = _gates(REAL / "jacksonthall22-sveltekit-supabase", capsys)
+    assert gates["build"]["run"] == "pnpm run build"
+    assert "migrations" not in gates  # supabase/migrations holds drizzle metadata, no SQL
+    assert "pnpm-lock.yaml" in json.dumps(gates["dependencies"])
+    assert gates["config"]["required"][:2] == ["PUBLIC_SITE_URL", "PUBLIC_SUPABASE_URL"]

@@ -1,0 +1,1 @@
+-- stand-in for 20260115000001_create_roles_system.sql: init reads only that it exists
