@@ -24,11 +24,17 @@ WORKER_MARK = "GATES_WORKER_MARK"
 
 _PR_SET_CHILD_SUBREAPER = 36
 
+_subreaper = False
+"""Whether this process is a subreaper: then every process it started, whatever its session,
+is among its descendants, and a search for marks reads only those."""
+
 
 def become_subreaper() -> bool:
     """Make this process a child subreaper: orphaned descendants (a daemon that left its
     session) are re-parented here instead of to init, so they can be found and reaped."""
-    return _prctl(_PR_SET_CHILD_SUBREAPER, 1)
+    global _subreaper
+    _subreaper = _subreaper or _prctl(_PR_SET_CHILD_SUBREAPER, 1)
+    return _subreaper
 
 
 def _prctl(option: int, value: int) -> bool:
@@ -87,7 +93,9 @@ def environ_of(pid: int) -> dict[str, str]:
 
 def marked(mark: str, name: str = TOOL_MARK) -> set[int]:
     """Live processes whose environment carries ``name=mark`` (whatever their session)."""
-    return {pid for pid in _parents() if environ_of(pid).get(name) == mark}
+    parents = _parents()
+    candidates = descendants(os.getpid(), parents) if _subreaper else set(parents)
+    return {pid for pid in candidates if environ_of(pid).get(name) == mark}
 
 
 def kill_pids(
