@@ -37,7 +37,7 @@ _NOT_SOURCES = frozenset(
     }
 )
 _TEST_DIRS = frozenset({"tests", "test", "testing", "spec", "e2e"})
-_MAX_JSON = 5 * 1024 * 1024
+_MAX_BYTES = 5 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -92,20 +92,31 @@ class Project:
     evidence: tuple[str, ...] = field(default_factory=tuple)
 
 
+def read_small_text(path: Path) -> str:
+    """A regular file's text, at most ``_MAX_BYTES``; ``""`` for anything else (a device, a
+    folder, a file too large or unreadable): hostile layouts never hang or crash detection."""
+    try:
+        if not path.is_file() or path.stat().st_size > _MAX_BYTES:
+            return ""
+        with path.open("rb") as handle:
+            data = handle.read(_MAX_BYTES + 1)
+    except OSError:
+        return ""
+    return data[:_MAX_BYTES].decode("utf-8", errors="replace")
+
+
 def _read_json(path: Path) -> dict[str, Any]:
     try:
-        if path.stat().st_size > _MAX_JSON:
-            return {}
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError):
+        data = json.loads(read_small_text(path) or "{}")
+    except ValueError:
         return {}
     return data if isinstance(data, dict) else {}
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return tomllib.loads(read_small_text(path))
+    except tomllib.TOMLDecodeError:
         return {}
 
 
@@ -208,10 +219,7 @@ def _python(root: Path, seen: list[str]) -> Python | None:
         return None
     text = ""
     for name in ("pyproject.toml", "setup.cfg", "tox.ini", *requirements):
-        try:
-            text += (root / name).read_text(encoding="utf-8", errors="replace").lower()
-        except OSError:
-            continue
+        text += read_small_text(root / name).lower()
     tool = pyproject.get("tool", {}) if isinstance(pyproject.get("tool"), dict) else {}
     pytest = (
         "pytest" in tool

@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gates.init.detect import Node, Project, Python
+from gates.init.detect import Node, Project, Python, read_small_text
 
 PREVIEW_PORT = 4173
 
@@ -256,10 +256,7 @@ def _web(project: Project, root: Path, out: _Out, build: str | None) -> None:
 
 def _env_keys(path: Path) -> list[str]:
     keys: list[str] = []
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return keys
+    text = read_small_text(path)
     for line in text.splitlines()[:500]:
         line = line.strip().removeprefix("export ").strip()
         if line and not line.startswith("#") and "=" in line:

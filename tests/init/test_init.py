@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -235,3 +236,25 @@ def test_real_sveltekit_pnpm_drizzle(capsys: pytest.CaptureFixture[str]) -> None
     assert "migrations" not in gates  # supabase/migrations holds drizzle metadata, no SQL
     assert "pnpm-lock.yaml" in json.dumps(gates["dependencies"])
     assert gates["config"]["required"][:2] == ["PUBLIC_SITE_URL", "PUBLIC_SUPABASE_URL"]
+
+
+def test_hostile_layout_never_hangs(tmp_path: Path) -> None:
+    root = tmp_path / "hostile"
+    root.mkdir()
+    (root / "package.json").symlink_to("/dev/zero")  # endless bytes
+    os.mkfifo(root / "pyproject.toml")  # a read would block forever
+    (root / "requirements.txt").mkdir()  # a folder where a file is expected
+    (root / ".env.example").write_bytes(b"\xff\xfe KEY=1\n" * 10)
+    (root / "src").mkdir()
+    (root / "src" / "loop").symlink_to(root / "src")  # a symlink cycle
+    (root / "src" / "m.py").write_text("x = 1\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "gates", "init", "--print", str(root)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr and "type: sast" in done.stdout
