@@ -114,14 +114,24 @@ def measure_dir(directory: Path) -> list[FileSize]:
     return compress(directory, list_dir(directory), {"gzip": None, "brotli": None})
 
 
-def list_dir(directory: Path) -> list[FileSize]:
+def list_dir(directory: Path, root: Path | None = None) -> list[FileSize]:
     """Every shipped file under ``directory`` (not ``.vite/``, ``.gz``/``.br`` copies or maps),
-    with its raw size only; :func:`compress` adds the compressed sizes that are needed."""
+    with its raw size only; :func:`compress` adds the compressed sizes that are needed.
+
+    A file or folder reached through a symlink that resolves outside ``root`` (the project) is
+    refused (``InputError``): its size is not the project's to measure."""
     if not directory.is_dir():
         raise InputError(f"{directory}: build output directory not found (did the build run?)")
+    top = (root or directory).resolve()
     sizes = []
     for path in sorted(directory.rglob("*")):
         relative = path.relative_to(directory).as_posix()
+        target = path.resolve()
+        if target != top and top not in target.parents:
+            raise InputError(
+                f"{relative}: a symlink out of the project ({target}); refused, like every path "
+                "a gate reads"
+            )
         if (
             not path.is_file()
             or relative.startswith(".vite/")

@@ -204,3 +204,37 @@ def test_brotli_only_where_a_budget_asks_and_threads_agree(tmp_path):
     one = compress(dist, listed, wanted, workers=1)
     two = compress(dist, listed, wanted, workers=2)
     assert one == two == [measure_file(dist / f.path, f.path) for f in listed]
+
+
+@pytest.mark.parametrize("kind", ["file", "folder"])
+def test_symlink_out_of_the_project_is_refused(tmp_path: Path, kind: str) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "big.js").write_bytes(b"x" * 5000)
+    root = tmp_path / "proj"
+    (root / "dist").mkdir(parents=True)
+    (root / "dist" / "app.js").write_text("console.log(1)")
+    if kind == "file":
+        (root / "dist" / "leak.js").symlink_to(outside / "big.js")
+    else:
+        (root / "dist" / "vendor").symlink_to(outside, target_is_directory=True)
+    ctx = GateContext(gate_id="bundle", root=root, out_dir=root / "reports", timeout=60)
+    with pytest.raises(InputError, match="symlink out of the project"):
+        evaluate(
+            BundleOptions.model_validate(
+                {"dir": "dist", "budgets": [{"name": "all", "raw": "10MB"}]}
+            ),
+            ctx,
+        )
+
+
+def test_symlink_inside_the_project_is_measured(tmp_path: Path) -> None:
+    (tmp_path / "dist").mkdir()
+    (tmp_path / "shared.js").write_text("console.log(2)")
+    (tmp_path / "dist" / "app.js").symlink_to(tmp_path / "shared.js")
+    ctx = GateContext(gate_id="bundle", root=tmp_path, out_dir=tmp_path / "reports", timeout=60)
+    out = evaluate(
+        BundleOptions.model_validate({"dir": "dist", "budgets": [{"name": "all", "raw": "10MB"}]}),
+        ctx,
+    )
+    assert out.status is not Status.ERROR
