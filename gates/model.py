@@ -230,6 +230,11 @@ class GateResult:
     needs: tuple[str, ...] = ()
     series: tuple[Series, ...] = ()
     """Time series the gate sampled (``analysis``); charted in the HTML report."""
+    options: dict[str, Any] = field(default_factory=dict)
+    """The effective options the gate ran with (overlays applied, ``${VAR}`` expanded, secrets
+    masked); promotion compares them with the target environment's (docs/promotion.md)."""
+    options_sha256: str = ""
+    """``sha256:`` of the canonical JSON of ``options``."""
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,13 @@ recursively, dict keys included) has each known secret value replaced by
 ``[REDACTED:<prefix>…#<sha256[:8]>]``. The prefix is at most 4 characters and at most a quarter
 of the secret, so a short secret never shows most of itself; the hash lets two reports be
 compared without the value. Independently of the list given, JWTs whose payload role is
-``service_role`` and new-style ``sb_secret_…`` Supabase keys are always masked.
+``service_role``, new-style ``sb_secret_…`` Supabase keys and the credentials of
+:data:`KEY_PATTERNS` are always masked.
+
+The secrets a run knows (:func:`run_secrets`) are every ``${VAR}`` the checklist interpolates
+whose name or value looks secret, and ``GATES_SIGNING_KEY``; the runner adds every value a gate
+reports in ``GateOutcome.secrets``. This one format is used in every output: reports, logs,
+the terminal, annotations and history.
 """
 
 from __future__ import annotations
@@ -15,8 +21,9 @@ import binascii
 import dataclasses
 import hashlib
 import json
+import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from enum import Enum
 from typing import Any
 
@@ -27,7 +34,28 @@ MIN_SECRET_LENGTH = 6
 
 _JWT = re.compile(r"eyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*")
 _SB_SECRET = re.compile(r"sb_secret_[A-Za-z0-9_-]{8,}")
-_KEEP = ("digest", "signature", "fingerprint", "sha256", "data_base64")
+KEY_PATTERNS = re.compile(
+    "|".join(
+        [
+            r"-----BEGIN[ A-Z0-9]{0,30}PRIVATE KEY(?: BLOCK)?-----[\s\S]{0,10000}?"
+            r"-----END[ A-Z0-9]{0,30}PRIVATE KEY(?: BLOCK)?-----",
+            r"(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b",
+            r"(?:sk|rk)_(?:live|test)_[0-9A-Za-z]{16,247}",
+            r"whsec_[0-9A-Za-z]{24,}",
+            r"gh[pousr]_[A-Za-z0-9]{36,251}",
+            r"github_pat_[A-Za-z0-9_]{60,255}",
+            r"xox[abposr]-[0-9A-Za-z-]{10,250}",
+            r"sk-(?:proj|svcacct|admin)-[A-Za-z0-9_-]{40,}",
+            r"npm_[A-Za-z0-9]{36}\b",
+            r"pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,}",
+            r"SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}",
+            _SB_SECRET.pattern,
+        ]
+    )
+)
+"""Credentials recognisable by their form alone (the secrets gate's high-confidence patterns):
+masked wherever they appear, whether or not the run was told about them."""
+_KEEP = ("digest", "signature", "fingerprint", "sha256", "options_sha256", "data_base64")
 """Fields that are hashes or binary data: never secrets, and must not change."""
 
 
@@ -60,7 +88,7 @@ class Redactor:
         self._pattern = re.compile("|".join(re.escape(v) for v in values)) if values else None
         # One scan decides whether a string needs any work: most strings need none.
         self._any = re.compile(
-            "|".join([*(re.escape(v) for v in values), _SB_SECRET.pattern, _JWT.pattern])
+            "|".join([*(re.escape(v) for v in values), KEY_PATTERNS.pattern, _JWT.pattern])
         )
 
     def text(self, value: str) -> str:
@@ -69,8 +97,14 @@ class Redactor:
             return value
         if self._pattern is not None:
             value = self._pattern.sub(lambda m: mask(m.group(0)), value)
-        value = _SB_SECRET.sub(lambda m: mask(m.group(0)), value)
+        value = KEY_PATTERNS.sub(lambda m: mask(m.group(0)), value)
         return _JWT.sub(_mask_service_role, value)
+
+    def bytes(self, data: bytes) -> bytes:
+        """``data`` (a log: UTF-8, possibly broken) with every secret masked."""
+        text = data.decode("utf-8", "surrogateescape")
+        masked = self.text(text)
+        return data if masked is text else masked.encode("utf-8", "surrogateescape")
 
     def value(self, value: Any) -> Any:
         """Any JSON-like value or model dataclass with every string masked."""
@@ -129,3 +163,49 @@ def redact_report(report: Report, secrets: Iterable[str]) -> Report:
     if redacted is not report:
         redacted = dataclasses.replace(redacted, digest="", signature=None)
     return redacted
+
+
+SIGNING_KEY_ENV = "GATES_SIGNING_KEY"
+_REFERENCE = re.compile(r"(?<!\$)\$\{([A-Za-z_][A-Za-z0-9_]*)")
+_SECRET_NAME = re.compile(
+    r"TOKEN|SECRET|PASSW|PASSPHRASE|PWD|API_?KEY|ACCESS_?KEY|PRIVATE|CREDENTIAL|AUTH|COOKIE"
+    r"|SESSION|SIGNING|BYPASS|WEBHOOK|DSN|SERVICE_?ROLE|(?:^|_)KEY(?:$|_)|(?:^|_)PASS(?:$|_)",
+    re.IGNORECASE,
+)
+_URL_PASSWORD = re.compile(r"://[^/\s:@]+:[^/\s@]+@")
+
+
+def looks_secret(name: str, value: str) -> bool:
+    """Whether an environment variable is a secret by its name or by its value."""
+    if len(value) < MIN_SECRET_LENGTH:
+        return False
+    if _SECRET_NAME.search(name):
+        return True
+    if KEY_PATTERNS.search(value) or _URL_PASSWORD.search(value):
+        return True
+    if _JWT.search(value):
+        return True
+    compact = not any(c.isspace() for c in value) and "/" not in value
+    return compact and len(value) >= 20 and _entropy(value) >= 4.0
+
+
+def _entropy(text: str) -> float:
+    counts: dict[str, int] = {}
+    for char in text:
+        counts[char] = counts.get(char, 0) + 1
+    total = len(text)
+    return -sum(n / total * math.log2(n / total) for n in counts.values())
+
+
+def run_secrets(checklist_text: str, environ: Mapping[str, str]) -> list[str]:
+    """Values this run must never show: interpolated variables that look secret, and the
+    signing key."""
+    found = []
+    for name in dict.fromkeys(_REFERENCE.findall(checklist_text)):
+        value = environ.get(name)
+        if value and looks_secret(name, value):
+            found.append(value)
+    key = environ.get(SIGNING_KEY_ENV)
+    if key:
+        found.append(key)
+    return found

@@ -19,6 +19,7 @@ TOP_LEVEL_KEYS = (
     "require",
     "rollback",
     "notify",
+    "baseline",
 )
 DEFAULTS_KEYS = ("timeout", "blocking")
 ENVIRONMENT_KEYS = ("require", "gates", "defaults")

@@ -15,7 +15,7 @@ GITHUB_LIMIT = 65536
 so ``gates --version`` does not load the report stack)."""
 
 
-def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register ``gates comment`` on the top-level sub-command parser."""
     comment = sub.add_parser(
         "comment",

@@ -15,7 +15,7 @@ from gates.errors import UsageError
 from gates.verdict import EXIT_PASS
 
 
-def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register ``gates init`` on the top-level sub-command parser."""
     init = sub.add_parser(
         "init",

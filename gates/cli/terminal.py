@@ -20,6 +20,7 @@ from rich.text import Text
 from gates.checklist.model import Checklist
 from gates.model import GateResult, Report, Status
 from gates.units import duration_spec
+from gates.redact import Redactor
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 STYLE = {
@@ -47,12 +48,25 @@ def clean(text: object, limit: int = 300) -> str:
 class Progress:
     """Live progress per gate (a line per event; safe to call from the runner's thread)."""
 
-    def __init__(self, checklist: Checklist, console: Console | None = None) -> None:
+    def __init__(
+        self,
+        checklist: Checklist,
+        console: Console | None = None,
+        redactor: Redactor | None = None,
+    ) -> None:
         self.console = console or Console(
             stderr=True, highlight=False, width=None if sys.stderr.isatty() else log_width()
         )
         self.width = max((len(g) for g in checklist.gates), default=8)
         self._lock = threading.Lock()
+        # The live line is printed before the report is redacted: it masks what the run knows
+        # to be secret (interpolated secrets, the signing key) and every known key pattern.
+        self.redactor = redactor or Redactor(())
+
+    def note(self, text: str) -> None:
+        """One line of information (which baseline, why none)."""
+        with self._lock:
+            self.console.print(Text(clean(self.redactor.text(text), 400), style="dim"))
 
     def update(self, gate_id: str, event: str, result: GateResult | None) -> None:
         """Print that ``gate_id`` started, or how it ended."""
@@ -67,7 +81,7 @@ class Progress:
                 line.append(clean(gate_id).ljust(self.width))
                 line.append(f" {result.status.value:<7}", style=STYLE[result.status])
                 line.append(f" {result.duration_s:6.1f}s  ", style="dim")
-                line.append(clean(result.summary, 140))
+                line.append(clean(self.redactor.text(result.summary), 140))
             self.console.print(line)
 
     def finish(self, report: Report, paths: list[Path]) -> None:

@@ -162,22 +162,29 @@ def _status(status: Status | None) -> str:
     return status.value if status else "absent"
 
 
-def render_text(diff: ReportDiff) -> str:
-    """Plain text for the terminal."""
+def render_text(diff: ReportDiff, *, show_all: bool = False) -> str:
+    """Plain text for the terminal: what changed (``show_all``: also what did not).
+
+    A new finding that a waiver accepts is marked ``(waived: <match>)``: it is new, but it
+    does not block, and the reader should see both facts.
+    """
     lines = [
         f"base {diff.base_commit or '?'} → new {diff.new_commit or '?'}",
         f"verdict: {diff.verdict_before.value} → {diff.verdict_after.value}",
-        "",
-        "gates:",
     ]
-    for change in diff.gates:
+    gates = [c for c in diff.gates if show_all or c.before != c.after]
+    unchanged = len(diff.gates) - len(gates)
+    lines += ["", "gates:" if gates else "gates: no status changed"]
+    for change in gates:
         mark = "  " if change.before == change.after else "* "
         lines.append(f"  {mark}{change.id}: {_status(change.before)} → {_status(change.after)}")
-    if diff.measurements:
+    measurements = [m for m in diff.measurements if show_all or _changed(m)]
+    if measurements:
         lines += ["", "measurements:"]
-        for m in diff.measurements:
+        for m in measurements:
             a, b = format_value(m.before, m.unit), format_value(m.after, m.unit)
             lines.append(f"  {m.gate} {m.name}: {a} → {b}" + (f" ({m.text})" if m.text else ""))
+    same = len(diff.measurements) - len(measurements)
     for title, items in (
         ("new findings", diff.new_findings),
         ("fixed findings", diff.fixed_findings),
@@ -185,17 +192,27 @@ def render_text(diff: ReportDiff) -> str:
         lines += ["", f"{title}: {len(items)}"]
         for gid, f in items[:50]:
             where = f" at {f.location}" if f.location else ""
-            lines.append(f"  [{gid}] {f.severity.value} {f.rule}{where}: {f.message}")
+            waived = f" (waived: {f.waived})" if f.waived and title == "new findings" else ""
+            lines.append(f"  [{gid}] {f.severity.value} {f.rule}{where}: {f.message}{waived}")
         if len(items) > 50:
             lines.append(f"  … and {len(items) - 50} more")
+    if not show_all and (unchanged or same):
+        lines += ["", f"unchanged: {unchanged} gate(s), {same} measurement(s) (--all shows them)"]
     return "\n".join(lines) + "\n"
 
 
-def main_diff(base_path: str | Path, new_path: str | Path) -> tuple[int, str]:
+def _changed(m: MeasurementDelta) -> bool:
+    return m.before != m.after
+
+
+def main_diff(
+    base_path: str | Path, new_path: str | Path, *, show_all: bool = False
+) -> tuple[int, str]:
     """``gates diff``: exit code (always 0, informational) and the text to print.
 
     Unreadable reports raise :class:`gates.errors.ReportError` (the CLI makes that exit 2).
     """
     from gates.report.codec import load
 
-    return 0, render_text(diff_reports(load(Path(base_path)), load(Path(new_path))))
+    base, new = load(Path(base_path)), load(Path(new_path))
+    return 0, render_text(diff_reports(base, new), show_all=show_all)

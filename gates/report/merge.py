@@ -1,11 +1,13 @@
 """``gates merge A.json B.json …``: reports of CI matrix jobs (split with ``--only``) → one.
 
-Refuses reports of different commits, checklists, projects, environments or stages, and any
-report whose digest does not match its content. A gate run (not ``skipped``) in more than one
-report is flagged as ``error`` (two answers for one gate are no answer); a gate skipped
-everywhere stays ``skipped``; a required gate in none fails the verdict. The verdict is
-recomputed by :func:`gates.verdict.decide`, the rule the runner uses. The result has no digest:
-the CLI finalizes (and signs) it like any report.
+Verifies like ``gates promote``: refuses any part whose digest does not match its content and,
+when a signing key is configured, any part that is unsigned or not signed with that key (a part
+edited from fail to pass and re-digested is refused, never laundered into a signed whole), and
+reports of different commits, checklists, projects, environments or stages. A gate run (not
+``skipped``) in more than one report is flagged as ``error`` (two answers for one gate are no
+answer); a gate skipped everywhere stays ``skipped``; a required gate in none fails the verdict.
+The verdict is recomputed by :func:`gates.verdict.decide`, the rule the runner uses. The result
+has no digest: the CLI finalizes (and signs) it like any report.
 """
 
 from __future__ import annotations
@@ -16,21 +18,35 @@ from datetime import datetime
 
 from gates.errors import ReportError
 from gates.model import GateResult, Report, Status, WaiverUse
-from gates.report.codec import compute_digest
+from gates.report.codec import compute_digest, verify_signature
 from gates.verdict import decide
 
 _SAME = ("commit", "checklist_sha256", "project", "environment", "stage")
 
 
-def merge_reports(reports: Sequence[Report], required: Sequence[str] = ()) -> Report:
+def merge_reports(
+    reports: Sequence[Report],
+    required: Sequence[str] = (),
+    *,
+    signing_key: bytes | None = None,
+    names: Sequence[str] | None = None,
+) -> Report:
     """One report for the whole run, with one verdict. ReportError explains any refusal."""
     if not reports:
         raise ReportError("nothing to merge: no reports given")
     for index, report in enumerate(reports, 1):
+        name = f"report #{index}" + (f" ({names[index - 1]})" if names else "")
         if report.digest and report.digest != compute_digest(report):
-            raise ReportError(f"report #{index}: digest does not match its content (altered)")
+            raise ReportError(f"{name}: digest does not match its content (altered)")
         if not report.digest:
-            raise ReportError(f"report #{index}: has no digest; only finished reports merge")
+            raise ReportError(f"{name}: has no digest; only finished reports merge")
+        if signing_key and not report.signature:
+            raise ReportError(f"{name}: is unsigned but GATES_SIGNING_KEY is set")
+        if signing_key and not verify_signature(report, signing_key):
+            raise ReportError(
+                f"{name}: signature is not valid for GATES_SIGNING_KEY (signed with another "
+                "key, or altered after signing)"
+            )
     first = reports[0]
     for name in _SAME:
         values = {getattr(r, name) for r in reports}

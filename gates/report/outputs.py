@@ -6,13 +6,16 @@ computed over the scrubbed report, so what is signed is exactly what is written.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from gates.errors import ReportError, ToolError, UsageError
 from gates.model import Report
 from gates.process import run_tool
+from gates.redact import Redactor
 
 SIGNING_KEY_ENV = "GATES_SIGNING_KEY"
 
@@ -56,6 +59,55 @@ def finalize(report: Report) -> Report:
     return finalize_report(report, signing_key())
 
 
+@contextlib.contextmanager
+def lock_out_dir(out_dir: Path) -> Iterator[None]:
+    """Hold ``out_dir`` for one run: a second run into the same folder is refused (not mixed
+    into this run's logs, not silently replacing its report). The lock is released on exit,
+    also when the process dies (``flock`` belongs to the open file)."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UsageError(f"--out {out_dir}: is not a folder")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    lock_path = out_dir / LOCK_NAME
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "?"
+            raise UsageError(
+                f"--out {out_dir}: another gates run (pid {holder}) is writing there; wait for "
+                "it to finish or choose another --out"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        yield
+    finally:
+        os.close(fd)
+
+
+LOCK_NAME = ".gates-run.lock"
+
+
+def redact_logs(report: Report, out_dir: Path, redactor: Redactor) -> None:
+    """Mask secrets in this run's command logs (``logs/*.log`` and each gate's log)."""
+    from gates.writers import write_bytes_atomic
+
+    candidates = {out_dir / gate.log for gate in report.gates if gate.log}
+    logs = out_dir / "logs"
+    if logs.is_dir() and not logs.is_symlink():
+        candidates.update(p for p in logs.rglob("*") if p.is_file() and not p.is_symlink())
+    for path in sorted(candidates):
+        try:
+            if path.is_symlink() or not path.is_file():
+                continue
+            data = path.read_bytes()
+        except OSError:
+            continue
+        masked = redactor.bytes(data)
+        if masked is not data:
+            write_bytes_atomic(path, masked)
+
+
 def write_outputs(
     report: Report,
     secrets: Sequence[str],
@@ -75,6 +127,7 @@ def write_outputs(
     from gates.writers.markdown_report import append_step_summary
     from gates.writers.markdown_report import render as render_md
 
+    redact_logs(report, out_dir, Redactor(secrets))
     report = finalize(redact_report(report, secrets))
     past = history_mod.load(out_dir) if history else []
     paths = write_all(report, out_dir, formats, history=past, baseline=baseline)

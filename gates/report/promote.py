@@ -11,16 +11,21 @@ R promotes only when all of these hold (each failure is one line of the refusal)
 - the environment it was made for requires at least what the target requires, and every gate
   the target requires ran in R and passed (``pass`` or ``warn``): a staging report promotes to
   production only if it covers production's ``require`` list;
+- every gate the target requires ran with the target's *effective options* (recomputed from the
+  checklist for the target environment), unless the report was made with ``--env`` of the target;
+  a refusal names the gate, the differing key, and the checklist file and line that set it;
 - the run was not interrupted.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 from gates.model import Report, Status
 from gates.report.codec import compute_digest, verify_signature
+from gates.report.effective import differences, options_digest
 from gates.verdict import decide
 
 CLOCK_SKEW_S = 300.0
@@ -38,8 +43,14 @@ def check_promotion(
     checklist_sha256: str,
     signing_key: bytes | None,
     now: datetime,
+    expected_options: Mapping[str, dict[str, Any]] | None = None,
+    where: Callable[[str, tuple[str | int, ...]], str] | None = None,
 ) -> list[str]:
-    """Reasons to refuse promoting ``report`` to ``target_env``; empty means allowed."""
+    """Reasons to refuse promoting ``report`` to ``target_env``; empty means allowed.
+
+    ``expected_options`` are the target's effective options per required gate; ``where(gate,
+    key path)`` says which checklist line sets a key (``checklist.yml:42``).
+    """
     reasons = _integrity(report, signing_key)
     if report.verdict is not Status.PASS:
         reasons.append(f"verdict is {report.verdict.value}, not pass")
@@ -63,7 +74,49 @@ def check_promotion(
     if not any(g.status is not Status.SKIPPED for g in report.gates):
         reasons.append("no gate ran: the report judged nothing")
     reasons.extend(_coverage(report, target_env, required))
+    if expected_options is not None and report.environment != target_env:
+        reasons.extend(_options(report, target_env, required, expected_options, where))
     return reasons
+
+
+def _options(
+    report: Report,
+    target_env: str,
+    required: Sequence[str],
+    expected: Mapping[str, dict[str, Any]],
+    where: Callable[[str, tuple[str | int, ...]], str] | None,
+) -> list[str]:
+    """A report made for another environment promotes only if each required gate ran with
+    exactly the options the target would run it with."""
+    reasons = []
+    made_for = report.environment or "no environment"
+    by_id = {g.id: g for g in report.gates}
+    for gate_id in required:
+        gate, wanted = by_id.get(gate_id), expected.get(gate_id)
+        if gate is None or wanted is None or gate.status is Status.SKIPPED:
+            continue  # already a reason of _coverage
+        if not gate.options_sha256:
+            reasons.append(
+                f"gate {gate_id}: the report records no effective options, so it cannot show "
+                f"that it ran as {target_env} requires (run with --env {target_env})"
+            )
+            continue
+        if gate.options_sha256 != options_digest(gate.options):
+            reasons.append(f"gate {gate_id}: options_sha256 does not match its options (altered)")
+            continue
+        for key, ran, want in differences(gate.options, wanted)[:5]:
+            dotted = ".".join(str(k) for k in key) or "(options)"
+            place = f" ({where(gate_id, key)})" if where else ""
+            reasons.append(
+                f"gate {gate_id}: ran with {dotted} = {_show(ran)} ({made_for}); {target_env} "
+                f"requires {_show(want)}{place}; run with --env {target_env}"
+            )
+    return reasons
+
+
+def _show(value: Any) -> str:
+    text = "(unset)" if value is None else repr(value)
+    return text if len(text) <= 80 else text[:79] + "…"
 
 
 def _integrity(report: Report, signing_key: bytes | None) -> list[str]:

@@ -7,12 +7,15 @@ in the same folder, fsync, ``os.replace``): a crash leaves the previous report w
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+from gates.errors import UsageError
 from gates.model import Report
 from gates.writers import (
     html_report,
@@ -47,8 +50,19 @@ def write_atomic(path: Path, text: str) -> None:
 
 
 def write_bytes_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically (see :func:`write_atomic`)."""
+    """Write ``data`` to ``path`` atomically (see :func:`write_atomic`).
+
+    Only a regular file (or nothing) is replaced. A character device or a FIFO at ``path``, or a
+    symbolic link to one (``-o /dev/stdout``), is written through: renaming over it would turn
+    a device into a plain file. A FIFO nobody reads is refused instead of waited for; a block
+    device, a socket, a folder, and a symbolic link to a regular file (the rename would replace
+    the link, writing through would write outside) are refused.
+    """
     path = Path(path)
+    special = _special_target(path)
+    if special is not None:
+        _write_through(path, data, special)
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     tmp = Path(tmp_name)
@@ -63,6 +77,64 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
         tmp.unlink(missing_ok=True)
         raise
     _fsync_dir(path.parent)
+
+
+def _special_target(path: Path) -> str | None:
+    """``"char"``/``"fifo"`` when ``path`` must be written through; ``None`` for a regular file
+    or nothing; :class:`UsageError` for what is never written."""
+    try:
+        link = path.lstat()
+    except FileNotFoundError:
+        return None
+    except NotADirectoryError:
+        raise UsageError(f"{path}: a parent of this path is not a folder") from None
+    try:
+        target = path.stat()
+    except OSError:
+        target = None
+    if stat.S_ISLNK(link.st_mode):
+        if target is None:
+            raise UsageError(f"{path}: is a symbolic link to nothing; refusing to write there")
+        if stat.S_ISREG(target.st_mode) or stat.S_ISDIR(target.st_mode):
+            raise UsageError(
+                f"{path}: is a symbolic link; refusing to replace it or write through it"
+            )
+    mode = target.st_mode if target is not None else link.st_mode
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISCHR(mode):
+        return "char"
+    if stat.S_ISFIFO(mode):
+        return "fifo"
+    kind = (
+        "a folder"
+        if stat.S_ISDIR(mode)
+        else "a block device"
+        if stat.S_ISBLK(mode)
+        else "a socket"
+        if stat.S_ISSOCK(mode)
+        else "not a regular file"
+    )
+    raise UsageError(f"{path}: is {kind}; refusing to write a report there")
+
+
+def _write_through(path: Path, data: bytes, kind: str) -> None:
+    flags = os.O_WRONLY | os.O_NOCTTY | (os.O_NONBLOCK if kind == "fifo" else 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        if exc.errno == errno.ENXIO:
+            raise UsageError(f"{path}: is a FIFO that nobody reads; refusing to wait") from None
+        raise
+    try:
+        if kind == "fifo":
+            os.set_blocking(fd, True)  # a reader is there: write it all, however slowly it reads
+        view = memoryview(data)
+        while view:
+            written = os.write(fd, view)
+            view = view[written:]
+    finally:
+        os.close(fd)
 
 
 def _fsync_dir(folder: Path) -> None:
