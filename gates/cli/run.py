@@ -123,12 +123,11 @@ def add(sub: Any) -> None:
 def handle(args: argparse.Namespace) -> int:
     """Run, write, print; the verdict's exit code."""
     from gates import checklist as checklist_mod
-    from gates.cli import terminal
+    from gates.cli import after_run, terminal
     from gates.redact import Redactor, run_secrets
     from gates.report.baseline import resolve_baseline
     from gates.report.effective import attach_options
     from gates.report.outputs import git_facts, github_annotations, lock_out_dir, write_outputs
-    from gates.cli import after_run
     from gates.run.options import RunOptions, run_environ
     from gates.run.runner import run_checklist
 

@@ -19,8 +19,8 @@ from rich.text import Text
 
 from gates.checklist.model import Checklist
 from gates.model import GateResult, Report, Status
-from gates.units import duration_spec
 from gates.redact import Redactor
+from gates.units import duration_spec
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 STYLE = {
