@@ -16,17 +16,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from gates import checklist as checklist_mod
-from gates.checklist.model import Checklist
 from gates.cli.args import DEFAULT_CHECKLIST, say
 from gates.errors import ToolError, UsageError
-from gates.redact import Redactor, run_secrets
-from gates.report.codec import load
-from gates.report.effective import effective_options
-from gates.report.outputs import git_facts, signing_key
-from gates.report.promote import check_promotion, render_refusal
-from gates.run.options import required_for_stage
-from gates.units import parse_duration
 from gates.verdict import EXIT_FAIL, EXIT_PASS
 
 
@@ -78,6 +69,15 @@ def promote(
     checklist_path: Path | None,
 ) -> tuple[int, str]:
     """``(exit code, text)``: 0 when the report may promote to ``target``, else 1 with reasons."""
+    from gates import checklist as checklist_mod
+    from gates.redact import Redactor, run_secrets
+    from gates.report.codec import load
+    from gates.report.effective import effective_options
+    from gates.report.outputs import git_facts, signing_key
+    from gates.report.promote import check_promotion, render_refusal
+    from gates.run.options import required_for_stage
+    from gates.units import parse_duration
+
     try:
         max_age_s = parse_duration(max_age)
     except ValueError as exc:
@@ -95,7 +95,7 @@ def promote(
         redactor = Redactor(run_secrets(text, environ))
         required = required_for_stage(in_force, "pre-deploy")
         expected = {g: effective_options(in_force.gates[g], redactor) for g in required}
-        where = _locator(text, str(shown), target, environ, in_force)
+        where = _locator(text, str(shown), target, environ)
     wanted, _ = git_facts(shown.resolve().parent, commit)
     reasons = check_promotion(
         report,
@@ -155,9 +155,7 @@ def _git_show(path: Path, commit: str) -> bytes | None:
     return run.stdout.encode("utf-8")
 
 
-def _locator(
-    text: str, shown: str, target: str, environ: dict[str, str], in_force: Checklist
-) -> Any:
+def _locator(text: str, shown: str, target: str, environ: dict[str, str]) -> Any:
     """``where(gate, key path)`` → ``checklist.yml:42``: the overlay's line when the target's
     overlay sets the key, else the gate's own line."""
     from gates.checklist.yaml_nodes import load_yaml

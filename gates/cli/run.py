@@ -38,7 +38,10 @@ def add(sub: Any) -> None:
         help="which gates run (default: post-deploy with --url, else pre-deploy)",
     )
     run.add_argument(
-        "--only", type=id_set, metavar="IDS", help="run only these gate ids, comma separated"
+        "--only",
+        type=id_set,
+        metavar="IDS",
+        help="run only these gate ids, comma separated (default: every gate of the stage)",
     )
     run.add_argument(
         "--skip",
@@ -78,7 +81,8 @@ def add(sub: Any) -> None:
         help="git ref of the base branch, e.g. origin/main (default: none)",
     )
     run.add_argument(
-        "--url", help="deployment URL; implies --stage post-deploy and sets DEPLOY_URL"
+        "--url",
+        help="deployment URL; implies --stage post-deploy and sets DEPLOY_URL (default: none)",
     )
     run.add_argument(
         "--commit", help="commit being gated (default: GATES_COMMIT, GITHUB_SHA or git HEAD)"
