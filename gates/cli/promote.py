@@ -110,6 +110,7 @@ def promote(
         now=datetime.now(UTC),
         expected_options=expected,
         where=where,
+        project=in_force.project,
     )
     return (EXIT_FAIL if reasons else EXIT_PASS), render_refusal(report, reasons, target)
 

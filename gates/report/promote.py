@@ -5,7 +5,7 @@ R promotes only when all of these hold (each failure is one line of the refusal)
 - its digest matches its content, and — with ``GATES_SIGNING_KEY`` set — its HMAC signature is
   this key's (an unsigned report, or one re-signed with another key, is refused);
 - its verdict is ``pass`` (and recomputing the verdict from its gates agrees);
-- it is for the commit being promoted;
+- it is for the commit being promoted, and of the checklist's project;
 - it is younger than ``--max-age`` (and not from the future);
 - it was made with the checklist in force (``checklist_sha256``);
 - the environment it was made for requires at least what the target requires, and every gate
@@ -45,6 +45,7 @@ def check_promotion(
     now: datetime,
     expected_options: Mapping[str, dict[str, Any]] | None = None,
     where: Callable[[str, tuple[str | int, ...]], str] | None = None,
+    project: str | None = None,
 ) -> list[str]:
     """Reasons to refuse promoting ``report`` to ``target_env``; empty means allowed.
 
@@ -63,6 +64,8 @@ def check_promotion(
         reasons.append(
             f"report is for commit {report.commit or '(none)'}, promoting {commit or '(none)'}"
         )
+    if project is not None and report.project != project:
+        reasons.append(f"report is of project {report.project!r}, the checklist's is {project!r}")
     reasons.extend(_age(report, max_age_s, now))
     if report.checklist_sha256 != checklist_sha256:
         reasons.append(

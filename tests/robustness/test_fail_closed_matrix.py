@@ -489,3 +489,153 @@ def test_matrix_table_is_exhaustive() -> None:
             assert isinstance(case, Case)
     applicable = sum((t, c) not in NOT_APPLICABLE for t in CHECKS for c in CELLS)
     assert applicable >= 5 * len(CHECKS), "most of the matrix must be exercised, not declared away"
+
+
+# --- reports as evidence: promotion, merge, baseline ---------------------------------------
+
+REPORT_CELLS = (
+    "missing",
+    "empty",
+    "truncated",
+    "wrong-format",
+    "huge-integer",
+    "digest-broken",
+    "signature-forged",
+    "unsigned",
+    "other-project",
+)
+REPORT_USES = ("promote", "merge", "baseline")
+SIGNING_KEY = "matrix-signing-key-0123456789abcdef"
+REPORT_CHECKLIST = (
+    "version: 1\nproject: matrix\nrequire: [g]\nenvironments:\n  staging:\n    require: [g]\n"
+    "gates:\n  g:\n    type: command\n"
+    "    run: [python3, -c, \"print('ok')\"]\n"
+)
+
+
+@pytest.fixture(scope="module")
+def good_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, bytes]:
+    """A real, signed, passing report of a one-gate project."""
+    project = tmp_path_factory.mktemp("report-matrix")
+    (project / "checklist.yml").write_text(REPORT_CHECKLIST)
+    previous = os.environ.get("GATES_SIGNING_KEY")
+    os.environ["GATES_SIGNING_KEY"] = SIGNING_KEY
+    try:
+        code, _, _ = run_gates(
+            [
+                "run", "--checklist", str(project / "checklist.yml"), "--out",
+                str(project / "r"), "--no-history", "--format", "json", "--commit", "f" * 40,
+            ]
+        )  # fmt: skip
+    finally:
+        if previous is None:
+            os.environ.pop("GATES_SIGNING_KEY")
+        else:
+            os.environ["GATES_SIGNING_KEY"] = previous
+    assert code == 0
+    return project, (project / "r" / "gate-report.json").read_bytes()
+
+
+def _bad_report(cell: str, good: bytes) -> bytes | None:
+    import hashlib
+    import hmac
+    import json
+
+    from gates.report.codec import canonical_json, compute_digest
+
+    data = json.loads(good)
+
+    def signed(key: str | None) -> bytes:
+        data["digest"] = compute_digest(data)
+        body = {k: v for k, v in data.items() if k not in ("digest", "signature")}
+        data["signature"] = (
+            hmac.new(key.encode(), canonical_json(body), hashlib.sha256).hexdigest()
+            if key
+            else None
+        )
+        return json.dumps(data).encode()
+
+    if cell == "missing":
+        return None
+    if cell == "empty":
+        return b""
+    if cell == "truncated":
+        return half(good)
+    if cell == "wrong-format":
+        return JUNIT
+    if cell == "huge-integer":
+        return good.replace(b'"duration_s": ', b'"duration_s": ' + b"9" * 5000 + b', "x": ')
+    if cell == "digest-broken":
+        data["gates"][0]["summary"] = "edited after writing"
+        return json.dumps(data).encode()
+    if cell == "signature-forged":  # edited, digest recomputed, signed with another key
+        data["gates"][0]["summary"] = "edited after writing"
+        return signed("not-the-key-0123456789")
+    if cell == "unsigned":
+        return signed(None)
+    assert cell == "other-project"
+    data["project"] = "another-project"
+    return signed(SIGNING_KEY)
+
+
+@pytest.mark.parametrize("use", REPORT_USES)
+@pytest.mark.parametrize("cell", REPORT_CELLS)
+def test_report_cell(
+    cell: str,
+    use: str,
+    good_report: tuple[Path, bytes],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A report that is not trustworthy evidence is refused by every command that relies on it:
+    promote exits 1 (refused) or 2, merge and --baseline exit 2; never 0, never a traceback."""
+    project, good = good_report
+    monkeypatch.setenv("GATES_SIGNING_KEY", SIGNING_KEY)
+    bad = tmp_path / "bad.json"
+    content = _bad_report(cell, good)
+    if content is not None:
+        bad.write_bytes(content)
+    fine = tmp_path / "good.json"
+    fine.write_bytes(good)
+    checklist = str(project / "checklist.yml")
+    if use == "promote":
+        argv = ["promote", "--report", str(bad), "--to", "staging", "--checklist", checklist]
+        argv += ["--commit", "f" * 40]
+        allowed = {1, 2}
+    elif use == "merge":
+        argv = ["merge", str(fine), str(bad), "-o", str(tmp_path / "m.json")]
+        allowed = {2}
+    else:
+        argv = ["run", "--checklist", checklist, "--out", str(tmp_path / "o"), "--no-history"]
+        argv += ["--baseline", str(bad), "--commit", "f" * 40]
+        allowed = {2}
+    code, out, err = run_gates(argv, capsys)
+    assert code in allowed, (cell, use, code, out, err)
+    assert "Traceback" not in err and "internal error" not in err
+    if use == "merge":
+        assert not (tmp_path / "m.json").exists()
+    if use == "baseline":
+        assert not (tmp_path / "o" / "gate-report.json").exists()
+
+
+def test_report_cells_accept_the_good_report(
+    good_report: tuple[Path, bytes],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """No false alarm: the untouched report promotes, merges and serves as a baseline."""
+    project, good = good_report
+    monkeypatch.setenv("GATES_SIGNING_KEY", SIGNING_KEY)
+    fine = tmp_path / "good.json"
+    fine.write_bytes(good)
+    checklist = str(project / "checklist.yml")
+    promote = ["promote", "--report", str(fine), "--to", "staging", "--checklist", checklist]
+    code, out, err = run_gates([*promote, "--commit", "f" * 40], capsys)
+    assert code == 0, out + err
+    code, out, err = run_gates(["merge", str(fine), "-o", str(tmp_path / "m.json")], capsys)
+    assert code == 0, out + err
+    run = ["run", "--checklist", checklist, "--out", str(tmp_path / "o"), "--no-history"]
+    code, out, err = run_gates([*run, "--baseline", str(fine), "--commit", "f" * 40], capsys)
+    assert code == 0, out + err
