@@ -20,7 +20,7 @@ from gates.checks.migrations.lint_access import (
     judge_rls,
     to_anon,
 )
-from gates.checks.migrations.lint_helpers import SLOW_UNDER_LOCK, is_varchar_n
+from gates.checks.migrations.lint_helpers import SLOW_UNDER_LOCK, is_int_primary_key, is_varchar_n
 from gates.checks.migrations.problem import Problem
 from gates.checks.migrations.replay import SchemaState, TableInfo, names_key, qualified, type_text
 from gates.checks.migrations.sqlsource import ALL, SqlFile, Statement
@@ -71,10 +71,6 @@ def lint(
     result.ignored += judge_grants(grants, state, result.problems)
     result.ignored += judge_rls(state, result.problems, exposed_schemas)
     return result
-
-
-_INT_TYPES = frozenset({"int4", "int2", "int", "integer", "smallint"})
-_INT_SERIALS = frozenset({"serial", "serial4", "serial2", "smallserial"})
 
 
 class _FileLinter:
@@ -186,13 +182,7 @@ class _FileLinter:
             )
 
     def int_primary_key(self, key: str, col: Any, table_pk: set[str]) -> None:
-        if col.typeName is None:
-            return
-        names = [n.sval for n in col.typeName.names if n.sval != "pg_catalog"]
-        if not names or (names[-1] not in _INT_TYPES and names[-1] not in _INT_SERIALS):
-            return
-        cons = {c.contype.name for c in col.constraints or ()}
-        if "CONSTR_PRIMARY" in cons or col.colname in table_pk:
+        if is_int_primary_key(col, table_pk):
             self.emit(
                 "prefer-bigint-over-int",
                 f"primary key {key}.{col.colname} is {type_text(col.typeName)} (32 bits or less)",

@@ -173,3 +173,19 @@ SLOW_UNDER_LOCK = frozenset(
 )
 """Rules whose statement scans or rewrites an existing table while holding a lock that blocks
 traffic: the statements ``require-statement-timeout`` judges."""
+
+
+_INT_TYPES = frozenset({"int4", "int2", "int", "integer", "smallint"})
+_INT_SERIALS = frozenset({"serial", "serial4", "serial2", "smallserial"})
+
+
+def is_int_primary_key(col: Any, table_pk: set[str]) -> bool:
+    """A ColumnDef of 32 bits or less that is the primary key (inline, or the table's
+    single-column ``PRIMARY KEY (col)`` named in ``table_pk``)."""
+    if col.typeName is None:
+        return False
+    names = [n.sval for n in col.typeName.names if n.sval != "pg_catalog"]
+    if not names or (names[-1] not in _INT_TYPES and names[-1] not in _INT_SERIALS):
+        return False
+    cons = {c.contype.name for c in col.constraints or ()}
+    return "CONSTR_PRIMARY" in cons or col.colname in table_pk
