@@ -128,3 +128,13 @@ def test_lone_backslash_before_closing_quote_is_an_error_like_python_dotenv() ->
         parsed = dotenv.parse(text)
         assert parsed.values() == dict(dotenv_values(stream=io.StringIO(text), interpolate=False))
     assert dotenv.parse(':="\\"').values() == {}
+
+
+def test_line_numbers_of_a_long_file_are_right_after_a_rewind() -> None:
+    # line() counts incrementally; a statement that fails rewinds the reader and must still get
+    # its own line number (counting from the start each time once cost quadratic time)
+    blocks = 3000
+    env = dotenv.parse("A=1\n# note\nB='x\ny'\nbad line here\n" * blocks)
+    assert [(e.key, e.line) for e in env.entries[:4]] == [("A", 1), ("B", 3), ("A", 6), ("B", 8)]
+    assert [e.line for e in env.entries[-2:]] == [5 * (blocks - 1) + 1, 5 * (blocks - 1) + 3]
+    assert [line for line, _ in env.errors] == [5 * k + 5 for k in range(blocks)]
