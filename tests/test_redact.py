@@ -93,3 +93,42 @@ def test_hashes_and_images_are_not_touched() -> None:
     out = redact_report(report, [sha, report.gates[2].artifacts[0].data_base64[:20]])
     assert out.gates[0].evidence[0].sha256 == sha
     assert out.gates[2].artifacts[0].data_base64 == report.gates[2].artifacts[0].data_base64
+
+
+def test_run_secrets_are_interpolated_variables_that_look_secret() -> None:
+    from gates.redact import looks_secret, run_secrets
+
+    environ = {
+        "VERCEL_TOKEN": "plain-but-named-token",
+        "DATABASE_URL": "postgres://app:hunter2hunter2@db:5432/app",
+        "OPAQUE": "Zx9Qv2Lm8Kp4Tz7Rw1YsAb3Cd",
+        "DEPLOY_URL": "https://staging.example.com",
+        "NODE_ENV": "production",
+        "UNUSED_SECRET": "never-interpolated-secret",
+        "GATES_SIGNING_KEY": "the-signing-key-0123",
+    }
+    text = "run: deploy ${VERCEL_TOKEN} ${DATABASE_URL} ${OPAQUE} ${DEPLOY_URL} ${NODE_ENV} $${X}"
+    found = run_secrets(text, environ)
+    assert found == [
+        "plain-but-named-token",
+        "postgres://app:hunter2hunter2@db:5432/app",
+        "Zx9Qv2Lm8Kp4Tz7Rw1YsAb3Cd",
+        "the-signing-key-0123",
+    ]
+    assert not looks_secret("DEPLOY_URL", "https://staging.example.com")
+    assert not looks_secret("API_KEY", "abc")  # too short to mask without garbling text
+
+
+def test_known_key_forms_are_masked_without_being_told() -> None:
+    from gates.redact import Redactor
+
+    github = "ghp_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8"
+    aws = "AKIA" + "IOSFODNN7EXAMPLE"
+    pem = "-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA\n-----END RSA PRIVATE KEY-----"
+    text = f"token {github} and {aws}\n{pem}\nend"
+    masked = Redactor(()).text(text)
+    for value in (github, aws, "MIIEpAIBAAKCAQEA"):
+        assert value not in masked
+    assert masked.count("[REDACTED:") == 3 and masked.endswith("\nend")
+    assert Redactor(()).bytes(b"plain \xff bytes") == b"plain \xff bytes"
+    assert github.encode() not in Redactor(()).bytes(github.encode() + b" \xff")

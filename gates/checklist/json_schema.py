@@ -61,6 +61,16 @@ def checklist_schema() -> dict[str, Any]:
             "gates": gates_map,
             "rollback": rollback,
             "notify": {"type": "array", "items": notify},
+            "baseline": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {
+                    "allow_other_branch": {
+                        "type": "boolean",
+                        "description": "accept a --baseline of another branch or a newer commit",
+                    }
+                },
+            },
             "environments": {
                 "type": "object",
                 "additionalProperties": {

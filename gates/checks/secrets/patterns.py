@@ -24,6 +24,7 @@ from dataclasses import dataclass, replace
 
 from gates.model import Severity
 from gates.parsers.credentials import is_placeholder, is_supabase_demo, jwt_claims
+from gates.redact import mask
 
 
 @dataclass(frozen=True)
@@ -122,10 +123,9 @@ def shannon_entropy(text: str) -> float:
 
 
 def redact(value: str) -> str:
-    """A short prefix (≤ 4 chars, ≤ a quarter of the value) and a sha256 digest, never the value."""
-    keep = min(4, len(value) // 4)
-    digest = hashlib.sha256(value.encode("utf-8", "surrogateescape")).hexdigest()[:12]
-    return f"{value[:keep]}…(sha256:{digest})"
+    """The one redaction format of every output (:func:`gates.redact.mask`): a short prefix
+    (≤ 4 chars, ≤ a quarter of the value) and a sha256 digest, never the value."""
+    return mask(value)
 
 
 def secret_hash(value: str) -> str:
