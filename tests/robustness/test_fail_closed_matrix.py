@@ -13,6 +13,7 @@ is declared in :data:`NOT_APPLICABLE` with the reason.
 
 from __future__ import annotations
 
+import gzip
 import os
 import socket
 import threading
@@ -156,9 +157,18 @@ def build_dependencies(cell: str) -> Case:
 
 
 def build_secrets(cell: str) -> Case:
+    # a shipped bundle file that cannot be scanned is not clean: a cut .gz, a .br with no copy
+    bundle = "paths: [src]\nbundle: dist\n"
     return {
         "evidence-missing": Case("paths: [no-such-folder]\n"),
         "evidence-empty": Case("paths: [src]\n", files={"src/.keep-dir/": b""}),
+        "evidence-truncated": Case(
+            bundle,
+            files={"src/a.txt": "ok\n", "dist/app.js.gz": half(gzip.compress(b"x" * 4096))},
+        ),
+        "evidence-wrong-format": Case(
+            bundle, files={"src/a.txt": "ok\n", "dist/app.css.br": b"\x1b\x03\x00\xf8"}
+        ),
     }[cell]
 
 
@@ -302,8 +312,6 @@ NOT_APPLICABLE: dict[tuple[str, str], str] = {
         "without bandit on PATH the gate runs `python -m bandit` from its own environment, which "
         "is a dependency of gates: a real scan, not a missing tool"
     ),
-    ("secrets", "evidence-truncated"): "any text is scannable; there is no format to truncate",
-    ("secrets", "evidence-wrong-format"): "binary files are skipped by design and listed",
     **{
         ("secrets", c): (
             "git only lists files; when it is absent or fails the gate walks the tree, "

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import bisect
 import hashlib
 import math
 import re
@@ -250,12 +251,13 @@ def _generic_hits(data: bytes, lowered: bytes, threshold: float, template: bool)
     return hits
 
 
-# `"eyJ…" + "…"` (JS, Python) and `"eyJ…" "…"` (Python, C): adjacent string literals joined.
+# `"eyJ…" + "…"` (JS, Python), `"eyJ…" "…"` and `"eyJ…"⏎"…"` (Python, C): string literals
+# joined by `+`, blanks or a line break (a bare `"a""b"` is left alone: nobody writes it).
 _LITERAL = rb'"[^"\\\n]*(?:\\.[^"\\\n]*)*"' + rb"|'[^'\\\n]*(?:\\.[^'\\\n]*)*'"
-_JOIN = rb"[ \t]*(?:\+[ \t\r\n]*|[\r\n]+[ \t]*)?"
-_CONCAT = re.compile(rb"(?:" + _LITERAL + rb")(?:" + _JOIN + rb"(?:" + _LITERAL + rb"))+")
-_CONCAT_HINT = re.compile(rb"[\"']" + _JOIN + rb"[\"']")
+_JOIN = rb"(?:[ \t]*(?:\+[ \t\r\n]*|[\r\n]+[ \t]*)|[ \t]+)"
 _LITERAL_PART = re.compile(_LITERAL)
+_JOIN_GAP = re.compile(_JOIN)
+_QUOTES_JOINED = re.compile(rb"[\"']" + _JOIN + rb"[\"']")
 # base64 of `eyJ` (a JWT) and of `sb_secret_` at the start of a blob (Kubernetes Secret `data:`)
 _BASE64 = re.compile(rb"(?:ZXlK|c2Jfc2VjcmV0X)[A-Za-z0-9+/]{24,8192}={0,2}")
 _DUMMY_PREFIX = re.compile(r"^[A-Za-z]{2,12}[_.-](?:(?:live|test|proj|secret|pat)[_-])?")
@@ -264,11 +266,9 @@ _DUMMY_PREFIX = re.compile(r"^[A-Za-z]{2,12}[_.-](?:(?:live|test|proj|secret|pat
 def _derived(data: bytes) -> Iterator[tuple[int, bytes, str]]:
     """(offset, text, how) for text a reader of ``data`` would assemble: joined literals and
     decoded base64 blobs. Offsets point at where the pieces start in ``data``."""
-    if _CONCAT_HINT.search(data):
-        for match in _CONCAT.finditer(data):
-            parts = [p[1:-1] for p in _LITERAL_PART.findall(match.group(0))]
-            if len(parts) > 1:
-                yield match.start(), b"".join(parts), "joined from string literals"
+    if _QUOTES_JOINED.search(data):
+        for start, parts in _literal_runs(data):
+            yield start, b"".join(parts), "joined from string literals"
     if b"ZXlK" in data or b"c2Jfc2VjcmV0X" in data:
         for match in _BASE64.finditer(data):
             if not _starts_word(data, match.start()):
@@ -279,6 +279,23 @@ def _derived(data: bytes) -> Iterator[tuple[int, bytes, str]]:
             except (binascii.Error, ValueError):
                 continue
             yield match.start(), decoded, "base64-decoded"
+
+
+def _literal_runs(data: bytes) -> Iterator[tuple[int, list[bytes]]]:
+    """Runs of 2+ string literals joined by ``+`` or a line break: one pass over the literals
+    (a repeated regex group would cost several µs per piece on hostile input)."""
+    run: list[bytes] = []
+    start = last = 0
+    for match in _LITERAL_PART.finditer(data):
+        if run and _JOIN_GAP.fullmatch(data, last, match.start()):
+            run.append(match.group(0)[1:-1])
+        else:
+            if len(run) > 1:
+                yield start, run
+            run, start = [match.group(0)[1:-1]], match.start()
+        last = match.end()
+    if len(run) > 1:
+        yield start, run
 
 
 def _dummy(hit: Hit) -> bool:
@@ -296,27 +313,41 @@ def scan_bytes(
     base64-encoded are found too (their hit points at the first piece).
     """
     hits, public = _scan_direct(data, entropy_threshold, template)
+    derived = list(_derived(data))
+    if not derived:
+        return hits, public
+    # every derived text in one buffer (one scan, not one per text), split by bytes no pattern
+    # crosses; a hit is mapped back to its text by offset
+    starts, pos = [], 0
+    for _offset, text, _how in derived:
+        starts.append(pos)
+        pos += len(text) + len(_SEPARATOR)
+    found, anon = _scan_direct(
+        _SEPARATOR.join(t for _o, t, _h in derived), entropy_threshold, template, generic=False
+    )
+    public += anon
     seen = {h.value for h in hits}
-    for offset, text, how in _derived(data):
-        found, anon = _scan_direct(text, entropy_threshold, template, generic=False)
-        public += anon
-        for hit in found:
-            if hit.value in seen or any(hit.value in v for v in seen):
-                continue
-            seen.add(hit.value)
-            placed = _hit(
-                data,
-                offset,
-                offset + 1,
-                hit.rule,
-                hit.severity,
-                hit.title,
-                hit.note,
-                hit.supabase_service,
-                hit.value,
-            )
-            hits.append(replace(placed, note=f"{hit.note}; {how}" if hit.note else how))
+    for hit in found:
+        if hit.value in seen or any(hit.value in v for v in seen):
+            continue
+        seen.add(hit.value)
+        offset, _text, how = derived[bisect.bisect_right(starts, hit.start) - 1]
+        placed = _hit(
+            data,
+            offset,
+            offset + 1,
+            hit.rule,
+            hit.severity,
+            hit.title,
+            hit.note,
+            hit.supabase_service,
+            hit.value,
+        )
+        hits.append(replace(placed, note=f"{hit.note}; {how}" if hit.note else how))
     return hits, public
+
+
+_SEPARATOR = b"\n\0\n"
 
 
 def _scan_direct(

@@ -201,3 +201,16 @@ def test_template_files_are_named_by_convention() -> None:
     no = [".env", ".env.production", "src/lib/server/db.ts", "contest/a.py", "latest.js"]
     assert [template_file(p) for p in yes] == [True] * len(yes)
     assert [template_file(p) for p in no] == [False] * len(no)
+
+
+def test_python_literals_adjacent_on_one_line_are_joined() -> None:
+    text = f'KEY = "{CANARY[:20]}" "{CANARY[20:]}"\n'
+    hits, _ = scan_bytes(text.encode())
+    assert [h.value for h in hits if h.rule == "supabase-service-role"] == [CANARY]
+
+
+def test_literals_not_joined_by_an_operator_stay_apart() -> None:
+    # `"eyJ…", "…"` is two values, not one key
+    text = f'const parts = ["{CANARY[:20]}", "{CANARY[20:]}"];\n'
+    hits, _ = scan_bytes(text.encode())
+    assert [h for h in hits if h.rule.startswith("supabase")] == []
