@@ -169,8 +169,8 @@ def test_window_watch_rollback_notify_on_the_example(
             assert window["findings"][0]["data"]["by"] == "dana"
             assert slack.bodies()[-1]["text"].count("Emergency deploy") == 1
 
-        # 2. after the deploy: the new deployment crashes 2 s into the watch window
-        threading.Timer(2.0, lambda: os.killpg(new_proc.pid, signal.SIGTERM)).start()
+        # 2. after the deploy: the new deployment crashes 3 s into the watch window
+        threading.Timer(3.0, lambda: os.killpg(new_proc.pid, signal.SIGTERM)).start()
         out = tmp_path / "post"
         deployed_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         code, stdout, _ = run_gates(

@@ -28,6 +28,8 @@ class AppState:
 
     error_every: int = 0
     """Every n-th request answers 500 (1: all of them; 0: none)."""
+    error_after: int | None = None
+    """Every request after this many answers 500: a switch mid-window that no clock can race."""
     delay_ms: float = 0.0
     status: int = 200
     location: str = ""
@@ -65,6 +67,8 @@ def _handler(state: AppState) -> type[BaseHTTPRequestHandler]:
                 if self.headers.get(name) != value:
                     status = 401
             if status == 200 and state.error_every and seen % state.error_every == 0:
+                status = 500
+            if status == 200 and state.error_after is not None and seen > state.error_after:
                 status = 500
             with state.lock:
                 state.counts[str(status)] = state.counts.get(str(status), 0) + 1

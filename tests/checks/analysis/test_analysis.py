@@ -73,8 +73,7 @@ def test_healthy_window_passes_and_records_every_sample(tmp_path: Path) -> None:
 
 
 def test_errors_switched_on_mid_window_fail_fast(tmp_path: Path) -> None:
-    with watched_app() as (url, state):
-        switch_later(1.0, state=state, error_every=1)
+    with watched_app(AppState(error_after=4)) as (url, _):
         code, result = run_analysis(
             tmp_path, f"base_url: {url}\n{WINDOW}probes: [{{get: /}}]\nmax_error_rate: 5%\n"
         )
@@ -82,7 +81,8 @@ def test_errors_switched_on_mid_window_fail_fast(tmp_path: Path) -> None:
     assert "breach after" in result["summary"]
     assert result["details"]["rounds"] < result["details"]["planned_rounds"]
     samples = result["series"][0]["samples"]
-    assert samples[0]["ok"] and not samples[-1]["ok"] and samples[-1]["note"] == "HTTP 500"
+    assert [s["ok"] for s in samples] == [True] * 4 + [False]  # stopped at the first 500
+    assert samples[-1]["note"] == "HTTP 500"
 
 
 def test_error_rate_judged_at_the_end_without_fail_fast(tmp_path: Path) -> None:
