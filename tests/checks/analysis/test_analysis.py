@@ -110,7 +110,7 @@ def test_latency_switched_up_mid_window_breaches_p95(tmp_path: Path) -> None:
 
 
 def test_slower_than_the_baseline_by_a_significant_margin_fails(tmp_path: Path) -> None:
-    with watched_app(AppState(delay_ms=80)) as (new, _), watched_app() as (old, _):
+    with watched_app(AppState(delay_ms=250)) as (new, _), watched_app() as (old, _):
         code, result = run_analysis(
             tmp_path,
             f"base_url: {new}\nbaseline_url: {old}\n{WINDOW}probes: [{{get: /}}]\n"
