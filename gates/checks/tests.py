@@ -22,8 +22,15 @@ How it decides:
   test's file and line where the XML tells them; waivable by the test's name;
 * a ``<testsuite>`` whose ``failures`` + ``errors`` attributes exceed the failure/error marks of
   the cases it lists → a blocking ``suite-failures-not-listed`` finding naming the suite and file
-  (a suite that crashed before its tests is often reported only in those attributes); fewer
-  declared than listed is only noted in the details;
+  (a suite that crashed before its tests is often reported only in those attributes);
+* any other ``<testsuite>`` whose declared ``tests``, ``failures`` or ``errors`` is not what its
+  test cases hold (``tests`` = its ``<testcase>`` elements, ``failures``/``errors`` = the cases
+  holding a ``<failure>``/``<error>``, nested suites included) → a blocking
+  ``suite-counts-disagree`` finding: the file was edited or cut, its counts cannot both be right;
+* a declared count that is impossible (``failures="inf"``, ``-1``) → ``error``;
+* two test cases with one name are two tests (Vitest and Jest allow duplicate titles); only what
+  the producer marks as a rerun is one: Surefire's ``flakyFailure``/``rerunFailure``, and
+  pytest-rerunfailures' consecutive attempts in pytest's own suite;
 * a flaky case (passed after failed attempts) → a ``test-flaky`` finding, blocking only with
   ``fail_on_flaky``.
 
@@ -47,7 +54,7 @@ from gates.measure import compare, shown
 from gates.model import Finding, Location, Severity
 
 if TYPE_CHECKING:  # the parser is imported when a gate runs, not by `gates validate`
-    from gates.parsers.junit import CaseResult, TestRun, UnlistedSuite
+    from gates.parsers.junit import CaseResult, SuiteDisagreement, TestRun, UnlistedSuite
 
 RULES = (
     Rule(
@@ -72,6 +79,14 @@ RULES = (
         "elements hold: the suite crashed before or outside its tests (a Jest/Vitest file that "
         "failed to import, a Surefire fork crash) and only its attributes say so.",
         "Run the suite locally and read its log: fix the import, setup or crash that stopped it.",
+    ),
+    Rule(
+        "suite-counts-disagree",
+        Severity.HIGH,
+        "Suite counts disagree with its test cases",
+        "A <testsuite> declares tests, failures or errors that its <testcase> elements do not "
+        "hold: the file was edited, merged or cut, and its counts cannot both be right.",
+        "Regenerate the JUnit file with the test runner; do not edit or concatenate it by hand.",
     ),
     Rule(
         "test-flaky",
@@ -143,6 +158,9 @@ def evaluate(options: TestsOptions, ctx: GateContext) -> GateOutcome:
         )
     findings = [finding(case, options, ctx.root) for case in total.problems]
     findings += [unlisted_finding(suite, run.name) for run in total.files for suite in run.unlisted]
+    findings += [
+        disagreement_finding(item, run.name) for run in total.files for item in run.disagreements
+    ]
     return GateOutcome(
         summary=_summary(total),
         measurements=_measurements(total, options),
@@ -228,6 +246,30 @@ def unlisted_finding(suite: UnlistedSuite, file: str) -> Finding:
             "declared": suite.declared,
             "listed": suite.listed,
             "unlisted": suite.unlisted,
+        },
+    )
+
+
+def disagreement_finding(item: SuiteDisagreement, file: str) -> Finding:
+    """The blocking finding for a suite whose declared count its cases do not hold (pure)."""
+    rule = "suite-counts-disagree"
+    return Finding(
+        rule=rule,
+        severity=Severity.HIGH,
+        message=(
+            f"suite {item.suite!r} in {file} declares {item.key}={item.declared} but its test "
+            f"cases hold {item.counted}"
+        ),
+        location=Location(file),
+        fingerprint=fingerprint(rule, file, item.key, item.suite),
+        blocks=True,
+        title=next(r.title for r in RULES if r.id == rule),
+        data={
+            "suite": item.suite,
+            "file": file,
+            "key": item.key,
+            "declared": item.declared,
+            "counted": item.counted,
         },
     )
 

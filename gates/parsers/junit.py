@@ -21,8 +21,14 @@ A test case is
 Reruns: Surefire's ``<flakyFailure>``/``<flakyError>`` in a passing case mark it flaky;
 ``<rerunFailure>``/``<rerunError>`` beside a ``<failure>`` count its extra failed attempts.
 pytest-rerunfailures writes one ``<testcase>`` per attempt (consecutive cases with the same
-classname and name in one suite): those are folded into one logical test whose status is the
-last attempt's; a test that passed only after reruns is flaky. pytest-rerunfailures' newer
+classname and name in pytest's own suite): those are folded into one logical test whose status
+is the last attempt's; a test that passed only after reruns is flaky. Anywhere else two cases
+with one name are two tests (Vitest and Jest allow duplicate titles), never a rerun.
+
+Declared counts: a suite's ``tests``/``failures``/``errors`` that are not what its cases hold
+(``<testcase>`` elements; cases holding ``<failure>``/``<error>``; nested suites included) are
+:attr:`TestRun.disagreements`; an impossible declared count (``inf``, ``-1``) is an
+``InputError``. pytest-rerunfailures' newer
 ``<flakyFailure>`` output is read the Surefire way.
 
 Where a case's file and line come from: the ``file``/``line`` attributes (pytest xunit1,
@@ -33,6 +39,7 @@ PHPUnit), else a ``classname`` that is itself a path (Playwright, Vitest), else 
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -100,6 +107,19 @@ class UnlistedSuite:
 
 
 @dataclass(frozen=True)
+class SuiteDisagreement:
+    """A suite whose ``tests``/``failures``/``errors`` attribute is not what its cases hold."""
+
+    suite: str
+    key: str
+    """``tests``, ``failures`` or ``errors``."""
+    declared: int
+    counted: int
+    """``<testcase>`` elements in the suite and its nested suites (``tests``), or those of them
+    holding a ``<failure>`` (``failures``) or an ``<error>`` (``errors``)."""
+
+
+@dataclass(frozen=True)
 class TestRun:
     """One JUnit file, or several merged: counts from testcases and the cases to report."""
 
@@ -125,6 +145,8 @@ class TestRun:
     """Where the declared counts differ from the testcases, in words."""
     unlisted: tuple[UnlistedSuite, ...] = ()
     """Suites declaring more failures/errors than they list (crashed before their tests)."""
+    disagreements: tuple[SuiteDisagreement, ...] = ()
+    """Other suites whose declared counts are not what their cases hold (not in ``unlisted``)."""
     files: tuple[TestRun, ...] = ()
     """Per-file runs when this one merges several."""
 
@@ -141,6 +163,7 @@ class _Tally:
     time: float = 0.0
     problems: list[CaseResult] = field(default_factory=list)
     unlisted: list[UnlistedSuite] = field(default_factory=list)
+    disagreements: list[SuiteDisagreement] = field(default_factory=list)
 
 
 def load(path: Path, *, name: str | None = None) -> TestRun:
@@ -154,13 +177,22 @@ def parse(data: bytes, name: str) -> TestRun:
 
 
 def _parse(source: Path | bytes, name: str) -> TestRun:
-    root = read_xml_tree(source, name)
+    try:
+        return _parse_tree(read_xml_tree(source, name), name)
+    except _ImpossibleCount as exc:
+        raise InputError(
+            f"{name}: a suite declares the count {str(exc)[:40]!r}, which is impossible; "
+            "the file is malformed"
+        ) from None
+
+
+def _parse_tree(root: Element, name: str) -> TestRun:
     tag = _local(root.tag)
     if tag not in ("testsuites", "testsuite", "testcase"):
         raise InputError(f"{name}: not JUnit XML (root element <{tag}>)")
     tally = _Tally()
     if tag == "testcase":
-        _walk_cases([root], "", tally)
+        _walk_cases([root], "", tally, fold=False)
     else:
         _walk_suite(root, tally)
     declared = _declared(root)
@@ -177,6 +209,7 @@ def _parse(source: Path | bytes, name: str) -> TestRun:
         problems=tuple(tally.problems),
         declared=declared,
         unlisted=tuple(tally.unlisted),
+        disagreements=tuple(tally.disagreements),
     )
     return TestRun(**{**run.__dict__, "mismatches": _mismatches(run)})
 
@@ -196,6 +229,7 @@ def merge(runs: list[TestRun], name: str = "total") -> TestRun:
         problems=tuple(p for r in runs for p in r.problems),
         mismatches=tuple(f"{r.name}: {m}" for r in runs for m in r.mismatches),
         unlisted=tuple(u for r in runs for u in r.unlisted),
+        disagreements=tuple(d for r in runs for d in r.disagreements),
         files=tuple(runs),
     )
 
@@ -206,52 +240,98 @@ def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1].rsplit(":", 1)[-1]
 
 
-def _walk_suite(suite: Element, tally: _Tally) -> tuple[int, int]:
+@dataclass
+class _Subtree:
+    """What a suite and its nested suites hold."""
+
+    marks: int = 0
+    """Failure and error marks of its cases (rerun attempts included)."""
+    gap: int = 0
+    """Declared failures/errors beyond the marks, already attributed to a suite inside."""
+    cases: int = 0
+    failed: int = 0
+    errored: int = 0
+
+
+def _walk_suite(suite: Element, tally: _Tally) -> _Subtree:
     """Count this suite's own testcases, then recurse into nested suites (PHPUnit).
 
-    Returns the failure/error marks listed in the subtree and the failures/errors its suites
-    declare beyond them; a suite whose gap exceeds its nested suites' goes to ``tally.unlisted``.
+    A suite whose declared failures/errors exceed the marks of its subtree (beyond what nested
+    suites already explain) goes to ``tally.unlisted``; any other declared ``tests``,
+    ``failures`` or ``errors`` that is not what its subtree holds goes to
+    ``tally.disagreements``.
     """
     suite_name = suite.get("name", "")
     cases: list[Element] = []
-    listed = 0
-    inner_gap = 0
+    inside = _Subtree()
     for child in suite:
         tag = _local(child.tag) if isinstance(child.tag, str) else ""
         if tag == "testcase":
             cases.append(child)
         elif tag == "testsuite":
-            child_listed, child_gap = _walk_suite(child, tally)
-            listed += child_listed
-            inner_gap += child_gap
-    _walk_cases(cases, suite_name, tally)
-    listed += sum(
-        1
-        for case in cases
-        for mark in case
-        if isinstance(mark.tag, str) and _local(mark.tag) in _FAILURE_MARKS
-    )
-    stated = [_int(suite.get(k)) for k in ("failures", "errors")]
-    if all(v is None for v in stated):
-        return listed, inner_gap
-    declared = sum(v or 0 for v in stated)
-    gap = declared - listed
-    if gap > inner_gap:
-        tally.unlisted.append(
-            UnlistedSuite(suite_name or "(unnamed suite)", declared, listed, gap - inner_gap)
+            nested = _walk_suite(child, tally)
+            inside.marks += nested.marks
+            inside.gap += nested.gap
+            inside.cases += nested.cases
+            inside.failed += nested.failed
+            inside.errored += nested.errored
+    _walk_cases(cases, suite_name, tally, fold=_is_pytest(suite_name, cases))
+    for case in cases:
+        tags = {_local(m.tag) for m in case if isinstance(m.tag, str)}
+        inside.marks += sum(
+            1 for m in case if isinstance(m.tag, str) and _local(m.tag) in _FAILURE_MARKS
         )
-        return listed, gap
-    return listed, inner_gap
+        inside.cases += 1
+        inside.failed += "failure" in tags
+        inside.errored += "error" in tags
+    stated = {k: _count_attr(suite.get(k)) for k in ("tests", "failures", "errors")}
+    if stated["failures"] is None and stated["errors"] is None:
+        _disagreements(suite_name, stated, inside, tally)
+        return inside
+    declared = (stated["failures"] or 0) + (stated["errors"] or 0)
+    gap = declared - inside.marks
+    if gap > inside.gap:
+        tally.unlisted.append(
+            UnlistedSuite(suite_name or "(unnamed suite)", declared, inside.marks, gap - inside.gap)
+        )
+        inside.gap = gap
+        return inside
+    _disagreements(suite_name, stated, inside, tally)
+    return inside
 
 
-def _walk_cases(cases: list[Element], suite_name: str, tally: _Tally) -> None:
-    """Fold consecutive same-named cases (one per rerun attempt) and count each logical test."""
+def _disagreements(
+    suite_name: str, stated: dict[str, int | None], inside: _Subtree, tally: _Tally
+) -> None:
+    counted = {"tests": inside.cases, "failures": inside.failed, "errors": inside.errored}
+    for key, value in stated.items():
+        if key != "tests" and inside.gap > 0:
+            continue  # the failures/errors a nested suite does not list: reported there, once
+        if value is not None and value != counted[key]:
+            tally.disagreements.append(
+                SuiteDisagreement(suite_name or "(unnamed suite)", key, value, counted[key])
+            )
+
+
+def _is_pytest(suite_name: str, cases: list[Element]) -> bool:
+    """pytest's suite (``name="pytest"``, or xunit1 ``file="….py"`` cases): there, and only
+    there, consecutive cases with one identity are rerun attempts (pytest-rerunfailures writes
+    one ``<testcase>`` per attempt; pytest node ids are unique)."""
+    if suite_name == "pytest":
+        return True
+    return any((c.get("file") or "").endswith(".py") for c in cases[:5])
+
+
+def _walk_cases(cases: list[Element], suite_name: str, tally: _Tally, *, fold: bool) -> None:
+    """Count each case; with ``fold`` (pytest), consecutive cases of one identity are one test's
+    rerun attempts. Elsewhere two cases with one name are two tests (Vitest and Jest allow
+    duplicate titles), never a rerun: only what the producer marks as a rerun is one."""
     index = 0
     count = len(cases)
     while index < count:
         end = index + 1
         name = cases[index].get("name")
-        if end < count and cases[end].get("name") == name:
+        if fold and end < count and cases[end].get("name") == name:
             key = _identity(cases[index])
             while end < count and cases[end].get("name") == name and _identity(cases[end]) == key:
                 end += 1
@@ -379,14 +459,14 @@ def _declared(root: Element) -> dict[str, int]:
     keys = ("tests", "failures", "errors", "skipped")
     if _local(root.tag) == "testcase":
         return {}
-    own = {k: _int(root.get(k)) for k in keys}
+    own = {k: _count_attr(root.get(k)) for k in keys}
     if any(v is not None for v in own.values()):
         return {k: v for k, v in own.items() if v is not None}
     summed: dict[str, int] = {}
     for child in root:
         if isinstance(child.tag, str) and _local(child.tag) == "testsuite":
             for k in keys:
-                value = _int(child.get(k))
+                value = _count_attr(child.get(k))
                 if value is not None:
                     summed[k] = summed.get(k, 0) + value
     return summed
@@ -435,8 +515,30 @@ def _int(value: str | None) -> int | None:
         return None
     try:
         return int(float(value.strip()))
-    except ValueError:
+    except (ValueError, OverflowError):
         return None
+
+
+class _ImpossibleCount(ValueError):
+    """A declared count no producer writes (negative, not finite, not a number)."""
+
+
+MAX_COUNT = 10**9
+"""More test cases than any suite has: a declared count above it is not a count."""
+
+
+def _count_attr(value: str | None) -> int | None:
+    """A suite's declared ``tests``/``failures``/``errors``/``skipped``; ``None`` when absent or
+    empty. ``inf``, ``-1``, ``1e400`` or ``many`` are impossible: the file is malformed."""
+    if value is None or not value.strip():
+        return None
+    try:
+        number = float(value.strip())
+    except ValueError:
+        raise _ImpossibleCount(value) from None
+    if not math.isfinite(number) or number < 0 or number > MAX_COUNT:
+        raise _ImpossibleCount(value)
+    return int(number)
 
 
 def _float(value: str | None) -> float | None:

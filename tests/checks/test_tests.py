@@ -287,7 +287,7 @@ def test_nested_suite_gap_is_reported_once_at_the_inner_suite(tmp_path: Path) ->
     ]
 
 
-def test_fewer_declared_than_listed_stays_a_note(tmp_path: Path) -> None:
+def test_fewer_declared_than_listed_is_a_blocking_disagreement(tmp_path: Path) -> None:
     under = """<testsuite name="s" tests="2" failures="0" errors="0">
       <testcase name="a"/><testcase name="b"><failure message="boom"/></testcase>
     </testsuite>"""
@@ -296,7 +296,9 @@ def test_fewer_declared_than_listed_stays_a_note(tmp_path: Path) -> None:
     code, report = _run(tmp_path)
     result = gate(report, "unit")
     assert code == 1 and result["status"] == "fail"
-    assert [f["rule"] for f in result["findings"]] == ["test-failed"]
+    assert [f["rule"] for f in result["findings"]] == ["test-failed", "suite-counts-disagree"]
+    disagree = result["findings"][1]
+    assert disagree["blocks"] is True and "declares failures=0" in disagree["message"]
     assert result["details"]["mismatches"] == ["j.xml: failures=0 stated, 1 counted from testcases"]
 
 
@@ -326,3 +328,50 @@ def test_corpus_files_raise_no_unlisted_suite_alarm(tmp_path: Path, name: str) -
     failed = rows["failures"] or rows["errors"] or rows["tests run"] < 1  # ant: all skipped
     expected = "fail" if failed else "pass"
     assert result["status"] == expected, (name, result["summary"])
+
+
+@pytest.mark.parametrize(
+    ("suite", "rule"),
+    [
+        ('tests="5" failures="0" errors="0"', "suite-counts-disagree"),  # cases cut away
+        ('tests="2" failures="0" errors="0"', None),
+        ('tests="2" failures="1" errors="0"', "suite-failures-not-listed"),
+    ],
+)
+def test_declared_tests_must_be_the_cases_it_holds(
+    tmp_path: Path, suite: str, rule: str | None
+) -> None:
+    xml = f'<testsuite name="s" {suite}><testcase name="a"/><testcase name="b"/></testsuite>'
+    (tmp_path / "j.xml").write_text(xml)
+    _checklist(tmp_path, "  unit: {type: tests, junit: j.xml}\n")
+    code, report = _run(tmp_path)
+    result = gate(report, "unit")
+    assert [f["rule"] for f in result["findings"]] == ([rule] if rule else [])
+    assert (code, result["status"]) == ((1, "fail") if rule else (0, "pass"))
+
+
+def test_two_tests_with_one_title_are_two_tests_not_a_rerun(tmp_path: Path) -> None:
+    """Vitest and Jest allow duplicate titles: the passing copy must not hide the failing one."""
+    xml = """<testsuites><testsuite name="src/cart.test.ts" tests="2" failures="1" errors="0">
+      <testcase classname="src/cart.test.ts" name="cart adds"><failure message="boom"/></testcase>
+      <testcase classname="src/cart.test.ts" name="cart adds"/>
+    </testsuite></testsuites>"""
+    (tmp_path / "j.xml").write_text(xml)
+    _checklist(tmp_path, "  unit: {type: tests, junit: j.xml}\n")
+    code, report = _run(tmp_path)
+    result = gate(report, "unit")
+    assert code == 1 and result["status"] == "fail"
+    assert [f["rule"] for f in result["findings"]] == ["test-failed"]
+    rows = {m["name"]: m["value"] for m in result["measurements"]}
+    assert rows["tests"] == 2
+
+
+@pytest.mark.parametrize("value", ["inf", "-1", "1e400", "NaN", "many"])
+def test_impossible_declared_count_is_a_clean_error(tmp_path: Path, value: str) -> None:
+    xml = f'<testsuite name="s" tests="1" failures="{value}"><testcase name="a"/></testsuite>'
+    (tmp_path / "j.xml").write_text(xml)
+    _checklist(tmp_path, "  unit: {type: tests, junit: j.xml}\n")
+    code, report = _run(tmp_path)
+    result = gate(report, "unit")
+    assert code == 1 and result["status"] == "error"
+    assert "impossible" in result["error"] and "Overflow" not in result["error"]
