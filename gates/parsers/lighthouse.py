@@ -7,6 +7,9 @@ stderr: ``LH:ChromeLauncher`` log lines before the ``{`` and after the ``}``. Th
 are skipped and noted; any other text around the object, or a JSON value that is not an LHR
 (no ``lighthouseVersion`` / ``audits``), is an InputError.
 
+Impossible values are an InputError: a category score outside 0..1 (37, 12.5), a non-finite
+``numericValue``, a negative metric (LCP, TBT, CLS...).
+
 A run Lighthouse marks as failed (``runtimeError``, e.g. ``NO_FCP``, ``ERRORED_DOCUMENT_REQUEST``)
 keeps its code and message in :attr:`LighthouseRun.runtime_error`: the gate turns it into
 ``error``, never into a zero score.
@@ -15,6 +18,7 @@ keeps its code and message in :attr:`LighthouseRun.runtime_error`: the gate turn
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -95,10 +99,10 @@ def parse(text: str, name: str) -> LighthouseRun:
         form_factor=str(settings.get("formFactor") or settings.get("emulatedFormFactor") or ""),
         throttling_method=str(settings.get("throttlingMethod", "")),
         runtime_error=_runtime_error(data.get("runtimeError")),
-        numeric=_numeric(audits),
+        numeric=_numeric(name, audits),
         audit_errors=_audit_errors(audits),
         categories=_categories(name, categories),
-        resources=_resources(audits.get("resource-summary")),
+        resources=_resources(name, audits.get("resource-summary")),
         screenshot=_screenshot(audits.get("final-screenshot")),
         warnings=tuple(str(w) for w in data.get("runWarnings", []) if isinstance(w, str)),
         notes=tuple(notes),
@@ -120,6 +124,8 @@ def _extract_object(text: str, name: str) -> tuple[Any, list[str]]:
         raise InputError(f"{name}: not valid JSON (line {exc.lineno + start}: {exc.msg})") from None
     except RecursionError:
         raise InputError(f"{name}: JSON nested too deeply") from None
+    except ValueError as exc:  # an integer of more than 4300 digits
+        raise InputError(f"{name}: not usable JSON ({exc})") from None
     trail = body[end:].splitlines()
     if any(not _LOG_LINE.match(line) for line in trail):
         raise InputError(f"{name}: unexpected text after the JSON object")
@@ -137,14 +143,22 @@ def _runtime_error(value: Any) -> str | None:
     return f"{code}: {value.get('message', '')}".rstrip(": ")
 
 
-def _numeric(audits: dict[str, Any]) -> dict[str, float]:
+def _numeric(name: str, audits: dict[str, Any]) -> dict[str, float]:
+    """Every audit's ``numericValue``; a non-finite one, or a negative metric (a time or a
+    layout shift below 0), is impossible evidence: ``InputError``, never compared as is."""
     out = {}
     for audit_id, audit in audits.items():
         if not isinstance(audit, dict) or audit.get("scoreDisplayMode") == "error":
             continue
         value = audit.get("numericValue")
         if isinstance(value, int | float) and not isinstance(value, bool):
-            out[audit_id] = float(value)
+            number = _float(value)
+            if not math.isfinite(number) or (audit_id in METRICS and number < 0):
+                raise InputError(
+                    f"{name}: audit {audit_id!r} has numericValue {value!r}, which is "
+                    "impossible; the result is malformed"
+                )
+            out[audit_id] = number
     return out
 
 
@@ -156,27 +170,55 @@ def _audit_errors(audits: dict[str, Any]) -> dict[str, str]:
     }
 
 
+def _float(value: float) -> float:
+    """``float(value)``; an integer too large for a float is infinite (and so refused)."""
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf
+
+
 def _categories(name: str, categories: dict[str, Any]) -> dict[str, float | None]:
     out: dict[str, float | None] = {}
     for category_id, category in categories.items():
         if not isinstance(category, dict):
             raise InputError(f"{name}: category '{category_id}' is not an object")
         score = category.get("score")
-        number = isinstance(score, int | float) and not isinstance(score, bool)
-        out[category_id] = float(score) if number and score is not None else None
+        if not isinstance(score, int | float) or isinstance(score, bool):
+            out[category_id] = None
+            continue
+        value = _float(score)
+        if not 0.0 <= value <= 1.0:  # NaN fails this test too
+            raise InputError(
+                f"{name}: category {category_id!r} has score {score!r}; Lighthouse scores are "
+                "0..1, so the result is malformed"
+            )
+        out[category_id] = value
     return out
 
 
-def _resources(audit: Any) -> dict[str, tuple[int, int]]:
+def _resources(name: str, audit: Any) -> dict[str, tuple[int, int]]:
     items = audit.get("details", {}).get("items", []) if isinstance(audit, dict) else []
     out = {}
     for item in items if isinstance(items, list) else []:
         if isinstance(item, dict) and isinstance(item.get("resourceType"), str):
             out[item["resourceType"]] = (
-                int(item.get("requestCount") or 0),
-                int(item.get("transferSize") or 0),
+                _size(name, item.get("requestCount")),
+                _size(name, item.get("transferSize")),
             )
     return out
+
+
+def _size(name: str, value: Any) -> int:
+    """A request count or byte size of ``resource-summary``: a finite number >= 0."""
+    if value is None:
+        return 0
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InputError(f"{name}: resource-summary holds {str(value)[:40]!r}, not a number")
+    number = _float(value)
+    if not math.isfinite(number) or number < 0:
+        raise InputError(f"{name}: resource-summary holds the impossible size {value!r}")
+    return int(number)
 
 
 def _screenshot(audit: Any) -> str | None:

@@ -130,3 +130,37 @@ def test_budget_json_corpus():
 def test_bad_budget_json_is_an_input_error(text):
     with pytest.raises(InputError):
         lighthouse_budget.parse(text, "budget.json")
+
+
+def _lhr(mutate: object) -> str:
+    doc = json.loads((CORPUS / "lighthouse" / "lhr-12.1.0-angular-login.json").read_text())
+    assert callable(mutate)
+    mutate(doc)
+    return json.dumps(doc)
+
+
+@pytest.mark.parametrize(
+    ("mutate", "reason"),
+    [
+        (lambda d: d["categories"]["performance"].update(score=37), "scores are 0..1"),
+        (lambda d: d["categories"]["seo"].update(score=12.5), "scores are 0..1"),
+        (lambda d: d["categories"]["seo"].update(score=-0.1), "scores are 0..1"),
+        (lambda d: d["audits"]["largest-contentful-paint"].update(numericValue=-5), "impossible"),
+        (lambda d: d["audits"]["total-blocking-time"].update(numericValue=-1), "impossible"),
+        (lambda d: d["audits"]["cumulative-layout-shift"].update(numericValue=-0.2), "impossible"),
+        (lambda d: d["audits"]["speed-index"].update(numericValue=10**400), "impossible"),
+    ],
+)
+def test_impossible_lighthouse_values_are_refused(mutate: object, reason: str) -> None:
+    with pytest.raises(InputError, match=reason):
+        lighthouse.parse(_lhr(mutate), "lhr.json")
+
+
+def test_non_finite_values_are_refused() -> None:
+    text = _lhr(lambda d: d["audits"]["interactive"].update(numericValue=1)).replace(
+        '"numericValue": 1,', '"numericValue": NaN,', 1
+    )
+    assert "NaN" in text
+    with pytest.raises(InputError, match="impossible"):
+        lighthouse.parse(text, "lhr.json")
+    assert lighthouse.parse(_lhr(lambda d: None), "lhr.json").categories["seo"] == 0.82

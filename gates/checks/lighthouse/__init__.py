@@ -158,11 +158,7 @@ def _collect(
     from gates.checks.lighthouse import runner
 
     assert options.server is not None
-    # A tool, not evidence: node_modules may be a symlink (a workspace), so no resolve-inside.
-    configured = Path(options.lighthouse)
-    binary = configured if configured.is_absolute() else ctx.root / configured
-    if not binary.exists():
-        raise ToolError(f"Lighthouse not found at {options.lighthouse} (npm ci in the project?)")
+    binary = runner.find_lighthouse(options.lighthouse, ctx.root, ctx.environ)
     env = dict(ctx.environ)
     env["CHROME_PATH"] = runner.chrome_path(ctx.environ)
     out_dir = ctx.artifacts_dir

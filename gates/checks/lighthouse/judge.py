@@ -12,8 +12,8 @@ import statistics
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from gates.measure import compare
-from gates.model import Artifact, Change, Measurement, Status
+from gates.measure import compare, relative_limit
+from gates.model import Artifact, Measurement, Status
 from gates.parsers.lighthouse import CATEGORIES, LighthouseRun
 from gates.parsers.lighthouse_budget import PathBudget, for_path
 
@@ -98,7 +98,7 @@ def judge_url(
     for key, threshold in options.budgets.items():
         judged.measurements.append(_budget(label, key, threshold, runs, chosen, warn, ctx))
         if options.max_increase is not None and key not in CATEGORIES and key != "pwa":
-            judged.measurements.append(_increase(label, key, chosen, runs, options, ctx))
+            judged.measurements.append(_increase(label, key, chosen, options, ctx))
     if budgets is not None:
         judged.measurements += _budget_file(label, budgets, chosen, runs)
     if not any(m.op for m in judged.measurements):
@@ -163,7 +163,6 @@ def _increase(
     label: str,
     key: str,
     chosen: LighthouseRun,
-    runs: list[LighthouseRun],
     options: LighthouseOptions,
     ctx: GateContext,
 ) -> Measurement:
@@ -189,16 +188,14 @@ def _increase(
             unit="%",
             message=f"{name}: max_increase needs a baseline value: {why}",
         )
-    increase = 0.0 if base == value else (100.0 * (value - base) / base if base else 100.0)
-    return compare(
+    return relative_limit(
         name,
-        round(increase, 3),
-        "<=",
+        base,
+        value,
         options.max_increase,
-        unit="%",
-        change_of=Change(quantity=f"{label} {key}", unit=_unit(key), baseline=base, current=value),
-        message=f"{label} {key}: {base:.0f} → {value:.0f} ({increase:+.1f}%, "
-        f"max +{options.max_increase:g}%)",
+        quantity=f"{label} {key}",
+        unit=_unit(key),
+        min_delta=options.noise_floor(key),
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -14,6 +15,17 @@ from gates.checks.base import (
 )
 from gates.parsers import lighthouse as lhr
 from gates.units import parse_duration
+
+DEFAULT_MIN_DELTA = {
+    "first-contentful-paint": 50.0,
+    "largest-contentful-paint": 50.0,
+    "speed-index": 50.0,
+    "interactive": 50.0,
+    "total-blocking-time": 10.0,
+    "cumulative-layout-shift": 0.01,
+}
+"""The noise floor of ``max_increase`` (ms; CLS unitless): smaller changes are run-to-run noise
+(0 → 4 ms of TBT is +∞ %, not a regression)."""
 
 # CLS has no unit; every other Lighthouse metric is a timing in milliseconds
 TIMING_METRICS = frozenset(lhr.METRICS) - {"cumulative-layout-shift"}
@@ -60,6 +72,12 @@ class LighthouseOptions(OptionsBase):
     max_increase: Percent | None = Field(
         default=None, description="Largest increase of budgeted timings vs the baseline report"
     )
+    min_delta: dict[str, float] = Field(
+        default_factory=dict,
+        description="Noise floor of max_increase per metric, in its own unit (ms; CLS unitless): "
+        "a change of at most this much passes whatever its percentage. Defaults: "
+        + ", ".join(f"{k} {v:g}" for k, v in DEFAULT_MIN_DELTA.items()),
+    )
     warn_within: Percent | None = Field(
         default=None, description="Relative band around a threshold that warns instead"
     )
@@ -67,14 +85,32 @@ class LighthouseOptions(OptionsBase):
     throttling: Literal["simulate", "devtools", "provided"] | None = Field(
         default=None, description="Throttling method (Lighthouse default: simulate)"
     )
-    lighthouse: str = Field(
-        default="node_modules/.bin/lighthouse", description="Lighthouse CLI, in the project"
+    lighthouse: str | None = Field(
+        default=None,
+        description="Lighthouse CLI: a path (relative to the project) or a command name on PATH; "
+        "default: the project's node_modules/.bin/lighthouse, else `lighthouse` on PATH",
     )
     run_timeout: Duration = Field(default=120.0, description="Deadline of one Lighthouse run")
     protection_bypass: str | None = Field(
         default=None,
         description="Vercel Deployment Protection bypass secret: its cookie, for the audited host",
     )
+
+    @field_validator("min_delta")
+    @classmethod
+    def _noise_floors(cls, value: dict[str, float]) -> dict[str, float]:
+        for key, item in value.items():
+            if key in lhr.CATEGORIES or key == "pwa":
+                raise ValueError(
+                    f"min_delta: {key} is a category score; max_increase compares timings only"
+                )
+            if not math.isfinite(item) or item < 0:
+                raise ValueError(f"min_delta: {key}: {item!r} is not a size of change (>= 0)")
+        return value
+
+    def noise_floor(self, key: str) -> float:
+        """The ``min_delta`` of ``key``: the checklist's, else the default (0 for others)."""
+        return self.min_delta.get(key, DEFAULT_MIN_DELTA.get(key, 0.0))
 
     @field_validator("budgets", mode="before")
     @classmethod

@@ -14,6 +14,7 @@ closed, output to the gate's log, group killed on the way out).
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import time
@@ -145,3 +146,36 @@ def chrome_path(environ: Mapping[str, str]) -> str:
     if not Path(path).is_file():
         raise ToolMissing(f"Chromium not found at {path} (set CHROME_PATH or install chromium)")
     return path
+
+
+LOCAL_BIN = "node_modules/.bin/lighthouse"
+INSTALL_HINT = "npm i -D lighthouse@12.2.3"
+
+
+def find_lighthouse(option: str | None, root: Path, environ: Mapping[str, str]) -> Path:
+    """The Lighthouse CLI: the ``lighthouse:`` option (a path, relative to the project, or a
+    command name looked up on PATH), else the project's ``node_modules/.bin/lighthouse``, else
+    ``lighthouse`` on PATH. A tool, not evidence: ``node_modules`` may be a symlink (a
+    workspace), so the path is not required to resolve inside the project."""
+    path_var = environ.get("PATH", os.defpath)
+    if option is not None:
+        if "/" in option or "\\" in option:
+            configured = Path(option)
+            binary = configured if configured.is_absolute() else root / configured
+            if binary.exists():
+                return binary
+        elif found := shutil.which(option, path=path_var):
+            return Path(found)
+        raise ToolMissing(
+            f"Lighthouse not found at {option} (the gate's `lighthouse:` option); install it "
+            f"with `{INSTALL_HINT}` or point `lighthouse:` at its CLI"
+        )
+    local = root / LOCAL_BIN
+    if local.exists():
+        return local
+    if found := shutil.which("lighthouse", path=path_var):
+        return Path(found)
+    raise ToolMissing(
+        f"Lighthouse not found: not in the project's {LOCAL_BIN} nor on PATH; install it with "
+        f"`{INSTALL_HINT}`, or set the gate's `lighthouse:` option to its CLI"
+    )

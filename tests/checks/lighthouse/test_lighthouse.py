@@ -361,3 +361,85 @@ def test_budget_file_judging_nothing_is_an_error(tmp_path, budget_json):
     result = _gate_run(tmp_path, spec, tmp_path / "out")
     assert result["status"] == "error"
     assert "/login" in result["summary"] and "no budget" in result["summary"]
+
+
+def _tbt_ctx(tmp_path: Path, base: float, value: float) -> tuple[GateContext, LighthouseOptions]:
+    from gates.model import GateResult, Measurement
+
+    lhr_doc = json.loads((LH_CORPUS / "lhr-12.1.0-angular-login.json").read_text())
+    lhr_doc["audits"]["total-blocking-time"]["numericValue"] = value
+    folder = tmp_path / ".lighthouseci"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "lhr-1.json").write_text(json.dumps(lhr_doc))
+    ctx = GateContext(gate_id="lighthouse", root=tmp_path, out_dir=tmp_path / "r", timeout=30)
+    ctx.baseline_given = True
+    ctx.baseline = GateResult(
+        id="lighthouse",
+        type="lighthouse",
+        status=Status.PASS,
+        blocking=True,
+        summary="",
+        measurements=(Measurement(name="/login total-blocking-time", value=base),),
+    )
+    options = LighthouseOptions(
+        results=[".lighthouseci"], budgets={"total-blocking-time": 600}, max_increase=20
+    )
+    return ctx, options
+
+
+@pytest.mark.parametrize(
+    ("base", "value", "status"),
+    [
+        (0.0, 4.0, Status.PASS),  # +∞ % of nothing: inside the 10 ms noise floor
+        (100.0, 109.0, Status.PASS),  # +9 %, under the limit anyway
+        (20.0, 29.0, Status.PASS),  # +45 %, but 9 ms: noise
+        (20.0, 31.0, Status.FAIL),  # +55 % and 11 ms: over the floor and the limit
+        (0.0, 50.0, Status.FAIL),
+    ],
+)
+def test_max_increase_has_a_noise_floor(
+    tmp_path: Path, base: float, value: float, status: Status
+) -> None:
+    ctx, options = _tbt_ctx(tmp_path, base, value)
+    out = {m.name: m for m in evaluate(options, ctx).measurements}
+    row = out["/login total-blocking-time increase"]
+    assert row.status is status, row.message
+    assert row.change_of is not None and (row.change_of.baseline, row.change_of.current) == (
+        base,
+        value,
+    )
+    assert row.change_of.unit == "ms" and row.unit == "%"
+    if status is Status.PASS and abs(value - base) <= 10:
+        assert "noise floor ±10ms" in row.message
+
+
+def test_min_delta_is_the_checklists_to_set(tmp_path: Path) -> None:
+    ctx, options = _tbt_ctx(tmp_path, 0.0, 4.0)
+    strict = options.model_copy(update={"min_delta": {"total-blocking-time": 0.0}})
+    out = {m.name: m for m in evaluate(strict, ctx).measurements}
+    assert out["/login total-blocking-time increase"].status is Status.FAIL
+    with pytest.raises(ValueError, match="category score"):
+        LighthouseOptions(results=["x"], budgets={"seo": 0.9}, min_delta={"seo": 0.1})
+
+
+def test_lighthouse_is_looked_for_in_the_project_then_on_path(tmp_path: Path) -> None:
+    from gates.errors import ToolMissing
+
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    with pytest.raises(ToolMissing) as missing:
+        lighthouse_runner.find_lighthouse(None, tmp_path, {"PATH": str(bin_dir)})
+    assert "`lighthouse:` option" in str(missing.value)
+    assert "npm i -D lighthouse@12.2.3" in str(missing.value)
+    on_path = bin_dir / "lighthouse"
+    on_path.write_text("#!/bin/sh\n")
+    on_path.chmod(0o755)
+    env = {"PATH": str(bin_dir)}
+    assert lighthouse_runner.find_lighthouse(None, tmp_path, env) == on_path
+    local = tmp_path / "node_modules" / ".bin" / "lighthouse"
+    local.parent.mkdir(parents=True)
+    local.write_text("#!/bin/sh\n")
+    assert lighthouse_runner.find_lighthouse(None, tmp_path, env) == local  # the project's first
+    assert lighthouse_runner.find_lighthouse("lighthouse", tmp_path, env) == on_path
+    with pytest.raises(ToolMissing, match="tools/lh"):
+        lighthouse_runner.find_lighthouse("tools/lh", tmp_path, env)
