@@ -54,7 +54,8 @@ from gates.measure import compare, shown
 from gates.model import Finding, Location, Severity
 
 if TYPE_CHECKING:  # the parser is imported when a gate runs, not by `gates validate`
-    from gates.parsers.junit import CaseResult, SuiteDisagreement, TestRun, UnlistedSuite
+    from gates.parsers.junit import SuiteDisagreement, TestRun, UnlistedSuite
+    from gates.parsers.junit_cases import CaseResult
 
 RULES = (
     Rule(
