@@ -134,6 +134,9 @@ def handle(args: argparse.Namespace) -> int:
     from gates.report.outputs import git_facts, github_annotations, lock_out_dir, write_outputs
     from gates.run.options import RunOptions, run_environ
     from gates.run.runner import run_checklist
+    from gates.run.worker import prestart
+
+    prestart()  # the gates' forkserver loads while the checklist does
 
     checklist_path = Path(args.checklist)
     stage = args.stage or ("post-deploy" if args.url else "pre-deploy")

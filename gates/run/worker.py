@@ -56,6 +56,16 @@ def context(preload: list[str]) -> BaseContext:
     return ctx
 
 
+def prestart() -> None:
+    """Start the forkserver now, without waiting for it: it imports the gate machinery on
+    another core while the caller loads the checklist (its start-up is otherwise paid serially
+    by the first gate)."""
+    from multiprocessing import forkserver
+
+    context([])
+    forkserver.ensure_running()
+
+
 @dataclass
 class Worker:
     """A running worker, seen from the parent."""
