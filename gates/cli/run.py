@@ -183,7 +183,12 @@ def handle(args: argparse.Namespace) -> int:
         view = terminal.Progress(checklist, redactor=Redactor(known_secrets))
         if baseline_note:
             view.note(baseline_note)
-        previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+        # SIGINT too: a shell starts a background command with SIGINT ignored (POSIX), and a run
+        # must stop on an interrupt wherever it was started (a CI job, `setsid`, no terminal)
+        previous = {
+            signum: signal.signal(signum, _raise_interrupt)
+            for signum in (signal.SIGTERM, signal.SIGINT)
+        }
         try:
             with after_run.emergency_environment(args):
                 report, secrets = run_checklist(checklist, options, view.update)
@@ -191,7 +196,8 @@ def handle(args: argparse.Namespace) -> int:
                 args, checklist, options, report, deployed_at, secrets
             )
         finally:
-            signal.signal(signal.SIGTERM, previous)
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
         all_secrets = [*known_secrets, *secrets]
         report = attach_options(report, checklist, all_secrets)
         report, paths = write_outputs(
