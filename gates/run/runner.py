@@ -243,7 +243,7 @@ def _stop_all(run: _Run, running: dict[str, worker.Worker], pending: dict[str, G
     unfinished gates."""
     for gate in running.values():
         gate.stop()
-    deadline = time.monotonic() + worker.CLEANUP_GRACE_S
+    deadline = time.monotonic() + worker.INTERRUPT_GRACE_S
     while time.monotonic() < deadline and any(g.proc.is_alive() for g in running.values()):
         time.sleep(0.05)
     for gate in running.values():

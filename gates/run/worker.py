@@ -32,7 +32,13 @@ from gates import process
 from gates.run.gate import GateRun, GateTask
 
 CLEANUP_GRACE_S = 2.0
-"""How long a stopped worker may clean up (SIGTERM) before its whole tree gets SIGKILL."""
+"""How long a worker stopped at its deadline may clean up (SIGTERM) before its whole tree
+gets SIGKILL: bounded, so a deadline is never doubled."""
+
+INTERRUPT_GRACE_S = 8.0
+"""The same on an interrupt of the run: longer, because stopping a PostgreSQL cluster through
+``runuser`` and ``pg_ctl`` on a busy machine takes seconds, and a killed cleanup leaves its
+temp dir behind. A worker that finishes sooner ends the wait sooner."""
 
 DEADLINE_SLACK_S = 1.0
 """Past its ``timeout`` a gate's worker is stopped: the slack lets the gate report its own
