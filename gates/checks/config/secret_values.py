@@ -23,7 +23,8 @@ from collections import Counter
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from gates.parsers.credentials import (
+from gates.redact import jwt_role
+from gates.security.credentials import (
     is_placeholder,
     is_supabase_demo,
     non_credential,
@@ -31,7 +32,6 @@ from gates.parsers.credentials import (
     public_name,
     secret_name,
 )
-from gates.redact import jwt_role
 
 _JWT = re.compile(r"^eyJ[A-Za-z0-9_-]+\.eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$")
 _PRIVATE_KEY = re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----")

@@ -23,7 +23,7 @@ tracked ``.env*`` file is always scanned** (any size; raw bytes if binary), and 
 be (unreadable, a symlink out of the project, ``.br`` with no uncompressed copy, a broken
 ``.gz``) makes the gate ``error`` unless ``exclude`` names it. Keys split over adjacent string
 literals (``"eyJ…" + "…"``) and base64-encoded (a Kubernetes ``Secret``'s ``data:``) are found.
-Placeholders are not secrets (:mod:`gates.parsers.credentials`); in a template or test file
+Placeholders are not secrets (:mod:`gates.security.credentials`); in a template or test file
 (``.env.example``, ``tests/…``) any value made only of words is a placeholder.
 
 A Supabase ``service_role`` key (a JWT whose payload role is ``service_role``) or an

@@ -24,8 +24,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 from gates.model import Severity
-from gates.parsers.credentials import is_placeholder, is_supabase_demo, jwt_claims
 from gates.redact import mask
+from gates.security.credentials import is_placeholder, is_supabase_demo, jwt_claims
 
 
 @dataclass(frozen=True)
