@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from gates.checks.base import GateContext
 from gates.checks.bundle.options import BundleBudget, BundleOptions
-from gates.measure import compare, shown
-from gates.model import Change, Measurement
+from gates.measure import compare, relative_limit, shown
+from gates.model import Measurement
 from gates.units import format_size
 
 
@@ -83,21 +83,16 @@ def growth(
                     )
                 )
             continue
-        growth = (
-            0.0
-            if base == 0 and item.value == 0
-            else (100.0 * (item.value - base) / base if base else 100.0)
-        )
         out.append(
-            compare(
+            relative_limit(
                 f"{item.name} growth",
-                round(growth, 3),
-                "<=",
+                base,
+                item.value,
                 options.max_growth,
-                unit="%",
-                change_of=Change(quantity=item.name, unit="B", baseline=base, current=item.value),
-                message=f"{item.name}: {format_size(base)} → {format_size(item.value)} "
-                f"({growth:+.2f}%, max +{options.max_growth:g}%)",
+                quantity=item.name,
+                unit="B",
+                min_delta=options.min_delta,
+                text=f"{item.name}: {format_size(base)} → {format_size(item.value)}",
             )
         )
     return out

@@ -72,6 +72,12 @@ class BundleOptions(OptionsBase):
         default=None, description="Largest growth allowed vs the baseline report (`5%`)"
     )
     growth_metric: Metric = Field(default="gzip", description="Which size max_growth compares")
+    min_delta: Size = Field(
+        default=300,
+        ge=0,
+        description="Noise floor of max_growth: a change of at most this many bytes passes "
+        "whatever its percentage (default 300 B; 0 turns it off)",
+    )
     largest: int = Field(default=15, ge=1, le=200, description="Rows in the largest-files table")
     sveltekit_nodes: str = Field(
         default=".svelte-kit/generated/client-optimized/nodes",
