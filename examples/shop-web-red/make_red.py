@@ -23,13 +23,15 @@ import subprocess
 import sys
 from pathlib import Path
 
-# A JWT in the shape Supabase issues, with role=service_role; the signature is not real.
+# A JWT in the shape of a hosted project's service_role key (iss supabase, a project ref); it was
+# never issued by anyone: the signature is a hash of this file's purpose, not a real key.
 SERVICE_ROLE_JWT = ".".join(
-    base64.urlsafe_b64encode(part.encode()).decode().rstrip("=")
+    base64.urlsafe_b64encode(part).decode().rstrip("=")
     for part in (
-        '{"alg":"HS256","typ":"JWT"}',
-        '{"iss":"supabase-demo","role":"service_role","exp":1983812996}',
-        "example-signature-not-a-real-key",
+        b'{"alg":"HS256","typ":"JWT"}',
+        b'{"iss":"supabase","ref":"qzkvtrnbxwcdplmhsoay","role":"service_role",'
+        b'"iat":1735689600,"exp":2051222400}',
+        hashlib.sha256(b"gates demo-red: not a real key").digest(),
     )
 )
 
