@@ -82,7 +82,13 @@ def from_dict(data: Any) -> Report:
     schema = data.get("schema")
     if schema != SCHEMA:
         raise ReportError(f"unknown report schema {schema!r} (this gates reads {SCHEMA!r})")
-    return _decode_dataclass(Report, data, "report")
+    report = _decode_dataclass(Report, data, "report")
+    # The digest and signature cover the content AS WRITTEN. A report written before a field
+    # was added (its default filled in here) re-encodes with that field, so re-encoding would
+    # change its digest: remember the bytes it was decoded from. A changed report is a new
+    # object (frozen; dataclasses.replace) without them, and is digested afresh.
+    object.__setattr__(report, _SOURCE_BYTES, _signed_bytes(data))
+    return report
 
 
 def _decode_dataclass(cls: type[T], data: Any, where: str) -> T:
@@ -168,7 +174,14 @@ def canonical_json(data: Any) -> bytes:
     return text.encode("utf-8")
 
 
+_SOURCE_BYTES = "_gates_signed_source"
+
+
 def _signed_bytes(report: Report | dict[str, Any]) -> bytes:
+    if isinstance(report, Report):
+        source = report.__dict__.get(_SOURCE_BYTES)
+        if isinstance(source, bytes):
+            return source
     data = to_dict(report) if isinstance(report, Report) else dict(report)
     for name in UNSIGNED_FIELDS:
         data.pop(name, None)

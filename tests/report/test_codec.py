@@ -180,3 +180,33 @@ def test_load_bad_files_is_report_error(tmp_path: Path, content: bytes) -> None:
 def test_load_missing_file_is_report_error(tmp_path: Path) -> None:
     with pytest.raises(ReportError, match="not found"):
         json_report.load(tmp_path / "absent.json")
+
+
+def test_a_report_written_before_a_field_existed_keeps_its_digest_and_signature() -> None:
+    # A report of an earlier version has no `change_of` on its measurements (added later, with
+    # a default): its digest and signature are over what it wrote and must still verify.
+    from gates.report.codec import (
+        compute_digest,
+        finalize,
+        from_dict,
+        sign,
+        to_dict,
+        verify_signature,
+    )
+
+    key = b"k" * 32
+    written = to_dict(finalize(hostile_report(), key))
+    for gate in written["gates"]:
+        for measurement in gate["measurements"]:
+            measurement.pop("change_of", None)
+    written.pop("digest")
+    written.pop("signature")
+    written["digest"] = compute_digest(written)
+    written["signature"] = sign(written, key)
+    old = from_dict(written)
+    assert compute_digest(old) == written["digest"]
+    assert verify_signature(old, key)
+    tampered = dict(written, project="someone-else")
+    assert compute_digest(from_dict(tampered)) != written["digest"]
+    changed = dataclasses.replace(old, project="changed")
+    assert compute_digest(changed) != written["digest"]
