@@ -192,6 +192,34 @@ def _merged(best: Finding, ids: set[str], fixed: list[str]) -> Finding:
     return replace(best, message=message, data={**best.data, "aliases": aliases, "fixed": fixes})
 
 
+def _fewer_than_lock(source: DependencySource, report: AuditReport, ctx: GateContext) -> str | None:
+    """The problem when the audit covered fewer packages than its lock file lists.
+
+    npm audit on workspaces reports 0 vulnerabilities for packages it never audited
+    (npm/cli#6021); its ``metadata.dependencies.total`` then falls short of the lock. The lock is
+    ``lockfile:`` of the source, or for ``npm-audit`` the project's ``package-lock.json``.
+    """
+    from gates.parsers import lockfiles
+
+    if source.tool == "osv" or report.audited is None:
+        return None
+    names = list(source.lockfile or ())
+    if not names and source.tool == "npm-audit" and (ctx.root / "package-lock.json").is_file():
+        names = ["package-lock.json"]
+    listed = 0
+    for name in names:
+        lock = lockfiles.load(ctx.path(name), ctx.root)
+        ctx.record(ctx.path(name))
+        listed += len(lock.packages)
+    if listed <= report.audited:
+        return None
+    return (
+        f"{source.label}: the audit covered {report.audited} packages but "
+        f"{', '.join(names)} lists {listed}: {listed - report.audited} were never audited "
+        "(npm audit on workspaces, npm/cli#6021)"
+    )
+
+
 def evaluate(options: DependenciesOptions, ctx: GateContext) -> GateOutcome:
     """Read every source, turn advisories into findings, and fail closed on any gap."""
     from gates.parsers import osv
@@ -217,6 +245,13 @@ def evaluate(options: DependenciesOptions, ctx: GateContext) -> GateOutcome:
         unaudited.extend(f"{source.tool}: {u}" for u in skipped)
         if report.audited == 0:
             problems.append(f"{source.label}: the report audited no packages")
+        else:
+            try:
+                short = _fewer_than_lock(source, report, ctx)
+            except InputError as exc:
+                short = f"{source.label}: {exc}"
+            if short is not None:
+                problems.append(short)
         path = source.file or (source.lockfile[0] if source.lockfile else source.requirements)
         findings.extend(
             _finding(a, source.tool, path, fail_on, db, assumed) for a in report.advisories

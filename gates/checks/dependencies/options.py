@@ -33,7 +33,11 @@ class DependencySource(BaseModel):
     requirements: str | None = Field(
         default=None, description="pip-audit only: run it on this file"
     )
-    lockfile: StrList | None = Field(default=None, description="osv only: lock files to audit")
+    lockfile: StrList | None = Field(
+        default=None,
+        description="osv: lock files to audit; other tools: the lock file the audit covers, whose "
+        "package count the audited count must reach (npm-audit: package-lock.json by default)",
+    )
     db: str | None = Field(default=None, description="osv only: folder of OSV JSON advisories")
 
     @model_validator(mode="after")

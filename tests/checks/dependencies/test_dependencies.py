@@ -389,3 +389,48 @@ def test_duplicate_advisory_keeps_the_most_severe_copy(tmp_path: Path, pip_first
     assert "GHSA-x84v-xcm2-53pg" not in only["data"]["aliases"]
     assert set(only["data"]["fixed"]) == {"2.19.9", "2.20.0"}
     assert "2.19.9" in only["message"] and "2.20.0" in only["message"]
+
+
+def _npm_audit(total: int) -> str:
+    return json.dumps(
+        {
+            "auditReportVersion": 2,
+            "vulnerabilities": {},
+            "metadata": {
+                "vulnerabilities": {"info": 0, "low": 0, "moderate": 0, "high": 0, "critical": 0},
+                "dependencies": {"prod": total, "dev": 0, "optional": 0, "total": total},
+            },
+        }
+    )
+
+
+def test_an_audit_that_covered_fewer_packages_than_the_lock_is_error(tmp_path: Path) -> None:
+    """npm/cli#6021: npm audit on workspaces reports 0 vulnerabilities for packages it never
+    audited. The example's real package-lock.json lists every package; a report of fewer is not
+    evidence about the rest."""
+    from gates.parsers import lockfiles
+
+    lock = TESTS.parent / "examples" / "shop-web" / "package-lock.json"
+    shutil.copy(lock, tmp_path / "package-lock.json")
+    listed = len(lockfiles.load(tmp_path / "package-lock.json").packages)
+    assert listed > 50
+    (tmp_path / "short.json").write_text(_npm_audit(3))
+    short = evaluate(opts(sources=[{"tool": "npm-audit", "file": "short.json"}]), ctx(tmp_path))
+    assert short.status is Status.ERROR
+    assert f"covered 3 packages but package-lock.json lists {listed}" in short.summary
+    (tmp_path / "full.json").write_text(_npm_audit(listed))
+    full = evaluate(opts(sources=[{"tool": "npm-audit", "file": "full.json"}]), ctx(tmp_path))
+    assert full.status is not Status.ERROR, full.summary
+    # a lock named on the source is compared for any tool
+    (tmp_path / "package-lock.json").rename(tmp_path / "web.lock.json")
+    (tmp_path / "sub").mkdir()
+    shutil.copy(lock, tmp_path / "sub" / "package-lock.json")
+    named = evaluate(
+        opts(
+            sources=[
+                {"tool": "npm-audit", "file": "short.json", "lockfile": "sub/package-lock.json"}
+            ]
+        ),
+        ctx(tmp_path),
+    )
+    assert named.status is Status.ERROR and "sub/package-lock.json" in named.summary
