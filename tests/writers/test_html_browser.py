@@ -11,26 +11,10 @@ from typing import Any
 import pytest
 
 from gates.writers import write_all
-from tests.conftest import REPO, have_executable, require_component
+from tests.conftest import REPO
 from tests.support.sample_report import SCRIPT, hostile_report
 
-CHROMIUM = "/usr/bin/chromium"
 pytestmark = pytest.mark.chromium
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    require_component("chromium", have_executable(CHROMIUM), "apt-get install chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        instance = pw.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
-        )
-        yield instance
-        instance.close()
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ screen answers the release question. Screenshots are kept in test-artifacts/.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,9 +16,8 @@ import pytest
 
 from gates.report.codec import load
 from gates.writers import write_all
-from tests.conftest import REPO, TESTS, have_executable, require_component
+from tests.conftest import REPO, TESTS, require_component
 
-CHROMIUM = "/usr/bin/chromium"
 REPORTS = TESTS / "fixtures" / "reports"
 AXE = TESTS / "browser" / "node_modules" / "axe-core" / "axe.min.js"
 ARTIFACTS = REPO / "test-artifacts"
@@ -28,21 +26,6 @@ pytestmark = pytest.mark.chromium
 WIDTHS = (360, 390, 1400, 1600)
 CELLS_WITH_JSON = """() => Array.from(document.querySelectorAll('td, th'))
     .map(c => c.innerText.trim()).filter(t => t.startsWith('{"') || t.startsWith('[{'))"""
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    require_component("chromium", have_executable(CHROMIUM), "apt-get install chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        instance = pw.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
-        )
-        yield instance
-        instance.close()
 
 
 @pytest.fixture(scope="module")
