@@ -42,14 +42,19 @@ def lint(session: nox.Session) -> None:
     """ruff: lint and format check."""
     session.install(*nox.project.dependency_groups(PYPROJECT, "lint"))
     session.run("ruff", "check", "gates", "tests", "noxfile.py")
-    session.run("ruff", "format", "--check", "gates", "noxfile.py")
+    session.run("ruff", "format", "--check", "gates", "tests", "noxfile.py")
 
 
 @nox.session(python="3.11")
 def typecheck(session: nox.Session) -> None:
-    """mypy --strict on the package."""
-    session.install("-e", ".", *nox.project.dependency_groups(PYPROJECT, "typecheck"))
-    session.run("mypy", "gates")
+    """mypy --strict on the package and its tests (the test group gives pytest/hypothesis types)."""
+    session.install(
+        "-e",
+        ".",
+        *nox.project.dependency_groups(PYPROJECT, "test"),
+        *nox.project.dependency_groups(PYPROJECT, "typecheck"),
+    )
+    session.run("mypy", "gates", "tests")
 
 
 @nox.session(python="3.11")

@@ -72,12 +72,14 @@ def run_gates(
 
 def load_report(out_dir: Path) -> dict[str, Any]:
     """The ``gate-report.json`` written into ``out_dir``."""
-    return json.loads((out_dir / "gate-report.json").read_text())
+    report: dict[str, Any] = json.loads((out_dir / "gate-report.json").read_text())
+    return report
 
 
 def gate(report: dict[str, Any], gate_id: str) -> dict[str, Any]:
     """One gate's entry from a loaded report."""
     for item in report["gates"]:
         if item["id"] == gate_id:
-            return item
+            found: dict[str, Any] = item
+            return found
     raise AssertionError(f"gate {gate_id!r} not in report: {[g['id'] for g in report['gates']]}")

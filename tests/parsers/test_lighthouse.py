@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -14,14 +16,15 @@ LH = CORPUS / "lighthouse"
 LHRS = sorted(LH.glob("lhr-*.json"))
 
 
-def _raw(path):
+def _raw(path: Path) -> dict[str, Any]:
     text = path.read_text()
     start = text.index("\n{") + 1 if not text.startswith("{") else 0
-    return json.JSONDecoder().raw_decode(text[start:])[0]
+    raw: dict[str, Any] = json.JSONDecoder().raw_decode(text[start:])[0]
+    return raw
 
 
 @pytest.mark.parametrize("path", LHRS, ids=lambda p: p.name)
-def test_every_corpus_lhr_matches_its_own_numbers(path):
+def test_every_corpus_lhr_matches_its_own_numbers(path: Path) -> None:
     raw = _raw(path)
     run = lighthouse.load(path)
     assert run.lighthouse_version == raw["lighthouseVersion"]
@@ -33,20 +36,20 @@ def test_every_corpus_lhr_matches_its_own_numbers(path):
     assert run.form_factor == "mobile"
 
 
-def test_modern_lhr_uses_final_displayed_url_and_resource_summary():
+def test_modern_lhr_uses_final_displayed_url_and_resource_summary() -> None:
     run = lighthouse.load(LH / "lhr-12.1.0-angular-login.json")
     assert run.final_url == "http://localhost:4200/login"
     assert run.categories["seo"] == 0.82
     assert run.resources["total"] == (4, 312873)
 
 
-def test_old_lhr_falls_back_to_final_url():
+def test_old_lhr_falls_back_to_final_url() -> None:
     run = lighthouse.load(LH / "lhr-6.0.0-static-dir.json")
     assert run.final_url == "http://localhost:54265/index.html"
     assert run.categories["pwa"] == 0.43
 
 
-def test_log_lines_around_the_json_are_skipped_and_noted():
+def test_log_lines_around_the_json_are_skipped_and_noted() -> None:
     prefixed = lighthouse.load(LH / "lhr-13.0.3-with-chromelauncher-log-lines-prefix.json")
     trailing = lighthouse.load(LH / "lhr-13.0.3-with-trailing-log-line.json")
     assert prefixed.categories["performance"] == 0.7 == trailing.categories["performance"]
@@ -54,7 +57,7 @@ def test_log_lines_around_the_json_are_skipped_and_noted():
     assert trailing.notes == ("skipped 1 Lighthouse log lines around the JSON",)
 
 
-def test_runtime_error_is_kept_not_zeroed():
+def test_runtime_error_is_kept_not_zeroed() -> None:
     text = json.dumps(
         {
             "lighthouseVersion": "12.2.3",
@@ -86,17 +89,17 @@ def test_runtime_error_is_kept_not_zeroed():
         ("no json here", "no JSON object"),
     ],
 )
-def test_hostile_lhr_text_is_a_clean_input_error(text, message):
+def test_hostile_lhr_text_is_a_clean_input_error(text: str, message: str) -> None:
     with pytest.raises(InputError, match=message):
         lighthouse.parse(text, "x.json")
 
 
-def test_non_lhr_corpus_files_are_refused():
+def test_non_lhr_corpus_files_are_refused() -> None:
     with pytest.raises(InputError):
         lighthouse.load(LH / "lhci-manifest-windows-paths-multi-url.json")
 
 
-def test_results_folder_reads_only_lhr_files(tmp_path):
+def test_results_folder_reads_only_lhr_files(tmp_path: Path) -> None:
     folder = tmp_path / ".lighthouseci"
     folder.mkdir()
     (folder / "lhr-1.json").write_bytes((LH / "lhr-12.1.0-angular-login.json").read_bytes())
@@ -106,15 +109,17 @@ def test_results_folder_reads_only_lhr_files(tmp_path):
         lighthouse.load_results([tmp_path])
 
 
-def test_budget_json_corpus():
+def test_budget_json_corpus() -> None:
     budgets = lighthouse_budget.load(LH / "budget-performance-budgets-adocavo.json")
     raw = json.loads((LH / "budget-performance-budgets-adocavo.json").read_text())
     assert [b.path for b in budgets] == [r["path"] for r in raw]
     assert budgets[0].timings["largest-contentful-paint"] == 2500
     assert budgets[0].sizes["script"] == 350
     assert budgets[0].counts["total"] == 80
-    assert lighthouse_budget.for_path(budgets, "/blog/post").path == "/blog"
-    assert lighthouse_budget.for_path(budgets, "/about").path == "/"
+    blog = lighthouse_budget.for_path(budgets, "/blog/post")
+    about = lighthouse_budget.for_path(budgets, "/about")
+    assert blog is not None and blog.path == "/blog"
+    assert about is not None and about.path == "/"
 
 
 @pytest.mark.parametrize(
@@ -127,7 +132,7 @@ def test_budget_json_corpus():
         '[{"timings": [{"metric": "lcp"}]}]',
     ],
 )
-def test_bad_budget_json_is_an_input_error(text):
+def test_bad_budget_json_is_an_input_error(text: str) -> None:
     with pytest.raises(InputError):
         lighthouse_budget.parse(text, "budget.json")
 

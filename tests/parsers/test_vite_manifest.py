@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -14,7 +15,7 @@ MANIFESTS = sorted((CORPUS / "bundle").glob("vite-manifest-*.json"))
 
 
 @pytest.mark.parametrize("path", MANIFESTS, ids=lambda p: p.name)
-def test_every_corpus_manifest_parses_with_all_its_keys(path):
+def test_every_corpus_manifest_parses_with_all_its_keys(path: Path) -> None:
     raw = json.loads(path.read_text())
     manifest = vite_manifest.load(path)
     assert set(manifest.chunks) == set(raw)
@@ -23,7 +24,7 @@ def test_every_corpus_manifest_parses_with_all_its_keys(path):
         assert chunk.is_entry == bool(raw[key].get("isEntry"))
 
 
-def test_crxjs_closure_follows_shared_chunks_and_css():
+def test_crxjs_closure_follows_shared_chunks_and_css() -> None:
     manifest = vite_manifest.load(CORPUS / "bundle" / "vite-manifest-crxjs-extension-odd-keys.json")
     assert len(manifest.entries) == 4
     closure = manifest.closure("index.html")
@@ -38,7 +39,7 @@ def test_crxjs_closure_follows_shared_chunks_and_css():
     )
 
 
-def test_minimal_manifest_counts_css_in_the_closure():
+def test_minimal_manifest_counts_css_in_the_closure() -> None:
     manifest = vite_manifest.load(CORPUS / "bundle" / "vite-manifest-minimal-single-entry-css.json")
     assert manifest.closure("js/index.js").files == (
         "assets/index-CEtzVbXp.js",
@@ -46,7 +47,7 @@ def test_minimal_manifest_counts_css_in_the_closure():
     )
 
 
-def test_laravel_manifest_has_assets_without_entries():
+def test_laravel_manifest_has_assets_without_entries() -> None:
     manifest = vite_manifest.load(
         CORPUS / "bundle" / "vite-manifest-laravel-assets-fonts-images.json"
     )
@@ -56,7 +57,7 @@ def test_laravel_manifest_has_assets_without_entries():
     )
 
 
-def test_dynamic_imports_are_listed_apart_and_cycles_end():
+def test_dynamic_imports_are_listed_apart_and_cycles_end() -> None:
     text = json.dumps(
         {
             "a.js": {
@@ -88,12 +89,12 @@ def test_dynamic_imports_are_listed_apart_and_cycles_end():
         ("[" * 100000, "JSON"),
     ],
 )
-def test_hostile_manifests_are_clean_input_errors(text, message):
+def test_hostile_manifests_are_clean_input_errors(text: str, message: str) -> None:
     with pytest.raises(InputError, match=message):
         vite_manifest.parse(text, "m.json")
 
 
-def test_unknown_entry_is_an_input_error():
+def test_unknown_entry_is_an_input_error() -> None:
     manifest = vite_manifest.parse('{"a": {"file": "a.js"}}', "m.json")
     with pytest.raises(InputError, match="not a key"):
         manifest.closure("b")

@@ -109,3 +109,5 @@ CHECK = Check(
     rules=RULES,
     summary="Raw/gzip/brotli budgets on a Vite build, per glob, type, total and entry closure",
 )
+
+__all__ = ["CHECK", "BundleOptions", "evaluate"]

@@ -325,3 +325,5 @@ CHECK = Check(
     rules=RULES,
     summary="Per-environment settings, public-prefix secrets, configured headers",
 )
+
+__all__ = ["CHECK", "ConfigOptions", "evaluate"]

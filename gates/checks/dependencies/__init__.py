@@ -300,3 +300,5 @@ CHECK = Check(
     rules=RULES,
     summary="Known advisories in npm/PyPI dependencies; anything not audited is an error",
 )
+
+__all__ = ["CHECK", "DependenciesOptions", "evaluate"]

@@ -76,3 +76,5 @@ CHECK = Check(
     rules=RULES,
     summary="Live URLs, the served commit, and journeys in real Chromium",
 )
+
+__all__ = ["CHECK", "SmokeOptions", "evaluate"]

@@ -6,7 +6,9 @@ import base64
 import json
 import shutil
 import subprocess
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -24,11 +26,14 @@ pytestmark = pytest.mark.node
 CLIENT = ".svelte-kit/output/client"
 
 
-def _example_bundle_gate() -> dict:
-    return yaml.safe_load((EXAMPLE / "checklist.yml").read_text())["gates"]["bundle"]
+def _example_bundle_gate() -> dict[str, Any]:
+    spec: dict[str, Any] = yaml.safe_load((EXAMPLE / "checklist.yml").read_text())["gates"][
+        "bundle"
+    ]
+    return spec
 
 
-def _run(root: Path, gate_spec: dict, out: Path, *extra: str) -> dict:
+def _run(root: Path, gate_spec: dict[str, Any], out: Path, *extra: str) -> dict[str, Any]:
     spec = gate_spec | {"type": "bundle", "needs": []}
     return run_one_gate(root, "bundle", spec, out, *extra, project="shop-web", history=True)[1]
 
@@ -37,11 +42,11 @@ def _ctx(root: Path, tmp_path: Path) -> GateContext:
     return gate_context("bundle", root, out_dir=tmp_path / "reports")
 
 
-def _measure(result: dict, name: str) -> dict:
+def _measure(result: dict[str, Any], name: str) -> dict[str, Any]:
     return next(m for m in result["measurements"] if m["name"] == name)
 
 
-def test_clean_example_passes_its_own_checklist(tmp_path):
+def test_clean_example_passes_its_own_checklist(tmp_path: Path) -> None:
     spec = _example_bundle_gate()
     result = gate(_run(build("clean"), spec, tmp_path / "clean"), "bundle")
     assert result["status"] == "pass", result["summary"]
@@ -54,7 +59,7 @@ def test_clean_example_passes_its_own_checklist(tmp_path):
     assert "href" not in svg and "<script" not in svg  # no external assets, nothing active
 
 
-def test_seeded_oversize_route_and_chunk_fail(tmp_path):
+def test_seeded_oversize_route_and_chunk_fail(tmp_path: Path) -> None:
     spec = _example_bundle_gate()
     spec["budgets"].append(
         {"name": "heavy route", "entry": "src/routes/heavy/+page.svelte", "brotli": "25kB"}
@@ -81,7 +86,7 @@ def test_seeded_oversize_route_and_chunk_fail(tmp_path):
     assert heavy["value"] < lazy["value"] + 60_000
 
 
-def test_growth_against_a_baseline_report(tmp_path):
+def test_growth_against_a_baseline_report(tmp_path: Path) -> None:
     spec = {
         "dir": CLIENT,
         "needs": [],
@@ -111,7 +116,7 @@ def test_growth_against_a_baseline_report(tmp_path):
     assert missing["status"] == "error"
 
 
-def test_sizes_match_node_zlib_within_a_few_percent(tmp_path):
+def test_sizes_match_node_zlib_within_a_few_percent(tmp_path: Path) -> None:
     root = build("clean")
     largest = max((root / CLIENT).rglob("*.js"), key=lambda p: p.stat().st_size)
     script = (
@@ -135,7 +140,7 @@ def _copy(tmp_path: Path) -> Path:
     return root
 
 
-def test_fail_closed_paths(tmp_path):
+def test_fail_closed_paths(tmp_path: Path) -> None:
     root = _copy(tmp_path)
     ctx = _ctx(root, tmp_path)
     entry = {"name": "home", "entry": "src/routes/+page.svelte", "gzip": "1MB"}
@@ -165,7 +170,7 @@ def test_fail_closed_paths(tmp_path):
     assert ok.measurements[0].status is Status.PASS
 
 
-def test_options_refuse_meaningless_budgets():
+def test_options_refuse_meaningless_budgets() -> None:
     with pytest.raises(ValueError, match="only one of"):
         BundleOptions(dir="d", budgets=[{"name": "x", "files": "*.js", "type": "js", "gzip": 1}])
     with pytest.raises(ValueError, match="at least one of"):
@@ -174,7 +179,7 @@ def test_options_refuse_meaningless_budgets():
         BundleOptions(dir="d")
 
 
-def test_brotli_only_where_a_budget_asks_and_threads_agree(tmp_path):
+def test_brotli_only_where_a_budget_asks_and_threads_agree(tmp_path: Path) -> None:
     dist = tmp_path / "dist"
     (dist / "assets").mkdir(parents=True)
     for index in range(40):
@@ -200,7 +205,7 @@ def test_brotli_only_where_a_budget_asks_and_threads_agree(tmp_path):
     from gates.checks.bundle.sizes import compress, list_dir, measure_file
 
     listed = list_dir(dist)
-    wanted = {"gzip": None, "brotli": None}
+    wanted: dict[str, Iterable[str] | None] = {"gzip": None, "brotli": None}
     one = compress(dist, listed, wanted, workers=1)
     two = compress(dist, listed, wanted, workers=2)
     assert one == two == [measure_file(dist / f.path, f.path) for f in listed]

@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -51,7 +52,7 @@ def _need_lighthouse() -> None:
     )
 
 
-def _server(port: int) -> dict:
+def _server(port: int) -> dict[str, Any]:
     return {
         "run": f"node_modules/.bin/vite preview --host 127.0.0.1 --port {port} --strictPort",
         "url": f"http://127.0.0.1:{port}",
@@ -70,14 +71,14 @@ def _leftovers(port: int, marker: str = "") -> list[str]:
     return found
 
 
-def _gate_run(root: Path, spec: dict, out: Path, *extra: str) -> dict:
+def _gate_run(root: Path, spec: dict[str, Any], out: Path, *extra: str) -> dict[str, Any]:
     spec = {"type": "lighthouse", **spec}
     report = run_one_gate(root, "lighthouse", spec, out, *extra, project="shop-web", history=True)
     return gate(report[1], "lighthouse")
 
 
 @pytest.fixture(scope="module")
-def clean_run(tmp_path_factory):
+def clean_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], Path, int]:
     """Two real Lighthouse runs of / on the clean example (shared by the tests below)."""
     _need_lighthouse()
     port = free_port()
@@ -92,7 +93,9 @@ def clean_run(tmp_path_factory):
 
 @pytest.mark.slow
 @pytest.mark.lighthouse
-def test_clean_example_passes_with_every_run_kept(clean_run):
+def test_clean_example_passes_with_every_run_kept(
+    clean_run: tuple[dict[str, Any], Path, int],
+) -> None:
     result, out, port = clean_run
     assert result["status"] == "pass", result["summary"]
     lcp = next(m for m in result["measurements"] if m["name"] == "/ largest-contentful-paint")
@@ -109,7 +112,7 @@ def test_clean_example_passes_with_every_run_kept(clean_run):
 
 @pytest.mark.slow
 @pytest.mark.lighthouse
-def test_seeded_slow_page_fails_on_total_blocking_time(tmp_path):
+def test_seeded_slow_page_fails_on_total_blocking_time(tmp_path: Path) -> None:
     _need_lighthouse()
     port = free_port()
     result = _gate_run(
@@ -125,7 +128,9 @@ def test_seeded_slow_page_fails_on_total_blocking_time(tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.lighthouse
-def test_lighthouse_timeout_kills_server_and_chromium(tmp_path, monkeypatch):
+def test_lighthouse_timeout_kills_server_and_chromium(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _need_lighthouse()
     port = free_port()
     marker = f"--gates-lighthouse=test{port}"
@@ -139,7 +144,7 @@ def test_lighthouse_timeout_kills_server_and_chromium(tmp_path, monkeypatch):
     assert _leftovers(port, marker) == []
 
 
-def test_server_that_never_answers_is_an_error_and_is_killed(tmp_path):
+def test_server_that_never_answers_is_an_error_and_is_killed(tmp_path: Path) -> None:
     port = free_port()
     sleeper = f"{sys.executable} -c 'import time; time.sleep(120)' --port {port}"
     options = LighthouseOptions(
@@ -154,7 +159,7 @@ def test_server_that_never_answers_is_an_error_and_is_killed(tmp_path):
     assert _leftovers(port) == []
 
 
-def test_server_that_exits_is_an_error(tmp_path):
+def test_server_that_exits_is_an_error(tmp_path: Path) -> None:
     options = LighthouseOptions(
         server={
             "run": f"{sys.executable} -c 'raise SystemExit(3)'",
@@ -177,7 +182,7 @@ def _results_ctx(tmp_path: Path, files: list[Path]) -> GateContext:
     return GateContext(gate_id="lighthouse", root=tmp_path, out_dir=tmp_path / "r", timeout=30)
 
 
-def test_recorded_results_are_judged_per_url(tmp_path):
+def test_recorded_results_are_judged_per_url(tmp_path: Path) -> None:
     ctx = _results_ctx(tmp_path, [LH_CORPUS / "lhr-12.1.0-angular-login.json"])
     out = evaluate(
         LighthouseOptions(results=[".lighthouseci"], budgets={"seo": 0.9, "performance": 0.9}), ctx
@@ -191,7 +196,7 @@ def test_recorded_results_are_judged_per_url(tmp_path):
     assert near.measurements[0].status is Status.WARN  # 0.82 is within 5% of 0.85
 
 
-def test_runtime_error_run_is_an_error_not_a_zero(tmp_path):
+def test_runtime_error_run_is_an_error_not_a_zero(tmp_path: Path) -> None:
     raw = json.loads((LH_CORPUS / "lhr-12.1.0-angular-login.json").read_text())
     raw["runtimeError"] = {"code": "NO_FCP", "message": "The page did not paint any content."}
     raw["categories"]["performance"]["score"] = None
@@ -203,7 +208,7 @@ def test_runtime_error_run_is_an_error_not_a_zero(tmp_path):
     assert "NO_FCP" in out.measurements[0].message
 
 
-def test_max_increase_and_budget_file_on_recorded_runs(tmp_path):
+def test_max_increase_and_budget_file_on_recorded_runs(tmp_path: Path) -> None:
     from gates.model import GateResult, Measurement
 
     ctx = _results_ctx(tmp_path, [LH_CORPUS / "lhr-12.1.0-angular-login.json"])
@@ -244,7 +249,7 @@ def _run(fcp: float, tti: float) -> lhr.LighthouseRun:
     )
 
 
-def test_representative_run_is_lhci_median():
+def test_representative_run_is_lhci_median() -> None:
     # LHCI: median FCP (sorted[len//2]) = 1100, median TTI = 3000 -> closest run is index 2
     runs = [_run(1000, 5000), _run(1200, 2000), _run(1100, 3100)]
     assert representative_index(runs) == 2
@@ -253,7 +258,7 @@ def test_representative_run_is_lhci_median():
 
 
 def _lhci_decisions(
-    tmp_path: Path, lhr_files: list[Path], assertions: dict
+    tmp_path: Path, lhr_files: list[Path], assertions: dict[str, Any]
 ) -> dict[tuple[str, str], bool]:
     work = tmp_path / "lhci"
     (work / ".lighthouseci").mkdir(parents=True)
@@ -274,7 +279,7 @@ def _lhci_decisions(
     return {(r["url"], r.get("auditProperty") or r["auditId"]): r["passed"] for r in results}
 
 
-def _lhci_assertions(budgets: dict, median_run: bool) -> dict:
+def _lhci_assertions(budgets: dict[str, Any], median_run: bool) -> dict[str, Any]:
     out = {}
     for key, value in budgets.items():
         if key in lhr.CATEGORIES:
@@ -286,7 +291,9 @@ def _lhci_assertions(budgets: dict, median_run: bool) -> dict:
 
 @pytest.mark.slow
 @pytest.mark.lighthouse
-def test_decisions_agree_with_lhci_assert(tmp_path, clean_run):
+def test_decisions_agree_with_lhci_assert(
+    tmp_path: Path, clean_run: tuple[dict[str, Any], Path, int]
+) -> None:
     require_component("@lhci/cli", LHCI.exists(), "npm ci --prefix examples/shop-web")
     _, out, _ = clean_run
     real = sorted((out / "artifacts" / "lighthouse").glob("lhr-*.json"))
@@ -353,7 +360,9 @@ def test_decisions_agree_with_lhci_assert(tmp_path, clean_run):
         [{"path": "/"}],  # an entry that sets no limit
     ],
 )
-def test_budget_file_judging_nothing_is_an_error(tmp_path, budget_json):
+def test_budget_file_judging_nothing_is_an_error(
+    tmp_path: Path, budget_json: list[dict[str, Any]]
+) -> None:
     # budget_file is the only limit: a URL it sets no limit for was not judged, never a pass
     _results_ctx(tmp_path, [LH_CORPUS / "lhr-12.1.0-angular-login.json"])
     (tmp_path / "budget.json").write_text(json.dumps(budget_json))
