@@ -3,7 +3,12 @@
 Formats: ``package-lock.json`` / ``npm-shrinkwrap.json`` (lockfileVersion 1, 2, 3),
 ``requirements*.txt`` (only ``name==version`` pins are resolved; every other requirement is
 listed as not audited, because its installed version is unknown), ``poetry.lock`` and
-``uv.lock`` (TOML, read with :mod:`tomllib`).
+``uv.lock`` (TOML, read with :mod:`tomllib`), ``pnpm-lock.yaml`` lockfileVersion 5.x, 6.0 and
+9.0 (pnpm 8: keys ``/name@version``, peers in a ``(…)`` suffix; pnpm 9: ``name@version``),
+``yarn.lock`` classic (yarn 1's own format) and berry (YAML, ``name@npm:range`` keys,
+``resolution: "name@npm:version"``). Recorded real pnpm/yarn locks are in
+``tests/corpus/lockfiles`` (how each was made: the corpus MANIFEST). YAML aliases are refused
+(no lock file writes them; an alias bomb would never end).
 
 Packages from the project itself (workspace links, ``file:`` / path / editable / virtual
 sources) are local code, not published packages: they are listed as ``local``, not audited.
@@ -18,6 +23,8 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import yaml
 
 from gates.errors import InputError
 from gates.io.safe import parse_json_text, read_text, resolve_inside
@@ -57,11 +64,15 @@ def load(path: Path, root: Path | None = None) -> Lockfile:
         return parse_poetry_lock(read_text(path), str(path))
     if name == "uv.lock":
         return parse_uv_lock(read_text(path), str(path))
+    if name == "pnpm-lock.yaml":
+        return parse_pnpm_lock(read_text(path), str(path))
+    if name == "yarn.lock":
+        return parse_yarn_lock(read_text(path), str(path))
     if name.endswith(".txt") and "requirements" in name:
         return parse_requirements(read_text(path, allow_empty=True), str(path), path, root)
     raise InputError(
-        f"{path}: unknown lock file (package-lock.json, npm-shrinkwrap.json, requirements*.txt,"
-        " poetry.lock and uv.lock are supported)"
+        f"{path}: unknown lock file (package-lock.json, npm-shrinkwrap.json, pnpm-lock.yaml,"
+        " yarn.lock, requirements*.txt, poetry.lock and uv.lock are supported)"
     )
 
 
@@ -249,3 +260,158 @@ def parse_uv_lock(text: str, name: str = "uv.lock") -> Lockfile:
         else:
             packages.append(Package("PyPI", item["name"], str(item["version"])))
     return Lockfile(name, "uv.lock", _dedupe(packages), tuple(unaudited), tuple(local))
+
+
+# --- pnpm and yarn ---------------------------------------------------------------------------
+
+_PEERS = re.compile(r"\(.*\)$")
+_LOCAL = ("link:", "workspace:", "portal:")
+_REGISTRY_TARBALL = re.compile(r"^https?://[^#]+/-/[^/#]+\.tgz(#.*)?$")
+
+
+def _yaml(text: str, name: str) -> Any:
+    try:
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(event, yaml.AliasEvent):
+                raise InputError(f"{name}: YAML aliases are refused (no lock file writes them)")
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise InputError(f"{name}: not valid YAML ({str(exc).splitlines()[0]})") from None
+    except RecursionError:
+        raise InputError(f"{name}: YAML nested too deeply") from None
+
+
+def _split(spec: str) -> tuple[str, str]:
+    """``@scope/name@1.2.3`` → (``@scope/name``, ``1.2.3``); the ``@`` of a scope is not it."""
+    at = spec.rfind("@")
+    if at <= 0:
+        return spec, ""
+    return spec[:at], spec[at + 1 :]
+
+
+def parse_pnpm_lock(text: str, name: str = "pnpm-lock.yaml") -> Lockfile:
+    """``pnpm-lock.yaml`` of pnpm 6–9 (lockfileVersion 5.x keys ``/name/version`` too)."""
+    data = _yaml(text, name)
+    if not isinstance(data, dict) or "lockfileVersion" not in data:
+        raise InputError(f"{name}: not a pnpm lock file (no lockfileVersion)")
+    packages = data.get("packages") or {}
+    if not isinstance(packages, dict):
+        raise InputError(f"{name}: `packages` is not a mapping")
+    found: dict[tuple[str, str], None] = {}
+    unaudited: list[str] = []
+    local: list[str] = []
+    for key, entry in packages.items():
+        spec = _PEERS.sub("", str(key)).lstrip("/")
+        resolution = entry.get("resolution") if isinstance(entry, dict) else None
+        if any(spec.startswith(p) for p in _LOCAL) or "link:" in spec:
+            local.append(spec)
+            continue
+        package, version = _split(spec)
+        if not version and "/" in spec:  # lockfileVersion 5: /name/1.2.3
+            package, _, version = spec.rpartition("/")
+        off_registry = isinstance(resolution, dict) and (
+            "tarball" in resolution or "repo" in resolution or "directory" in resolution
+        )
+        if off_registry or not re.match(r"^\d", version):
+            unaudited.append(f"{package or spec} (not from the npm registry: {spec[:80]})")
+            continue
+        found[(package, version)] = None
+    return Lockfile(
+        path=name,
+        format=f"pnpm-lock.yaml {data['lockfileVersion']}",
+        packages=tuple(Package("npm", p, v) for p, v in found),
+        unaudited=tuple(unaudited),
+        local=tuple(local),
+    )
+
+
+def parse_yarn_lock(text: str, name: str = "yarn.lock") -> Lockfile:
+    """``yarn.lock``: berry (YAML with ``__metadata``) or classic (yarn 1's own format)."""
+    if "__metadata:" in text[:2000]:
+        return _berry(_yaml(text, name), name)
+    if "# yarn lockfile v1" not in text[:500]:
+        raise InputError(f"{name}: not a yarn lock file (neither '# yarn lockfile v1' nor berry)")
+    return _classic(text, name)
+
+
+def _classic(text: str, name: str) -> Lockfile:
+    found: dict[tuple[str, str], None] = {}
+    unaudited: list[str] = []
+    local: list[str] = []
+    package = ""
+    version = ""
+    resolved = ""
+
+    def close() -> None:
+        if not package:
+            return
+        if not version:
+            raise InputError(f"{name}: the entry of {package} has no version")
+        if resolved and not _REGISTRY_TARBALL.match(resolved):
+            unaudited.append(f"{package} (not from the npm registry: {resolved[:80]})")
+        else:
+            found[(package, version)] = None
+
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        if not line.startswith(" "):
+            close()
+            first = line.rstrip(":").split(",")[0].strip().strip('"')
+            package, version, resolved = _split(first)[0], "", ""
+            if not line.rstrip().endswith(":") or not package:
+                raise InputError(f"{name}:{number}: not a yarn lock entry: {line[:60]!r}")
+            spec = _split(first)[1]
+            if spec.startswith(_LOCAL):
+                local.append(package)
+                package = ""
+            continue
+        stripped = line.strip()
+        if line.startswith("  ") and not line.startswith("    "):
+            key, _, value = stripped.partition(" ")
+            value = value.strip().strip('"')
+            if key == "version":
+                version = value
+            elif key == "resolved":
+                resolved = value
+    close()
+    return Lockfile(
+        path=name,
+        format="yarn.lock v1",
+        packages=tuple(Package("npm", p, v) for p, v in found),
+        unaudited=tuple(unaudited),
+        local=tuple(local),
+    )
+
+
+def _berry(data: Any, name: str) -> Lockfile:
+    if not isinstance(data, dict):
+        raise InputError(f"{name}: not a yarn berry lock file")
+    found: dict[tuple[str, str], None] = {}
+    unaudited: list[str] = []
+    local: list[str] = []
+    for key, entry in data.items():
+        if key == "__metadata":
+            continue
+        if not isinstance(entry, dict):
+            raise InputError(f"{name}: entry {str(key)[:60]!r} is not a mapping")
+        resolution = str(entry.get("resolution") or "")
+        package, protocol = _split(resolution)
+        version = str(entry.get("version") or "")
+        if protocol.startswith(_LOCAL):
+            local.append(package)
+        elif protocol.startswith("npm:") and re.match(r"^\d", version):
+            found[(package, version)] = None
+        elif protocol.startswith("patch:") and "npm%3A" in protocol and re.match(r"^\d", version):
+            found[(package, version)] = None  # a patched registry package: its version is known
+        else:
+            unaudited.append(f"{package or key} (not from the npm registry: {resolution[:80]})")
+    return Lockfile(
+        path=name,
+        format=f"yarn.lock berry {data.get('__metadata', {}).get('version', '?')}"
+        if isinstance(data.get("__metadata"), dict)
+        else "yarn.lock berry",
+        packages=tuple(Package("npm", p, v) for p, v in found),
+        unaudited=tuple(unaudited),
+        local=tuple(local),
+    )

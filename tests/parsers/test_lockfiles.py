@@ -126,6 +126,9 @@ def test_poetry_and_uv_locks(tmp_path: Path) -> None:
 
 
 def test_unknown_file_name(tmp_path: Path) -> None:
-    (tmp_path / "yarn.lock").write_text("x")
+    (tmp_path / "Gemfile.lock").write_text("x")
     with pytest.raises(InputError, match="unknown lock file"):
+        lockfiles.load(tmp_path / "Gemfile.lock")
+    (tmp_path / "yarn.lock").write_text("x")
+    with pytest.raises(InputError, match="not a yarn lock file"):
         lockfiles.load(tmp_path / "yarn.lock")

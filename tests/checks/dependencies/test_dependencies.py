@@ -434,3 +434,72 @@ def test_an_audit_that_covered_fewer_packages_than_the_lock_is_error(tmp_path: P
         ctx(tmp_path),
     )
     assert named.status is Status.ERROR and "sub/package-lock.json" in named.summary
+
+
+LOCKS = CORPUS / "lockfiles"
+
+
+@pytest.mark.parametrize(
+    ("recorded", "as_name"),
+    [
+        ("pnpm-8.15.9-lockfile-6.0.yaml", "pnpm-lock.yaml"),
+        ("pnpm-9.15.0-lockfile-9.0.yaml", "pnpm-lock.yaml"),
+        ("yarn-1.22.22-classic.lock", "yarn.lock"),
+        ("yarn-4.5.3-berry.lock", "yarn.lock"),
+    ],
+)
+def test_offline_mode_reads_pnpm_and_yarn_locks(
+    tmp_path: Path, recorded: str, as_name: str
+) -> None:
+    """The four real locks of one package.json resolve the same packages; lodash 4.17.20 in
+    them is found by the offline OSV match like in a package-lock.json."""
+    from gates.parsers import lockfiles
+
+    shutil.copytree(OSV_DIR, tmp_path / "advisories")
+    shutil.copy(LOCKS / recorded, tmp_path / as_name)
+    lock = lockfiles.load(tmp_path / as_name)
+    assert sorted((p.name, p.version) for p in lock.packages) == [
+        ("@types/node", "20.11.0"),
+        ("debug", "4.3.4"),
+        ("lodash", "4.17.20"),
+        ("minimist", "1.2.5"),
+        ("ms", "2.1.2"),
+        ("undici-types", "5.26.5"),
+    ]
+    assert lock.unaudited == ()
+    out = evaluate(
+        opts(sources=[{"tool": "osv", "lockfile": as_name, "db": "advisories"}]), ctx(tmp_path)
+    )
+    rules = {f.rule for f in out.findings}
+    assert "GHSA-35jh-r3h4-6jhm" in rules, (out.summary, rules)
+
+
+def test_pnpm_and_yarn_sources_off_the_registry_are_unaudited_and_aliases_refused() -> None:
+    from gates.errors import InputError
+    from gates.parsers import lockfiles
+
+    pnpm = (
+        "lockfileVersion: '9.0'\npackages:\n  lodash@4.17.21:\n    resolution: {integrity: x}\n"
+        "  mylib@https://codeload.github.com/o/mylib/tar.gz/abc:\n"
+        "    resolution: {tarball: https://codeload.github.com/o/mylib/tar.gz/abc}\n"
+    )
+    lock = lockfiles.parse_pnpm_lock(pnpm, "pnpm-lock.yaml")
+    assert [p.name for p in lock.packages] == ["lodash"] and len(lock.unaudited) == 1
+    yarn1 = (
+        '# yarn lockfile v1\n\n\nlodash@^4.17.0:\n  version "4.17.21"\n'
+        '  resolved "https://registry.yarnpkg.com/lodash/-/lodash-4.17.21.tgz#abc"\n\n'
+        '"mylib@git+https://github.com/o/mylib.git":\n  version "1.0.0"\n'
+        '  resolved "git+https://github.com/o/mylib.git#abc"\n'
+    )
+    lock = lockfiles.parse_yarn_lock(yarn1, "yarn.lock")
+    assert [p.name for p in lock.packages] == ["lodash"] and "mylib" in lock.unaudited[0]
+    berry = (
+        "__metadata:\n  version: 8\n\n"
+        '"app@workspace:.":\n  version: 0.0.0-use.local\n  resolution: "app@workspace:."\n\n'
+        '"mylib@github:o/mylib":\n  version: 1.0.0\n  resolution: "mylib@https://github.com/o/mylib.git#commit=abc"\n'
+    )
+    lock = lockfiles.parse_yarn_lock(berry, "yarn.lock")
+    assert lock.packages == () and lock.local == ("app",) and "mylib" in lock.unaudited[0]
+    bomb = "lockfileVersion: '9.0'\na: &a [x, x]\nb: &b [*a, *a]\npackages: {}\n"
+    with pytest.raises(InputError, match="aliases are refused"):
+        lockfiles.parse_pnpm_lock(bomb, "pnpm-lock.yaml")
