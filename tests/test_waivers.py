@@ -145,3 +145,13 @@ def test_always_blocking_findings_ignore_waivers_new_only_and_non_blocking() -> 
     soft = GateSpec(id="s", options=CommandOptions(run="x"), timeout=1, blocking=False)
     status, _ = judge(soft, GateOutcome(), findings, [], baseline_given=False)
     assert status is Status.FAIL
+
+
+def test_summary_does_not_repeat_the_blocking_count_the_gate_already_states() -> None:
+    findings = [finding(fp=f"fp{n}") for n in range(35)]
+    said = GateOutcome(summary="35 blocking grant-to-anon findings on 12 tables")
+    _, summary = judge(spec(), said, findings, [], baseline_given=False)
+    assert summary == "35 blocking grant-to-anon findings on 12 tables"
+    silent = GateOutcome(summary="lint done")
+    _, summary = judge(spec(), silent, findings, [], baseline_given=False)
+    assert summary == "lint done; 35 blocking findings"

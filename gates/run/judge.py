@@ -76,7 +76,14 @@ def judge_substance(
     if outcome.error and outcome.error not in summary:
         summary = outcome.error
     elif reasons and outcome.summary and status is not Status.PASS:
-        extra = [r for r in reasons if r not in summary]
+        # a reason the gate's own summary already says is not repeated: "35 blocking" there
+        # makes "35 blocking findings" here noise
+        said = f"{len(blocking)} blocking" if blocking else None
+        extra = [
+            r
+            for r in reasons
+            if r not in summary and not (said and r.startswith(said) and said in summary)
+        ]
         summary = "; ".join([summary, *extra[:2]])
     return status, summary
 
