@@ -6,6 +6,7 @@ an ``OverflowError``."""
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 
 import pytest
 
@@ -23,7 +24,7 @@ def _cobertura(lines: str, root: str = "") -> bytes:
 
 
 def _coverage_py(
-    summary: dict[str, object], missing: list[int], totals_: dict[str, object]
+    summary: Mapping[str, object], missing: list[int], totals_: Mapping[str, object]
 ) -> bytes:
     return json.dumps(
         {

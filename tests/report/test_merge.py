@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import pytest
 
@@ -87,7 +88,8 @@ def test_gate_reported_twice_is_an_error() -> None:
 )
 def test_refuses_reports_that_do_not_belong_together(field: str, value: str) -> None:
     a = _split(hostile_report(), {"tests"})
-    b = _split(dataclasses.replace(hostile_report(), **{field: value}), {"sast"})
+    changes: dict[str, Any] = {field: value}
+    b = _split(dataclasses.replace(hostile_report(), **changes), {"sast"})
     with pytest.raises(ReportError, match=f"reports differ in {field}"):
         merge_reports([a, b], ())
 

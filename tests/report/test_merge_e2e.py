@@ -25,9 +25,9 @@ def test_split_runs_merge_to_the_full_runs_verdict(
     )
     part_paths = []
     for index, only in enumerate(PARTS):
-        out = tmp_path / f"part{index}"
-        run_gates([*common, "--only", only, "--out", str(out)], capsys)
-        part_paths.append(str(out / "gate-report.json"))
+        part = tmp_path / f"part{index}"
+        run_gates([*common, "--only", only, "--out", str(part)], capsys)
+        part_paths.append(str(part / "gate-report.json"))
     merged = tmp_path / "merged.json"
     code, out, err = run_gates(
         ["merge", *part_paths, "-o", str(merged), "--checklist", CHECKLIST, *env_args], capsys
@@ -48,7 +48,7 @@ def test_merge_refuses_reports_of_different_commits(
 ) -> None:
     paths = []
     for index, commit in enumerate(("a" * 40, "b" * 40)):
-        out = tmp_path / f"p{index}"
+        part = tmp_path / f"p{index}"
         run_gates(
             [
                 "run",
@@ -60,11 +60,11 @@ def test_merge_refuses_reports_of_different_commits(
                 "--commit",
                 commit,
                 "--out",
-                str(out),
+                str(part),
             ],
             capsys,
         )
-        paths.append(str(out / "gate-report.json"))
+        paths.append(str(part / "gate-report.json"))
     code, out, err = run_gates(["merge", *paths, "-o", str(tmp_path / "m.json")], capsys)
     assert code == 2
     assert "reports differ in commit" in out + err

@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -82,11 +83,11 @@ def _children(pid: int) -> set[int]:
     return found
 
 
-def _interrupted(root: Path, proc: subprocess.Popen[bytes]) -> dict:
+def _interrupted(root: Path, proc: subprocess.Popen[bytes]) -> dict[str, Any]:
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 1, err.decode(errors="replace")[-2000:]
-    report = json.loads((root / "reports" / "gate-report.json").read_text())
+    report: dict[str, Any] = json.loads((root / "reports" / "gate-report.json").read_text())
     assert report["interrupted"] is True and report["verdict"] == "fail"
     return report
 

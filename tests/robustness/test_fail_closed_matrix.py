@@ -17,7 +17,7 @@ import gzip
 import os
 import socket
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -59,7 +59,7 @@ class Case:
     """One cell: the gate's YAML body, files to create, fake tools and environment."""
 
     body: str
-    files: dict[str, bytes | str] = field(default_factory=dict)
+    files: Mapping[str, bytes | str] = field(default_factory=dict)
     tools: dict[str, str] = field(default_factory=dict)
     """Executables written to ``<tmp>/bin`` (put first on PATH)."""
     env: dict[str, str] = field(default_factory=dict)
@@ -90,7 +90,7 @@ JUNK = bytes(range(256)) * 8
 TIMEOUT = "timeout: 2s\n"
 
 
-def _evidence(cell: str, path: str, good: bytes, wrong: bytes) -> dict[str, bytes | str] | None:
+def _evidence(cell: str, path: str, good: bytes, wrong: bytes) -> Mapping[str, bytes | str] | None:
     """Files for the four evidence cells of a gate reading one file at ``path``."""
     return {
         "evidence-missing": {},
@@ -210,6 +210,7 @@ def build_migrations(cell: str) -> Case:
         "evidence-truncated": {"db/20240101000000_init.sql": b"create table t (id int primary"},
     }.get(cell)
     if cell == "evidence-truncated":  # a parse error is a blocking finding at the file
+        assert files is not None
         return Case(body, files, allow_fail=True)
     files = {
         "evidence-missing": {},

@@ -47,7 +47,9 @@ def project(tmp_path: Path, gates_yaml: str, files: dict[str, bytes | str] | Non
     return root
 
 
-def run(root: Path, capsys: pytest.CaptureFixture[str] | None = None) -> tuple[int, dict, str]:
+def run(
+    root: Path, capsys: pytest.CaptureFixture[str] | None = None
+) -> tuple[int, dict[str, Any], str]:
     out = root / "reports"
     code, _, err = run_gates(
         ["run", "--checklist", str(root / "checklist.yml"), "--out", str(out), "--no-history"],

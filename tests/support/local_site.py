@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -28,7 +28,7 @@ GOOD_HEADERS = {
     "Referrer-Policy": "strict-origin-when-cross-origin",
     "Permissions-Policy": "camera=(), microphone=()",
 }
-FAULTS = {
+FAULTS: dict[str, tuple[dict[str, str | None], list[tuple[str, str]], str]] = {
     "nocsp": ({"Content-Security-Policy": None}, [], "content-security-policy"),
     "unsafe-inline": (
         {
@@ -158,7 +158,7 @@ def _warming(site: Site) -> tuple[int, str, str]:
     return _json(200, {"status": "ok"})
 
 
-ROUTES = {
+ROUTES: dict[str, Callable[[Site], tuple[int, str | bytes, str]]] = {
     "/": lambda s: _page("Home", "<h1>Shop</h1><a id='login-link' href='/login'>Sign in</a>"),
     "/login": lambda s: _page("Login", LOGIN),
     "/dashboard": lambda s: _page("Dashboard", "<h1>Welcome</h1>"),

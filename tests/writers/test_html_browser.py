@@ -34,7 +34,12 @@ def page(browser: Any, tmp_path: Path) -> Iterator[tuple[Any, list[str]]]:
         ),
     )
     tab.on("pageerror", lambda e: problems.append(f"pageerror: {e}"))
-    tab.on("dialog", lambda d: (problems.append(f"dialog: {d.message}"), d.dismiss()))
+
+    def on_dialog(d: Any) -> None:
+        problems.append(f"dialog: {d.message}")
+        d.dismiss()
+
+    tab.on("dialog", on_dialog)
     tab.on(
         "request",
         lambda r: (
