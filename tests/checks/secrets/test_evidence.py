@@ -214,3 +214,23 @@ def test_literals_not_joined_by_an_operator_stay_apart() -> None:
     text = f'const parts = ["{CANARY[:20]}", "{CANARY[20:]}"];\n'
     hits, _ = scan_bytes(text.encode())
     assert [h for h in hits if h.rule.startswith("supabase")] == []
+
+
+def test_real_vite_build_of_the_example_passes_and_a_planted_key_blocks() -> None:
+    # a real SvelteKit build (adapter-node: .gz/.br copies, fonts, images): no false block,
+    # nothing left unscanned; the same build with a service key in a chunk blocks
+    from tests.support.shop_web import build
+
+    root = build("clean")
+    options = opts(
+        paths=["src", "static", "supabase", "vercel.json"],
+        bundle=".svelte-kit/output/client",
+    )
+    clean = evaluate(options, ctx(root))
+    assert clean.status is not Status.ERROR, clean.error
+    assert [f.message for f in clean.findings if f.blocks] == []
+    assert clean.details["not_scanned"] == [] and clean.details["bundle_files"] > 0
+    chunk = next((root / ".svelte-kit" / "output" / "client").rglob("*.js"))
+    chunk.write_bytes(chunk.read_bytes() + f';const k="{CANARY[:10]}"+"{CANARY[10:]}";'.encode())
+    seeded = evaluate(options, ctx(root))
+    assert "supabase-service-role-public" in {f.rule for f in seeded.findings if f.blocks}
