@@ -48,6 +48,26 @@ class ChecklistError(GatesError):
         return text
 
 
+class ChecklistErrors(ChecklistError):
+    """Several checklist errors at once, in file order; renders one per line."""
+
+    def __init__(self, errors: list[ChecklistError]) -> None:
+        self.errors = errors
+        first = errors[0]
+        super().__init__(
+            first.message,
+            path=first.path,
+            line=first.line,
+            column=first.column,
+            key_path=first.key_path,
+            hint=first.hint,
+        )
+
+    def render(self) -> str:
+        """Every error's own line."""
+        return "\n".join(ChecklistError.render(e) for e in getattr(self, "errors", [self]))
+
+
 class InputError(GatesError):
     """Evidence could not be read: missing, empty, too large, malformed, hostile, unknown."""
 

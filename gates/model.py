@@ -123,7 +123,19 @@ class Finding:
     """Short human title of the rule (shown in HTML and SARIF)."""
     help_uri: str = ""
     data: dict[str, Any] = field(default_factory=dict)
-    """Extra facts: CWE, confidence, fixed version, package, test output... (JSON-safe)."""
+    """Extra facts for people: CWE, confidence, fixed version, test output... (JSON-safe).
+    Nothing outside the gate that made the finding reads it to decide anything."""
+    always_blocks: bool = False
+    """No waiver, ``blocking: false``, ``fail_on`` or ``fail_on_new_only`` softens this finding
+    (a service_role key in a public place, a migration integrity finding)."""
+    ids: tuple[str, ...] = ()
+    """Other ids a waiver may name this finding by (advisory aliases: ``CVE-…``, ``GHSA-…``);
+    :attr:`rule` is always one of its ids too (see :attr:`all_ids`)."""
+
+    @property
+    def all_ids(self) -> tuple[str, ...]:
+        """The rule id and every alias, without repeats."""
+        return tuple(dict.fromkeys((self.rule, *self.ids)))
 
 
 @dataclass(frozen=True)
@@ -235,6 +247,10 @@ class GateResult:
     masked); promotion compares them with the target environment's (docs/promotion.md)."""
     options_sha256: str = ""
     """``sha256:`` of the canonical JSON of ``options``."""
+    description: str = ""
+    """The checklist's ``description:`` of this gate (shown in the HTML and Markdown reports)."""
+    tool_versions: dict[str, str] = field(default_factory=dict)
+    """Real versions of the tools this gate ran (``bandit``, ``lighthouse``, ``chromium``…)."""
 
 
 @dataclass(frozen=True)
@@ -248,6 +264,10 @@ class WaiverUse:
     expires: str
     used: bool
     expired: bool
+    matched: int = 0
+    """How many findings it matched in this run."""
+    problem: str = ""
+    """Why the waiver needs attention: it matched nothing, or more than ``max_matches``."""
 
 
 @dataclass(frozen=True)

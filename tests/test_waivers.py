@@ -17,7 +17,14 @@ TODAY = date(2026, 11, 26)
 
 
 def finding(
-    rule: str = "B602", fp: str = "fp1", path: str = "app/x.py", blocks: bool = True, **data: object
+    rule: str = "B602",
+    fp: str = "fp1",
+    path: str = "app/x.py",
+    blocks: bool = True,
+    *,
+    ids: tuple[str, ...] = (),
+    always_blocks: bool = False,
+    **data: object,
 ) -> Finding:
     return Finding(
         rule=rule,
@@ -27,11 +34,23 @@ def finding(
         fingerprint=fp,
         blocks=blocks,
         data=dict(data),
+        ids=ids,
+        always_blocks=always_blocks,
     )
 
 
-def waiver(match: str, expires: date = date(2027, 1, 1)) -> Waiver:
-    return Waiver(gate="sast", match=match, reason="r", owner="sec@example.com", expires=expires)
+def waiver(
+    match: str, expires: date = date(2027, 1, 1), paths: tuple[str, ...] = (), max_matches: int = 20
+) -> Waiver:
+    return Waiver(
+        gate="sast",
+        match=match,
+        reason="r",
+        owner="sec@example.com",
+        expires=expires,
+        paths=paths,
+        max_matches=max_matches,
+    )
 
 
 def spec(**options: object) -> GateSpec:
@@ -43,26 +62,45 @@ def spec(**options: object) -> GateSpec:
     )
 
 
-def test_waiver_matches_rule_fingerprint_advisory_id_and_path_glob() -> None:
-    f = finding(ids=["GHSA-aaaa-bbbb-cccc", "CVE-2020-1"])
+def test_waiver_matches_rule_fingerprint_advisory_id_and_paths_only_narrow() -> None:
+    f = finding(ids=("GHSA-aaaa-bbbb-cccc", "CVE-2020-1"))
     assert matches(waiver("B602"), f)
     assert matches(waiver("fp1"), f)
     assert matches(waiver("CVE-2020-1"), f)
-    assert matches(waiver("app/*.py"), f)
+    assert matches(waiver("GHSA-aaaa-bbbb-cccc"), f)
+    assert matches(waiver("B602", paths=("app/*.py",)), f)
+    assert not matches(waiver("B602", paths=("lib/*.py",)), f)
     assert not matches(waiver("B603"), f)
-    assert not matches(waiver("lib/*.py"), f)
+    # a path glob is never the whole match: with no id it names nothing
+    assert not matches(waiver("app/*.py"), f)
+    assert not matches(waiver("*.*"), f)
+    # ids in a finding's free-form data are not read: only the typed field counts
+    assert not matches(waiver("CVE-1"), finding(ids=(), id="CVE-1", aliases=["CVE-1"]))
+
+
+def test_waiver_matching_nothing_or_too_much_is_reported() -> None:
+    many = [finding(fp=f"fp{i}") for i in range(5)]
+    waivers = [waiver("B602", max_matches=3), waiver("NOPE"), waiver("B602", paths=("app/*",))]
+    _, _, counts = apply(many, waivers, TODAY)
+    rows = usage(waivers, counts, TODAY, ran={"sast"})
+    assert [r.matched for r in rows] == [5, 0, 5]
+    assert "more than max_matches 3" in rows[0].problem
+    assert "matched no finding" in rows[1].problem
+    assert rows[2].problem == ""
+    # a waiver of a gate that did not run in this run is not called unused
+    assert usage(waivers, {}, TODAY, ran=set())[1].problem == ""
 
 
 def test_waived_finding_stays_visible_and_stops_blocking() -> None:
     findings, expired, used = apply([finding()], [waiver("B602")], TODAY)
-    assert findings[0].waived == "B602" and not expired and used == {0}
+    assert findings[0].waived == "B602" and not expired and used == {0: 1}
     status, _ = judge(spec(), GateOutcome(), findings, expired, baseline_given=False)
     assert status is Status.PASS
 
 
 def test_expired_waiver_waives_nothing_and_names_its_owner() -> None:
     findings, expired, used = apply([finding()], [waiver("B602", date(2026, 1, 1))], TODAY)
-    assert findings[0].waived is None and expired and used == {0}
+    assert findings[0].waived is None and expired and used == {0: 1}
     status, summary = judge(spec(), GateOutcome(), findings, expired, baseline_given=False)
     assert status is Status.FAIL
     assert "expired waiver (owner sec@example.com)" in summary
@@ -133,9 +171,14 @@ def test_warn_band_near_a_threshold() -> None:
 
 
 def test_always_blocking_findings_ignore_waivers_new_only_and_non_blocking() -> None:
-    leak = finding(rule="supabase-service-role-public", fp="leak", always_blocking=True)
-    findings, _, used = apply([leak], [waiver("supabase-service-role-public")], TODAY)
-    assert findings[0].waived is None and used == {0}
+    leak = finding(rule="supabase-service-role-public", fp="leak", always_blocks=True)
+    findings, _, used = apply(
+        [leak], [waiver("supabase-service-role-public"), waiver("leak")], TODAY
+    )
+    assert findings[0].waived is None and used == {0: 1, 1: 1}
+    # the typed mark is what counts; the old free-form data key softens nothing
+    legacy = finding(rule="x", fp="y", always_blocking=True)
+    assert apply([legacy], [waiver("x")], TODAY)[0][0].waived == "x"
     base = GateResult(
         id="sast", type="sast", status=Status.FAIL, blocking=True, summary="", findings=(leak,)
     )

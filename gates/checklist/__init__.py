@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Mapping
+from datetime import date
 from pathlib import Path
 
 from gates.checklist.model import Checklist, GateSpec, Waiver
@@ -23,6 +24,7 @@ def load(
     stage: str | None = None,
     selected: set[str] | None = None,
     environ: Mapping[str, str] | None = None,
+    today: date | None = None,
 ) -> Checklist:
     """Read, expand, overlay and validate a checklist; any problem is a ChecklistError."""
     env = dict(os.environ if environ is None else environ)
@@ -48,6 +50,7 @@ def load(
         environment=environment,
         stage=stage,
         selected=selected,
+        today=today,
     )
 
 

@@ -20,22 +20,30 @@ TOP_LEVEL_KEYS = (
     "rollback",
     "notify",
     "baseline",
+    "waiver_max_days",
 )
 DEFAULTS_KEYS = ("timeout", "blocking")
 ENVIRONMENT_KEYS = ("require", "gates", "defaults")
-WAIVER_KEYS = ("gate", "match", "reason", "owner", "expires")
+WAIVER_KEYS = ("gate", "match", "reason", "owner", "expires", "paths", "max_matches")
+WAIVER_REQUIRED = ("gate", "match", "reason", "owner", "expires")
 DEFAULT_TIMEOUT_S = 600.0
+DEFAULT_WAIVER_MAX_DAYS = 90
+DEFAULT_WAIVER_MAX_MATCHES = 20
+MIN_REASON_CHARS = 10
 
 
 @dataclass(frozen=True)
 class Waiver:
-    """Accepts findings of one gate matching ``match`` until ``expires`` (all fields required)."""
+    """Accepts findings of one gate named by ``match`` (rule id, fingerprint or advisory id),
+    optionally only under ``paths`` (globs that narrow), until ``expires``."""
 
     gate: str
     match: str
     reason: str
     owner: str
     expires: date
+    paths: tuple[str, ...] = ()
+    max_matches: int = DEFAULT_WAIVER_MAX_MATCHES
 
     def expired(self, today: date) -> bool:
         """A waiver is valid through its expiry day and expired the day after."""

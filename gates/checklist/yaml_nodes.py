@@ -48,6 +48,8 @@ class Marks:
 
     path: str
     positions: dict[KeyPath, tuple[int, int]] = field(default_factory=dict)
+    values: int = 0
+    """Values built so far (bounded: aliases must not expand a small file into a huge one)."""
 
     def locate(self, key_path: KeyPath) -> tuple[int | None, int | None]:
         """The position of ``key_path`` or of its nearest ancestor that has one."""
@@ -94,7 +96,20 @@ def load_yaml(text: str, path: str, environ: Mapping[str, str]) -> tuple[Any, Ma
     return _convert(node, (), marks, environ), marks
 
 
+MAX_VALUES = 100_000
+"""Most values a checklist may hold once YAML aliases are expanded (an alias bomb stops here)."""
+MAX_DEPTH = 64
+
+
 def _convert(node: yaml.Node, key_path: KeyPath, marks: Marks, environ: Mapping[str, str]) -> Any:
+    marks.values += 1
+    if marks.values > MAX_VALUES:
+        raise marks.error(
+            f"the checklist expands to more than {MAX_VALUES} values (nested YAML aliases?)",
+            key_path,
+        )
+    if len(key_path) > MAX_DEPTH:
+        raise marks.error(f"the checklist nests deeper than {MAX_DEPTH} levels", key_path[:4])
     marks.positions.setdefault(key_path, (node.start_mark.line + 1, node.start_mark.column + 1))
     if node.tag not in _STANDARD_TAGS:
         raise marks.error(f"YAML tag {node.tag!r} is not allowed in a checklist", key_path)

@@ -8,12 +8,16 @@ A gate type is a module in ``gates/checks/`` that ends with::
 ``ctx`` (paths inside the project, commands through :mod:`gates.process`), calls parsers, compares,
 and returns. It never decides waivers, baselines of findings, blocking or the verdict: the runner
 does that the same way for every gate.
+
+Rule: nothing outside a gate reads a result's ``details`` or a finding's ``data`` to decide
+anything. What the core needs is a typed field: :attr:`Finding.always_blocks`,
+:attr:`Finding.ids`, :attr:`GateOutcome.tool_versions`, and what a type declares in its
+:class:`Check` (``security``, ``runs_commands``, ``commands``).
 """
 
 from __future__ import annotations
 
 import builtins
-import glob as globlib
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -22,7 +26,8 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from gates.errors import InputError
+from gates.errors import InputError, ToolMissing
+from gates.io import globs
 from gates.io.safe import evidence_for, resolve_inside
 from gates.model import (
     Artifact,
@@ -49,18 +54,17 @@ StrList = Annotated[list[str], BeforeValidator(lambda v: [v] if isinstance(v, st
 """A list of strings where a single string is accepted too (``junit: out.xml``)."""
 
 
+RUN_KEYS = ("run", "shell", "cwd")
+"""Keys only gate types whose options derive from :class:`RunOptionsBase` accept."""
+
+
 class OptionsBase(BaseModel):
-    """Keys every gate accepts (contract): type, run, needs, stage, timeout, blocking."""
+    """Keys every gate accepts (contract): type, description, needs, stage, timeout, blocking."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     type: str
-    description: str = ""
-    run: str | list[str] | None = Field(
-        default=None, description="Command to run first; argv split like a shell, no shell"
-    )
-    shell: bool = Field(default=False, description="Run `run:` through /bin/sh -c")
-    cwd: str | None = Field(default=None, description="Working directory of `run:`, in the project")
+    description: str = Field(default="", description="Shown with the gate in the HTML/MD report")
     needs: StrList = Field(default_factory=list)
     stage: Stage = "pre-deploy"
     timeout: Duration | None = None
@@ -74,7 +78,32 @@ class OptionsBase(BaseModel):
     )
 
 
+class RunOptionsBase(OptionsBase):
+    """Options of a gate type that runs a command itself (``command``, ``tests``, ``coverage``).
+
+    Every other type refuses ``run:``/``shell:``/``cwd:`` at ``gates validate``: a key that is
+    accepted and ignored would judge yesterday's evidence (use a ``command`` gate and ``needs:``).
+    """
+
+    run: str | list[str] | None = Field(
+        default=None, description="Command to run first; argv split like a shell, no shell"
+    )
+    shell: bool = Field(default=False, description="Run `run:` through /bin/sh -c")
+    cwd: str | None = Field(default=None, description="Working directory of `run:`, in the project")
+
+
 OptionsT = TypeVar("OptionsT", bound=OptionsBase)
+
+DEFAULT_CHROMIUM = "/usr/bin/chromium"
+
+
+def chromium_path(environ: Mapping[str, str], configured: str | None = None) -> str:
+    """The Chromium every browser gate uses: the checklist's own path when it names one, else
+    ``$CHROME_PATH``, else Debian's ``/usr/bin/chromium``. Missing is :class:`ToolMissing`."""
+    path = configured or environ.get("CHROME_PATH") or DEFAULT_CHROMIUM
+    if not Path(path).is_file():
+        raise ToolMissing(f"Chromium not found at {path} (set CHROME_PATH or install chromium)")
+    return path
 
 
 @dataclass(frozen=True)
@@ -87,6 +116,9 @@ class Rule:
     why: str
     fix: str
     help_uri: str = ""
+    always_blocks: bool = False
+    """Its findings are never softened (waivers, ``blocking: false``, ``fail_on``) and a waiver
+    or lint setting naming it is refused by ``gates validate``."""
 
 
 @dataclass
@@ -105,6 +137,8 @@ class GateOutcome:
     secrets: list[str] = field(default_factory=list)
     """Secret values this gate saw; the runner scrubs them from every output (defence in depth:
     gates redact their own findings first)."""
+    tool_versions: dict[str, str] = field(default_factory=dict)
+    """Real versions of the tools this gate ran (``{"bandit": "1.7.10"}``); into the report."""
 
     @classmethod
     def failed_closed(cls, reason: str, **kwargs: Any) -> GateOutcome:
@@ -149,14 +183,15 @@ class GateContext:
         return resolve_inside(self.root, relative)
 
     def glob(self, patterns: Sequence[str]) -> list[Path]:
-        """Files matching any glob (``**`` recursive), inside the project, sorted, de-duplicated."""
+        """Files matching any glob (:mod:`gates.io.globs`), inside the project, de-duplicated."""
         found: dict[Path, None] = {}
         for pattern in patterns:
-            if Path(pattern).is_absolute() or ".." in Path(pattern).parts:
-                raise InputError(f"{pattern}: globs must stay inside the project")
-            for hit in sorted(globlib.glob(pattern, root_dir=self.root, recursive=True)):  # noqa: PTH207 - root_dir keeps matches relative
-                candidate = self.root / hit
-                if candidate.is_file():
+            try:
+                globs.check(pattern)
+            except globs.GlobError as exc:
+                raise InputError(str(exc)) from None
+            for hit in globs.expand(self.root, pattern):
+                if (self.root / hit).is_file():
                     found[self.path(hit)] = None
         return list(found)
 
@@ -192,11 +227,34 @@ class GateContext:
 
 
 @dataclass(frozen=True)
+class Subcommand(Generic[OptionsT]):
+    """``gates <type> <name>``: a helper a gate type offers (``gates migrations lock``).
+
+    ``run(options, project_root)`` returns the line the CLI prints; it raises a
+    :mod:`gates.errors` exception on a user's mistake.
+    """
+
+    name: str
+    help: str
+    run: Callable[[OptionsT, Path], str]
+
+
+@dataclass(frozen=True)
 class Check(Generic[OptionsT]):
-    """A gate type: its checklist key, its options model, its evaluate function, its rules."""
+    """A gate type: its checklist key, its options model, its evaluate function, its rules, and
+    what the rest of gates needs to know about it."""
 
     type: str
     options: builtins.type[OptionsT]
     evaluate: Callable[[OptionsT, GateContext], GateOutcome]
     rules: tuple[Rule, ...] = ()
     summary: str = ""
+    security: bool = False
+    """Its findings are security alerts (SARIF ``security-severity`` and the ``security`` tag)."""
+    commands: tuple[Subcommand[OptionsT], ...] = ()
+    """CLI helpers of this type, offered as ``gates <type> <name>``."""
+
+    @property
+    def runs_commands(self) -> bool:
+        """Whether the type runs ``run:`` itself (so accepts ``run:``/``shell:``/``cwd:``)."""
+        return issubclass(self.options, RunOptionsBase)

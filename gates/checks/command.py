@@ -13,11 +13,11 @@ from typing import Literal
 
 from pydantic import Field
 
-from gates.checks.base import Check, GateContext, GateOutcome, OptionsBase
+from gates.checks.base import Check, GateContext, GateOutcome, RunOptionsBase
 from gates.model import Status
 
 
-class CommandOptions(OptionsBase):
+class CommandOptions(RunOptionsBase):
     """Options of the ``command`` gate: ``run`` is required."""
 
     type: Literal["command"] = "command"

@@ -167,4 +167,5 @@ CHECK = Check(
     evaluate=evaluate,
     rules=HEADER_RULES,
     summary="Security headers of live URLs, scored like the MDN HTTP Observatory",
+    security=True,
 )

@@ -417,4 +417,5 @@ CHECK = Check(
     evaluate=evaluate,
     rules=RULES,
     summary="bandit and SARIF findings at or above fail_on; unparsed files are errors",
+    security=True,
 )

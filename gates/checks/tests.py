@@ -47,7 +47,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field
 
-from gates.checks.base import Check, GateContext, GateOutcome, OptionsBase, Rule, StrList
+from gates.checks.base import Check, GateContext, GateOutcome, Rule, RunOptionsBase, StrList
 from gates.errors import InputError
 from gates.fingerprint import fingerprint
 from gates.measure import compare, shown
@@ -99,7 +99,7 @@ RULES = (
 )
 
 
-class TestsOptions(OptionsBase):
+class TestsOptions(RunOptionsBase):
     """Options of the ``tests`` gate."""
 
     __test__ = False

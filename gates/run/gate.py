@@ -19,7 +19,6 @@ from gates.checks.base import GateContext, GateOutcome
 from gates.errors import GatesError, ToolTimeout
 from gates.model import GateResult
 from gates.run.judge import as_reported, judge_substance, mark_new
-from gates.waivers import always_blocking
 from gates.waivers import apply as apply_waivers
 
 
@@ -52,7 +51,8 @@ class GateRun:
     failed: bool
     """Failed or errored in substance (true also for a non-blocking gate reported ``warn``)."""
     secrets: tuple[str, ...] = ()
-    waivers_used: frozenset[int] = field(default_factory=frozenset)
+    waivers_used: dict[int, int] = field(default_factory=dict)
+    """Findings each waiver matched, by its index in the checklist."""
 
 
 def execute(task: GateTask) -> GateRun:
@@ -105,7 +105,7 @@ def execute(task: GateTask) -> GateRun:
         type=spec.type,
         status=status,
         # an always-blocking finding makes the gate blocking whatever the checklist says
-        blocking=spec.blocking or any(always_blocking(f) for f in findings),
+        blocking=spec.blocking or any(f.always_blocks for f in findings),
         summary=summary,
         duration_s=round(duration, 3),
         measurements=tuple(outcome.measurements),
@@ -118,6 +118,8 @@ def execute(task: GateTask) -> GateRun:
         stage=spec.stage,
         needs=spec.needs,
         series=tuple(outcome.series),
+        description=spec.options.description,
+        tool_versions=dict(outcome.tool_versions),
     )
-    used = frozenset(task.waivers[i][0] for i in used_local)
+    used = {task.waivers[i][0]: n for i, n in used_local.items()}
     return GateRun(result, substance.blocks, tuple(outcome.secrets), used)

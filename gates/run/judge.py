@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from gates.checklist.model import GateSpec
 from gates.checks.base import GateOutcome
 from gates.model import Finding, GateResult, Status, worst
-from gates.waivers import always_blocking
 
 NON_BLOCKING = "non-blocking "
 """Summary prefix of a non-blocking gate that failed or errored (reported as ``warn``)."""
@@ -35,7 +34,7 @@ def as_reported(
     spec: GateSpec, findings: Sequence[Finding], status: Status, summary: str
 ) -> tuple[Status, str]:
     """A non-blocking gate's fail or error is reported as ``warn`` (contract), named as such."""
-    if not spec.blocking and status.blocks and not any(always_blocking(f) for f in findings):
+    if not spec.blocking and status.blocks and not any(f.always_blocks for f in findings):
         return Status.WARN, f"{NON_BLOCKING}{status.value}: {summary}"
     return status, summary
 
@@ -62,7 +61,7 @@ def judge_substance(
     blocking = [
         f
         for f in findings
-        if always_blocking(f)
+        if f.always_blocks
         or (f.blocks and not f.waived and not (spec.options.fail_on_new_only and f.new is False))
     ]
     if blocking:

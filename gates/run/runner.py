@@ -48,7 +48,7 @@ class _Run:
     failed: set[str] = field(default_factory=set)
     """Gates that failed or errored in substance (a non-blocking one is reported ``warn``)."""
     secrets: list[str] = field(default_factory=list)
-    waivers_used: set[int] = field(default_factory=set)
+    waivers_used: dict[int, int] = field(default_factory=dict)
 
     def finish(self, gate_id: str, run: GateRun) -> None:
         self.results[gate_id] = run.result
@@ -98,7 +98,14 @@ def run_checklist(
         checklist_sha256=checklist.sha256,
         tool_versions=_tool_versions(ordered),
         gates=ordered,
-        waivers=tuple(waiver_usage(checklist.waivers, run.waivers_used, options.today)),
+        waivers=tuple(
+            waiver_usage(
+                checklist.waivers,
+                run.waivers_used,
+                options.today,
+                ran={g.id for g in ordered if g.status is not Status.SKIPPED},
+            )
+        ),
         required=required,
         verdict_reasons=tuple(reasons),
         interrupted=interrupted,
@@ -259,7 +266,5 @@ def _stop_all(run: _Run, running: dict[str, worker.Worker], pending: dict[str, G
 def _tool_versions(results: Sequence[GateResult]) -> dict[str, str]:
     versions = {"gates": __version__}
     for result in results:
-        found = result.details.get("tool_versions") if isinstance(result.details, dict) else None
-        if isinstance(found, dict):
-            versions.update({str(k): str(v) for k, v in found.items()})
+        versions.update(result.tool_versions)
     return versions

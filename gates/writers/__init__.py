@@ -8,39 +8,67 @@ in the same folder, fsync, ``os.replace``): a crash leaves the previous report w
 from __future__ import annotations
 
 import errno
+import importlib
 import os
 import stat
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from gates.errors import UsageError
 from gates.model import Report
-from gates.writers import (
-    html_report,
-    json_report,
-    junit_report,
-    markdown_report,
-    sarif_report,
-)
 
-WRITERS: dict[str, Callable[[Report], str]] = {
-    "json": json_report.render,
-    "html": html_report.render,
-    "junit": junit_report.render,
-    "sarif": sarif_report.render,
-    "md": markdown_report.render,
+
+@dataclass(frozen=True)
+class Format:
+    """A report format: its ``--format`` name, its file in ``--out`` and its writer module."""
+
+    name: str
+    filename: str
+    module: str
+    """``gates.writers.<module>`` has ``render(report) -> str``; imported on first use."""
+
+    @property
+    def render(self) -> Callable[[Report], str]:
+        """The writer's ``render`` function."""
+        render: Callable[[Report], str] = importlib.import_module(
+            f"gates.writers.{self.module}"
+        ).render
+        return render
+
+
+FORMATS: Mapping[str, Format] = {
+    f.name: f
+    for f in (
+        Format("json", "gate-report.json", "json_report"),
+        Format("html", "gate-report.html", "html_report"),
+        Format("junit", "gate-report.junit.xml", "junit_report"),
+        Format("sarif", "gate-report.sarif", "sarif_report"),
+        Format("md", "gate-report.md", "markdown_report"),
+    )
 }
+"""The one registry of report formats (the CLI's ``--format`` choices come from here)."""
+FORMAT_NAMES: tuple[str, ...] = tuple(FORMATS)
+
+
+class _Writers(Mapping[str, Callable[[Report], str]]):
+    """``{format name: render}``, importing a writer only when it is used."""
+
+    def __getitem__(self, name: str) -> Callable[[Report], str]:
+        return FORMATS[name].render
+
+    def __iter__(self) -> Any:
+        return iter(FORMATS)
+
+    def __len__(self) -> int:
+        return len(FORMATS)
+
+
+WRITERS: Mapping[str, Callable[[Report], str]] = _Writers()
 """Every ``--format`` name and its writer."""
-
-FILENAMES = {
-    "json": "gate-report.json",
-    "html": "gate-report.html",
-    "junit": "gate-report.junit.xml",
-    "sarif": "gate-report.sarif",
-    "md": "gate-report.md",
-}
+FILENAMES: Mapping[str, str] = {name: f.filename for name, f in FORMATS.items()}
 """The file each format is written to inside ``--out``."""
 
 
@@ -173,8 +201,12 @@ def write_all(
     texts: list[tuple[Path, bytes]] = []
     for name in ordered:
         if name == "html":
+            from gates.writers import html_report
+
             text = html_report.render(report, history=history, baseline=baseline)
         elif name == "md":
+            from gates.writers import markdown_report
+
             text = markdown_report.render(report, baseline=baseline)
         else:
             text = WRITERS[name](report)

@@ -239,7 +239,7 @@ def _gate(gate: GateResult, history: list[dict[str, Any]]) -> dict[str, Any]:
         "series": [series_chart(s) for s in gate.series],
         "details": detail_view(gate.details) if gate.details else None,
         "raw": raw_json(gate.details) if gate.details else "",
-        "description": clean(getattr(gate, "description", "") or ""),
+        "description": clean(gate.description),
     }
 
 

@@ -56,6 +56,8 @@ def _gate_row(gate: GateResult) -> str:
     shown = [m for m in gate.measurements if m.status is not Status.PASS] or list(gate.measurements)
     cells = "<br>".join(esc(measurement_cell(m), 120) for m in shown[:4]) or "—"
     flag = "" if gate.blocking else " (non-blocking)"
+    if gate.description:
+        flag += f"<br>{esc(gate.description, 120)}"
     return (
         f"| {ICONS[gate.status]} {gate.status.value} | {esc(gate.id)}{flag} | {cells} | "
         f"{esc(gate.error or gate.summary)} |"

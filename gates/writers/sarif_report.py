@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
 
+from gates.checks import CHECKS
 from gates.checks.base import Rule
 from gates.fingerprint import fingerprint
 from gates.model import Finding, GateResult, Report, Severity, Status
@@ -24,8 +25,12 @@ MAX_RESULTS = 25_000
 MAX_BYTES = 10 * 1000 * 1000
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 FINGERPRINT_KEY = "gatesFingerprint/v1"
-SECURITY_TYPES = frozenset({"sast", "dependencies", "secrets", "headers", "config"})
-"""Gate types whose findings are security alerts (GitHub's ``security-severity``)."""
+
+
+def is_security(gate_type: str) -> bool:
+    """Whether the gate type declares its findings security alerts (``Check.security``)."""
+    return gate_type in CHECKS and CHECKS[gate_type].security
+
 
 LEVELS = {
     Severity.CRITICAL: "error",
@@ -45,7 +50,6 @@ SECURITY_SEVERITY = {
 
 def _known_rules(types: set[str]) -> dict[str, dict[str, Rule]]:
     """``{gate type: {rule id: Rule}}`` for the gate types in the report (loaded on demand)."""
-    from gates.checks import CHECKS
 
     return {name: {r.id: r for r in CHECKS[name].rules} for name in types if name in CHECKS}
 
@@ -100,7 +104,7 @@ def _result(report: Report, gate: GateResult, f: Finding, rule_index: int) -> di
         props["new"] = f.new
     if borrowed:
         props["locationFromEvidence"] = True
-    if gate.type in SECURITY_TYPES:
+    if is_security(gate.type):
         props["security-severity"] = SECURITY_SEVERITY[f.severity]
     result: dict[str, Any] = {
         "ruleId": f"{gate.type}/{f.rule}",
@@ -154,7 +158,7 @@ def _rule(gate_type: str, f: Finding, known: Rule | None, worst: Severity) -> di
     if help_uri.startswith(("https://", "http://")):
         rule["helpUri"] = help_uri
     tags = [gate_type]
-    if gate_type in SECURITY_TYPES:
+    if is_security(gate_type):
         tags.append("security")
         rule["properties"] = {"tags": tags, "security-severity": SECURITY_SEVERITY[worst]}
     else:

@@ -11,7 +11,6 @@ differ by a few bytes (measured on the example's 73,243-byte route chunk: 17,881
 from __future__ import annotations
 
 import base64
-import fnmatch
 import html
 import os
 import zlib
@@ -20,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gates.errors import InputError
+from gates.io import globs
 from gates.io.safe import read_bytes
 from gates.units import format_size
 
@@ -221,16 +221,12 @@ def _compressed(path: Path, metrics: tuple[str, ...]) -> dict[str, int]:
 
 
 def select(sizes: list[FileSize], globs: list[str]) -> list[FileSize]:
-    """Files matching any glob (``**`` spans folders; ``*`` alone also does, as in size-limit)."""
+    """Files matching any glob (the checklist's one dialect: :mod:`gates.io.globs`)."""
     return [item for item in sizes if any(_match(item.path, g) for g in globs)]
 
 
 def _match(path: str, pattern: str) -> bool:
-    pattern = pattern.removeprefix("./")
-    if fnmatch.fnmatchcase(path, pattern):
-        return True
-    # "**/*.js" should also match a file at the top level ("app.js").
-    return pattern.startswith("**/") and fnmatch.fnmatchcase(path, pattern[3:])
+    return globs.matches(pattern, path)
 
 
 def bar_chart_svg(rows: list[tuple[str, int, int]], title: str) -> str:

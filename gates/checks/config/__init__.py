@@ -324,6 +324,7 @@ CHECK = Check(
     evaluate=evaluate,
     rules=RULES,
     summary="Per-environment settings, public-prefix secrets, configured headers",
+    security=True,
 )
 
 __all__ = ["CHECK", "ConfigOptions", "evaluate"]

@@ -47,6 +47,7 @@ _ENV_RULES = (
         "Move the value to a private variable, rotate the exposed key, and use the anon or "
         "publishable key in the browser.",
         "https://supabase.com/docs/guides/api/api-keys",
+        always_blocks=True,
     ),
     Rule(
         "config-public-demo-key",
@@ -83,6 +84,7 @@ def finding(
 ) -> Finding:
     """A config finding; ``key`` (a key name, never a value) makes the fingerprint stable."""
     meta = _SEVERITY[rule]
+    always_blocks = always_blocks or meta.always_blocks
     return Finding(
         rule=rule,
         severity=meta.severity,
@@ -93,4 +95,5 @@ def finding(
         title=meta.title,
         help_uri=meta.help_uri,
         data={"key": key, **(data or {})},
+        always_blocks=always_blocks,
     )

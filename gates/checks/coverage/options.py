@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from gates.checks.base import OptionsBase, Percent, StrList
+from gates.checks.base import Percent, RunOptionsBase, StrList
 
 Format = Literal["auto", "cobertura", "lcov", "coverage-json", "istanbul-summary", "coverage-data"]
 
@@ -49,7 +49,7 @@ class ChangedLines(BaseModel):
     )
 
 
-class CoverageOptions(OptionsBase):
+class CoverageOptions(RunOptionsBase):
     """Options of the ``coverage`` gate."""
 
     type: Literal["coverage"] = "coverage"

@@ -4,13 +4,13 @@ the checklist's globs; which tracked sources a report does not mention."""
 
 from __future__ import annotations
 
-import functools
 import os
 import posixpath
 import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from gates.io import globs
 from gates.parsers.coverage_model import CoverageData, FileCoverage
 
 _DRIVE = re.compile(r"^[A-Za-z]:/")
@@ -89,31 +89,8 @@ def map_files(data: CoverageData, root: Path) -> list[tuple[str, FileCoverage]]:
 
 
 def glob_match(pattern: str, path: str) -> bool:
-    """``fnmatch`` with ``**`` spanning directories and ``*`` staying inside one."""
-    return _glob_regex(pattern).fullmatch(path) is not None
-
-
-@functools.lru_cache(maxsize=256)
-def _glob_regex(pattern: str) -> re.Pattern[str]:
-    out = []
-    i = 0
-    while i < len(pattern):
-        if pattern.startswith("**/", i):
-            out.append("(?:.*/)?")
-            i += 3
-        elif pattern.startswith("**", i):
-            out.append(".*")
-            i += 2
-        elif pattern[i] == "*":
-            out.append("[^/]*")
-            i += 1
-        elif pattern[i] == "?":
-            out.append("[^/]")
-            i += 1
-        else:
-            out.append(re.escape(pattern[i]))
-            i += 1
-    return re.compile("(?s:" + "".join(out) + ")")
+    """The checklist's one glob dialect (:mod:`gates.io.globs`)."""
+    return globs.matches(pattern, path)
 
 
 def in_project(mapped: Iterable[tuple[str, FileCoverage]], root: Path) -> int:

@@ -25,7 +25,6 @@ fixed version when one exists; findings at or above ``fail_on`` block.
 
 from __future__ import annotations
 
-import fnmatch
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +32,7 @@ from gates.checks.base import Check, GateContext, GateOutcome, Rule
 from gates.checks.dependencies.options import DependenciesOptions, DependencySource
 from gates.errors import InputError, ToolError
 from gates.fingerprint import fingerprint
+from gates.io import globs
 from gates.model import Finding, Location, Severity
 
 if TYPE_CHECKING:
@@ -138,6 +138,7 @@ def _finding(
         blocks=severity.at_least(fail_on),
         title=adv.title[:200] or adv.id,
         help_uri=adv.url,
+        ids=tuple(a for a in dict.fromkeys(adv.aliases) if a != adv.id),
         data={
             "package": adv.package,
             "ecosystem": adv.ecosystem,
@@ -189,7 +190,12 @@ def _merged(best: Finding, ids: set[str], fixed: list[str]) -> Finding:
     if fixes != best.data["fixed"]:
         message = f"{message.rsplit(' — ', 1)[0]} — fixed in {', '.join(fixes)}"
     aliases = list(dict.fromkeys([*best.data["aliases"], *sorted(ids - {best.rule})]))
-    return replace(best, message=message, data={**best.data, "aliases": aliases, "fixed": fixes})
+    return replace(
+        best,
+        message=message,
+        ids=tuple(aliases),
+        data={**best.data, "aliases": aliases, "fixed": fixes},
+    )
 
 
 def _fewer_than_lock(source: DependencySource, report: AuditReport, ctx: GateContext) -> str | None:
@@ -240,7 +246,7 @@ def evaluate(options: DependenciesOptions, ctx: GateContext) -> GateOutcome:
         skipped = [
             u
             for u in report.unaudited
-            if not any(fnmatch.fnmatch(u.split(" ", 1)[0], g) for g in options.allow_unaudited)
+            if not globs.any_match(options.allow_unaudited, u.split(" ", 1)[0])
         ]
         unaudited.extend(f"{source.tool}: {u}" for u in skipped)
         if report.audited == 0:
@@ -299,6 +305,7 @@ CHECK = Check(
     evaluate=evaluate,
     rules=RULES,
     summary="Known advisories in npm/PyPI dependencies; anything not audited is an error",
+    security=True,
 )
 
 __all__ = ["CHECK", "DependenciesOptions", "evaluate"]

@@ -109,7 +109,16 @@ def evaluate(options: LighthouseOptions, ctx: GateContext) -> GateOutcome:
         artifacts=artifacts,
         details={"urls": per_url, "preset": options.preset},
         secrets=[options.protection_bypass] if options.protection_bypass else [],
+        tool_versions=_versions(grouped),
     )
+
+
+def _versions(grouped: dict[str, list[lhr.LighthouseRun]]) -> dict[str, str]:
+    """The Lighthouse version(s) that wrote the judged runs."""
+    seen = sorted(
+        {r.lighthouse_version for runs in grouped.values() for r in runs if r.lighthouse_version}
+    )
+    return {"lighthouse": ", ".join(seen)} if seen else {}
 
 
 def _from_results(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import math
 from typing import Literal
 
@@ -14,7 +15,7 @@ from gates.checks.base import (
     StrList,
 )
 from gates.parsers import lighthouse as lhr
-from gates.units import parse_duration
+from gates.units import parse_duration, parse_size
 
 DEFAULT_MIN_DELTA = {
     "first-contentful-paint": 50.0,
@@ -31,15 +32,66 @@ DEFAULT_MIN_DELTA = {
 TIMING_METRICS = frozenset(lhr.METRICS) - {"cumulative-layout-shift"}
 
 
+NUMERIC_AUDITS = frozenset(
+    {
+        *lhr.METRICS,
+        "first-meaningful-paint",
+        "max-potential-fid",
+        "interaction-to-next-paint",
+        "server-response-time",
+        "network-server-latency",
+        "network-rtt",
+        "bootup-time",
+        "mainthread-work-breakdown",
+        "total-byte-weight",
+        "dom-size",
+        "redirects",
+        "render-blocking-resources",
+        "uses-long-cache-ttl",
+        "uses-rel-preconnect",
+        "uses-http2",
+        "unused-javascript",
+        "unused-css-rules",
+        "unminified-javascript",
+        "unminified-css",
+        "modern-image-formats",
+        "uses-optimized-images",
+        "uses-text-compression",
+        "uses-responsive-images",
+        "offscreen-images",
+        "efficient-animated-content",
+        "duplicated-javascript",
+        "legacy-javascript",
+    }
+)
+"""Lighthouse 12 audits with a ``numericValue`` a budget may name (from its core/audits)."""
+BYTE_AUDITS = frozenset({"total-byte-weight"})
+COUNT_AUDITS = frozenset({"dom-size"})
+# every other numeric audit (timings and savings) is in milliseconds
+TIMED_AUDITS = NUMERIC_AUDITS - BYTE_AUDITS - COUNT_AUDITS - {"cumulative-layout-shift"}
+BUDGET_KEYS = frozenset({*lhr.CATEGORIES, "pwa", *NUMERIC_AUDITS})
+
+
 def _budget_number(key: str, value: object) -> float:
+    if key not in BUDGET_KEYS:
+        near = difflib.get_close_matches(key, sorted(BUDGET_KEYS), n=1, cutoff=0.6)
+        hint = f"did you mean '{near[0]}'?" if near else "a category or a numeric audit id"
+        raise ValueError(f"unknown Lighthouse budget '{key}' ({hint})")
     if key in lhr.CATEGORIES or key == "pwa":
         if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
             raise ValueError(f"budget '{key}' is a category score between 0 and 1")
         return float(value)
-    if key in TIMING_METRICS and isinstance(value, str):
+    if key in TIMED_AUDITS:
+        if not isinstance(value, str):
+            raise ValueError(
+                f"budget '{key}' is a timing: write its unit ({value!r} means what? "
+                "write e.g. 2500ms or 2.5s)"
+            )
         return float(parse_duration(value)) * 1000.0
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValueError(f"budget '{key}' must be a number (ms for timings) or a duration")
+    if key in BYTE_AUDITS and isinstance(value, str):
+        return float(parse_size(value))
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ValueError(f"budget '{key}' must be a finite number")
     return float(value)
 
 
@@ -66,7 +118,8 @@ class LighthouseOptions(OptionsBase):
     )
     budgets: dict[str, float] = Field(
         default_factory=dict,
-        description="Category scores (0..1, at least) and metric audits (ms or `2.5s`, at most)",
+        description="Category scores (0..1, at least) and numeric audits, at most: timings with "
+        "a unit (`2500ms`, `2.5s`), CLS and counts bare, byte weights as sizes (`1.5MB`)",
     )
     budget_file: str | None = Field(default=None, description="Lighthouse budget.json")
     max_increase: Percent | None = Field(
@@ -117,7 +170,16 @@ class LighthouseOptions(OptionsBase):
     def _budget_values(cls, value: object) -> object:
         if not isinstance(value, dict):
             return value
-        return {key: _budget_number(str(key), item) for key, item in value.items()}
+        result: dict[str, float] = {}
+        problems: list[str] = []
+        for key, item in value.items():
+            try:
+                result[str(key)] = _budget_number(str(key), item)
+            except ValueError as exc:
+                problems.append(str(exc))
+        if problems:
+            raise ValueError("; ".join(problems))
+        return result
 
     @model_validator(mode="after")
     def _source(self) -> LighthouseOptions:

@@ -141,11 +141,10 @@ def kill_marked(marker: str) -> int:
 
 
 def chrome_path(environ: Mapping[str, str]) -> str:
-    """``CHROME_PATH`` from the environment, else Debian's ``/usr/bin/chromium``."""
-    path = environ.get("CHROME_PATH") or DEFAULT_CHROME
-    if not Path(path).is_file():
-        raise ToolMissing(f"Chromium not found at {path} (set CHROME_PATH or install chromium)")
-    return path
+    """The one Chromium of every browser gate (:func:`gates.checks.base.chromium_path`)."""
+    from gates.checks.base import chromium_path
+
+    return chromium_path(environ)
 
 
 LOCAL_BIN = "node_modules/.bin/lighthouse"

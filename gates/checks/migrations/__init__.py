@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gates.checks.base import Check, GateContext, GateOutcome
+from gates.checks.base import Check, GateContext, GateOutcome, Subcommand
 from gates.checks.migrations.lint_rules import RULES
 from gates.checks.migrations.options import MigrationsOptions
 from gates.errors import InputError, ToolError
@@ -188,10 +188,15 @@ def write_lock(options: MigrationsOptions, root: Path) -> Path:
     return path
 
 
+def _lock_command(options: MigrationsOptions, root: Path) -> str:
+    return f"wrote {write_lock(options, root)}"
+
+
 CHECK = Check(
     type="migrations",
     options=MigrationsOptions,
     evaluate=evaluate,
     rules=RULES,
     summary="Migration order, immutability, rollbacks, lint and a dry run on PostgreSQL",
+    commands=(Subcommand("lock", "write the lock file of applied migrations", _lock_command),),
 )

@@ -7,6 +7,8 @@ Lint rule ids follow squawk's names where the meaning is the same (``ban-drop-co
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from gates.checks.base import Rule
 from gates.model import Severity
 
@@ -417,6 +419,24 @@ DRY_RUN_RULES: tuple[Rule, ...] = (
     ),
 )
 
-RULES: tuple[Rule, ...] = LINT_RULES + INVENTORY_RULES + DRY_RUN_RULES
+INTEGRITY_RULES = frozenset(
+    {
+        "syntax-error",
+        "migration-changed",
+        "migration-vanished",
+        "lock-rewritten",
+        "dry-run-apply-failed",
+        "dry-run-rollback-failed",
+        "dry-run-rollback-mismatch",
+        "dry-run-reapply-failed",
+    }
+)
+"""Not lint opinions but broken evidence: a file that does not parse, an edited or vanished
+applied migration, a dry run that failed. They block whatever ``fail_on``, and ``lint: {disable,
+warn}`` cannot name them."""
+RULES: tuple[Rule, ...] = tuple(
+    replace(rule, always_blocks=rule.id in INTEGRITY_RULES)
+    for rule in LINT_RULES + INVENTORY_RULES + DRY_RUN_RULES
+)
 RULES_BY_ID: dict[str, Rule] = {rule.id: rule for rule in RULES}
 LINT_RULE_IDS: frozenset[str] = frozenset(rule.id for rule in LINT_RULES)

@@ -34,7 +34,7 @@ class LintOptions(BaseModel):
     def _known(cls, value: list[str]) -> list[str]:
         import difflib
 
-        from gates.checks.migrations.report import INTEGRITY_RULES
+        from gates.checks.migrations.lint_rules import INTEGRITY_RULES
 
         for rule in value:
             if rule in INTEGRITY_RULES:

@@ -10,22 +10,6 @@ from gates.checks.migrations.problem import Problem
 from gates.fingerprint import fingerprint
 from gates.model import Finding, Location, Severity
 
-INTEGRITY_RULES = frozenset(
-    {
-        "syntax-error",
-        "migration-changed",
-        "migration-vanished",
-        "lock-rewritten",
-        "dry-run-apply-failed",
-        "dry-run-rollback-failed",
-        "dry-run-rollback-mismatch",
-        "dry-run-reapply-failed",
-    }
-)
-"""Not lint opinions but broken evidence: a file that does not parse, an edited or vanished
-applied migration, a dry run that failed. They block whatever ``fail_on``, and ``lint: {disable,
-warn}`` cannot name them."""
-
 
 def to_finding(problem: Problem, *, fail_on: Severity, warn: Iterable[str]) -> Finding:
     """A finding for ``problem``; it blocks at/above ``fail_on`` unless its rule is in ``warn``;
@@ -43,8 +27,8 @@ def to_finding(problem: Problem, *, fail_on: Severity, warn: Iterable[str]) -> F
         message=problem.message,
         location=Location(problem.path, problem.line),
         fingerprint=fingerprint(rule.id, problem.path, problem.snippet, problem.message),
-        blocks=rule.id in INTEGRITY_RULES
-        or (rule.severity.at_least(fail_on) and rule.id not in set(warn)),
+        blocks=rule.always_blocks or (rule.severity.at_least(fail_on) and rule.id not in set(warn)),
+        always_blocks=rule.always_blocks,
         title=rule.title,
         help_uri=rule.help_uri,
         data=data,

@@ -45,7 +45,6 @@ Only ``fingerprint`` is required (rule/path/reason are for humans). Each run wri
 
 from __future__ import annotations
 
-import fnmatch
 import json
 import os
 import time
@@ -58,6 +57,7 @@ from gates.checks.secrets.patterns import PATTERNS, Hit, redact, secret_hash
 from gates.checks.secrets.scan import Scan, scan_file, template_file
 from gates.errors import InputError, ToolError
 from gates.fingerprint import fingerprint
+from gates.io import globs
 from gates.io.safe import read_json
 from gates.model import Finding, Location, Severity
 
@@ -123,6 +123,7 @@ RULES = (
         "Rotate the key in the Supabase dashboard, use the anon/publishable key in client code and "
         "keep the service key in a private, server-only variable.",
         "https://supabase.com/docs/guides/api/api-keys",
+        always_blocks=True,
     ),
 )
 
@@ -140,11 +141,7 @@ def _gitignore_patterns(root: Path) -> list[str]:
 
 
 def _ignored(rel: str, patterns: list[str]) -> bool:
-    name = rel.rsplit("/", 1)[-1]
-    return any(
-        fnmatch.fnmatch(rel, p) or fnmatch.fnmatch(name, p) or rel.startswith(p + "/")
-        for p in patterns
-    )
+    return globs.any_match(patterns, rel)
 
 
 def _walk(top: Path, root: Path, patterns: list[str] | None, skip: set[Path]) -> list[str]:
@@ -227,10 +224,10 @@ def _finding(
         blocks=public or (severity.at_least(fail_on) and not baselined and not demo),
         title=hit.title,
         help_uri="https://supabase.com/docs/guides/api/api-keys" if hit.supabase_service else "",
+        always_blocks=public,
         data={
             "redacted": redact(hit.value),
             "context": context,
-            "always_blocking": public,
             "baselined": baselined,
             "allowlist_ignored": bool(public and (hit.allowlisted or fp in accepted)),
         },
@@ -244,7 +241,7 @@ def _collect(options: SecretsOptions, ctx: GateContext) -> tuple[Scan, str, int]
     prefixes = [p.strip("/").removeprefix("./") for p in options.paths]
     selected = dict.fromkeys(prefixes, 0)
     for rel in names:
-        if any(fnmatch.fnmatch(rel, g) for g in options.exclude):
+        if globs.any_match(options.exclude, rel):
             continue
         chosen = [p for p in prefixes if p in ("", ".") or rel == p or rel.startswith(p + "/")]
         if not chosen:
@@ -263,7 +260,7 @@ def _collect(options: SecretsOptions, ctx: GateContext) -> tuple[Scan, str, int]
             raise InputError(f"bundle folder {folder} is empty: build the app first")
         bundle_files += len(files)
         for rel in files:
-            if any(fnmatch.fnmatch(rel, g) for g in options.exclude):
+            if globs.any_match(options.exclude, rel):
                 scan.excluded_bundle += 1
                 continue
             scan_file(rel, root, True, options, scan)
@@ -295,7 +292,7 @@ def evaluate(options: SecretsOptions, ctx: GateContext) -> GateOutcome:
                 "reason": "",
             }
             for f in findings
-            if not f.data["always_blocking"]
+            if not f.always_blocks
         ],
     }
     (ctx.artifacts_dir / "secrets-baseline.json").write_text(json.dumps(candidate, indent=2) + "\n")
@@ -338,7 +335,7 @@ def evaluate(options: SecretsOptions, ctx: GateContext) -> GateOutcome:
         return GateOutcome.failed_closed(
             "no files were scanned (empty selection?)", details=details, secrets=secrets
         )
-    always = sum(f.data["always_blocking"] for f in findings)
+    always = sum(f.always_blocks for f in findings)
     blocking = sum(f.blocks for f in findings)
     summary = (
         f"{len(findings)} secrets found, {blocking} blocking"
@@ -357,4 +354,5 @@ CHECK = Check(
     evaluate=evaluate,
     rules=RULES,
     summary="Credentials in tracked files and the client bundle; public service keys always block",
+    security=True,
 )

@@ -98,7 +98,10 @@ class SmokeOptions(OptionsBase):
     version: VersionCheck | None = Field(default=None, description="Live commit check")
     journeys: list[Journey] = Field(default_factory=list, description="Browser journeys")
     ignore_console: StrList = Field(default_factory=list, description="Console errors to ignore")
-    executable_path: str = Field(default="/usr/bin/chromium", description="Chromium binary")
+    executable_path: str | None = Field(
+        default=None,
+        description="Chromium binary (default: $CHROME_PATH, else /usr/bin/chromium)",
+    )
     browser_args: StrList = Field(default_factory=list, description="Extra Chromium flags")
     request_timeout: Duration = Field(default=15.0, description="Deadline per HTTP request")
     step_timeout: Duration = Field(default=15.0, description="Deadline per journey step")

@@ -9,7 +9,7 @@ import time
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
-from gates.checks.base import Rule
+from gates.checks.base import Rule, chromium_path
 from gates.errors import InputError
 from gates.fingerprint import fingerprint
 from gates.measure import compare
@@ -256,7 +256,7 @@ def run_journey_block(options: SmokeOptions, base: str, ctx: GateContext, out: G
     results, version = run_journeys(
         journeys,
         base,
-        executable_path=options.executable_path,
+        executable_path=chromium_path(ctx.environ, options.executable_path),
         timeout_s=options.step_timeout,
         ignore_console=options.ignore_console,
         extra_args=options.browser_args,
@@ -302,3 +302,5 @@ def run_journey_block(options: SmokeOptions, base: str, ctx: GateContext, out: G
             )
     out.details["journeys"] = rows
     out.details["chromium"] = version
+    if version:
+        out.tool_versions["chromium"] = str(version)

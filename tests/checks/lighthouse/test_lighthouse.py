@@ -215,7 +215,7 @@ def test_max_increase_and_budget_file_on_recorded_runs(tmp_path: Path) -> None:
     shutil.copy(LH_CORPUS / "budget-performance-budgets-adocavo.json", tmp_path / "budget.json")
     options = LighthouseOptions(
         results=[".lighthouseci"],
-        budgets={"largest-contentful-paint": 5000},
+        budgets={"largest-contentful-paint": "5000ms"},
         max_increase=10,
         budget_file="budget.json",
     )

@@ -122,9 +122,7 @@ def test_canary_in_public_env_var_and_bundle_always_blocks(tmp_path: Path) -> No
     first = evaluate(opts(bundle="build/client"), ctx(tmp_path))
     public = [f for f in first.findings if f.rule == "supabase-service-role-public"]
     assert {f.data["context"] for f in public} == {"env-file", "bundle"}
-    assert all(
-        f.blocks and f.data["always_blocking"] and f.severity.value == "critical" for f in public
-    )
+    assert all(f.blocks and f.always_blocks and f.severity.value == "critical" for f in public)
     assert not any(f.location and f.location.path.endswith("anon-only.js") for f in first.findings)
     assert first.details["anon_keys_seen"] == 2 and first.details["bundle_files"] == 2
     env = next(f for f in public if f.data["context"] == "env-file")
