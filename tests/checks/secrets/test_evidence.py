@@ -161,7 +161,7 @@ def test_supabase_demo_key_is_low_and_never_blocks(tmp_path: Path) -> None:
     out = evaluate(opts(fail_on="low"), ctx(tmp_path))
     [found] = out.findings
     assert found.rule == "supabase-service-role" and found.severity is Severity.LOW
-    assert not found.blocks and not found.data["always_blocking"]
+    assert not found.blocks and not found.always_blocks
 
 
 @pytest.mark.parametrize(
