@@ -56,7 +56,7 @@ def waiver(
 def spec(**options: object) -> GateSpec:
     return GateSpec(
         id="sast",
-        options=CommandOptions(run="x", **options),  # type: ignore[arg-type]
+        options=CommandOptions(run="x", **options),
         timeout=10,
         blocking=True,
     )
