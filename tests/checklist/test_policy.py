@@ -9,6 +9,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, seed, settings
+from hypothesis import strategies as st
 
 from gates import checklist as checklist_mod
 from gates.errors import ChecklistError
@@ -318,3 +320,84 @@ def test_an_alias_bomb_is_a_clean_usage_error(
     assert code == 2 and "more than 100000 values" in text
     code, text = validate(tmp_path, "gates: &r\n  a: [*r]\n", capsys)
     assert code == 2 and "nests deeper" in text
+
+
+# --- any checklist: exit 0 or 2, never a traceback --------------------------------------------
+
+
+_KEYS = [
+    "type",
+    "run",
+    "timeout",
+    "blocking",
+    "stage",
+    "needs",
+    "junit",
+    "report",
+    "thresholds",
+    "budgets",
+    "paths",
+    "lines",
+    "match",
+    "owner",
+    "expires",
+    "gate",
+    "reason",
+    "require",
+    "environments",
+    "gates",
+    "waivers",
+    "defaults",
+    "waiver_max_days",
+    "min_tests",
+    "dir",
+]
+_SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(10**20), max_value=10**20),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from(
+        [
+            "command",
+            "tests",
+            "sast",
+            "coverage",
+            "bundle",
+            "2500ms",
+            "5%",
+            "100kB",
+            "*.*",
+            "${NOPE}",
+            "a@b.io",
+            "2026-12-31",
+            "pre-deploy",
+            "x",
+        ]
+    ),
+    st.text(max_size=8),
+)
+_VALUES = st.recursive(
+    _SCALARS,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4), st.dictionaries(st.sampled_from(_KEYS), inner, max_size=5)
+    ),
+    max_leaves=25,
+)
+
+
+@seed(20261201)
+@settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.dictionaries(st.sampled_from(_KEYS), _VALUES, max_size=6))
+def test_generated_checklists_validate_or_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], data: dict[str, object]
+) -> None:
+    import yaml
+
+    path = tmp_path / "generated.yml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True))
+    code, out, err = run_gates(["validate", str(path)], capsys)
+    assert code in (0, 2), err
+    assert "Traceback" not in out + err
