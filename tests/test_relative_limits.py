@@ -25,7 +25,7 @@ def test_noise_floor_decides_before_the_percentage(
     base: float, current: float, floor: float, status: Status, value: float
 ) -> None:
     row = relative_limit("t increase", base, current, 5.0, quantity="t", unit="ms", min_delta=floor)
-    assert (row.status, row.value, row.op, row.threshold, row.unit) == (
+    assert (row.status, row.value, row.op, row.threshold, row.unit) == (  # type: ignore[comparison-overlap]  # pytest.Approx typed apart from float
         status,
         pytest.approx(value),
         "<=",
@@ -42,7 +42,7 @@ def test_drop_in_points() -> None:
     row = relative_limit(
         "lines drop", 80.0, 79.2, 0.5, quantity="lines", unit="%", min_delta=0.0, points=True
     )
-    assert (row.status, row.unit, row.value) == (Status.FAIL, "pp", pytest.approx(0.8))
+    assert (row.status, row.unit, row.value) == (Status.FAIL, "pp", pytest.approx(0.8))  # type: ignore[comparison-overlap]  # pytest.Approx typed apart from float
 
 
 def test_bundle_growth_default_floor_is_a_few_hundred_bytes() -> None:

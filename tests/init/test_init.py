@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -86,12 +87,12 @@ def test_init_writes_a_checklist_that_validates(
     _validate(root / "checklist.yml", monkeypatch)
 
 
-def _gates(root: Path, capsys: pytest.CaptureFixture[str]) -> dict[str, dict[str, object]]:
+def _gates(root: Path, capsys: pytest.CaptureFixture[str]) -> dict[str, dict[str, Any]]:
     rc, out, err = run_gates(["init", "--print", str(root)], capsys)
     assert rc == 0, err
     assert not (root / "checklist.yml").exists()  # --print writes nothing
     loaded = yaml.safe_load(out)
-    gates: dict[str, dict[str, object]] = loaded["gates"]
+    gates: dict[str, dict[str, Any]] = loaded["gates"]
     return gates
 
 

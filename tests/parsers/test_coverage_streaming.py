@@ -90,7 +90,7 @@ def test_classes_merge_per_file_and_method_copies_are_not_counted() -> None:
     assert only.path == "p/A.java"
     assert (only.lines_valid, only.lines_covered) == (4, 3)
     assert (only.branches_valid, only.branches_covered) == (2, 1)
-    assert only.covered_lines == {1, 2, 3} and only.missed_lines == {4}
+    assert only.covered_lines == frozenset({1, 2, 3}) and only.missed_lines == frozenset({4})
     assert data.sources == ("/build/src", "lib")
     assert data.warnings == ()  # the stated totals agree with the counted lines
 
@@ -129,6 +129,6 @@ def test_lcov_fast_path_and_general_path_agree() -> None:
     a, b = lcov.parse(plain, "a.info"), lcov.parse(odd, "b.info")
     assert a.files[0] == b.files[0]
     assert (a.files[0].lines_valid, a.files[0].lines_covered) == (3, 1)
-    assert a.files[0].covered_lines == {1}
+    assert a.files[0].covered_lines == frozenset({1})
     counts = lcov.parse(plain, "a.info", lines=False).files[0]
     assert counts.covered_lines is None and counts.lines_covered == 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -136,7 +137,7 @@ def test_cvss_v4_only_uses_database_label_else_unknown() -> None:
         },
     ],
 )
-def test_malformed_records(data: dict) -> None:
+def test_malformed_records(data: dict[str, Any]) -> None:
     with pytest.raises(InputError):
         osv.parse_record(data, "bad.json")
 

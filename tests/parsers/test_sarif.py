@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -58,7 +59,7 @@ def test_trivy_three_levels() -> None:
     assert sum(r.level == "note" for r in log.results) == 14
 
 
-def _log(result: dict, rule: dict | None = None) -> str:
+def _log(result: dict[str, Any], rule: dict[str, Any] | None = None) -> str:
     return json.dumps(
         {
             "version": "2.1.0",

@@ -6,7 +6,9 @@ Every case runs end to end through ``gates run`` and reads the written report.""
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -14,7 +16,7 @@ from tests.conftest import TESTS, gate
 from tests.support.gates import run_checklist
 
 
-def _run(root: Path, gate_yaml: str, files: dict[str, str | bytes]) -> dict[str, object]:
+def _run(root: Path, gate_yaml: str, files: Mapping[str, str | bytes]) -> dict[str, object]:
     """Write ``files`` and a one-gate checklist into ``root``, run it, return that gate."""
     for name, content in files.items():
         path = root / name
@@ -33,7 +35,7 @@ def _run(root: Path, gate_yaml: str, files: dict[str, str | bytes]) -> dict[str,
 SAST_SARIF = "    type: sast\n    fail_on: low\n    sources: [{tool: sarif, file: x.sarif}]\n"
 
 
-def _sarif(runs: list[dict[str, object]]) -> str:
+def _sarif(runs: list[dict[str, Any]]) -> str:
     return json.dumps({"version": "2.1.0", "runs": runs})
 
 

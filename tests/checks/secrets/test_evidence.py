@@ -84,6 +84,7 @@ def test_unscannable_bundle_file_is_an_error_unless_excluded_by_name(tmp_path: P
     _bundle(tmp_path, {"app.js": b"ok", "app.js.br": b"\x1b\x00", "other.css.br": b"\x1b\x01"})
     repo(tmp_path, {"src.js": "ok\n"})
     out = evaluate(opts(bundle="build/client"), ctx(tmp_path))
+    assert out.error is not None
     assert out.status is Status.ERROR and "other.css.br" in out.error
     assert "app.js.br" not in out.error  # its uncompressed copy was scanned
     excluded = evaluate(
@@ -103,6 +104,7 @@ def test_bundle_symlink_out_of_the_project_is_an_error(tmp_path: Path) -> None:
     (folder / "leak.js").symlink_to(outside / "x.js")
     repo(root, {"src.js": "ok\n"})
     out = evaluate(opts(bundle="build/client"), ctx(root))
+    assert out.error is not None
     assert out.status is Status.ERROR and "leak.js" in out.error
 
 

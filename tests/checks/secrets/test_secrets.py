@@ -173,6 +173,7 @@ def test_allowlist_comment_and_baseline(tmp_path: Path) -> None:
     shifted = evaluate(opts(baseline="base.json"), ctx(tmp_path))
     assert (
         shifted.findings[0].fingerprint == finding.fingerprint
+        and shifted.findings[0].location is not None
         and shifted.findings[0].location.line == 4
     )
 
