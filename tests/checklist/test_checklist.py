@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 
 from gates import checklist as checklist_mod
+from gates.checklist.model import GateSpec
+from gates.checks.command import CommandOptions
 from gates.errors import ChecklistError
 from gates.units import parse_duration, parse_percent, parse_size
 from tests.conftest import run_gates
@@ -50,18 +52,24 @@ waivers:
 """.replace("SOON", SOON)
 
 
+def _command(spec: GateSpec) -> CommandOptions:
+    """A command gate's options, typed as such."""
+    assert isinstance(spec.options, CommandOptions)
+    return spec.options
+
+
 def test_good_checklist_loads_with_defaults_and_overlay(tmp_path: Path) -> None:
     path = write(tmp_path, GOOD)
     base = checklist_mod.load(path, environ={})
     assert base.gates["build"].timeout == 120.0
     assert base.gates["check"].blocking is False
-    assert base.gates["check"].options.run == "echo hello"
+    assert _command(base.gates["check"]).run == "echo hello"
     staging = checklist_mod.load(path, environment="staging", environ={})
     assert staging.gates["build"].timeout == 30.0
     production = checklist_mod.load(path, environment="production", environ={"GREETING": "hi"})
     assert production.require == ("build", "check")
     assert production.gates["check"].blocking is True
-    assert production.gates["check"].options.run == "echo hi"
+    assert _command(production.gates["check"]).run == "echo hi"
     assert production.waivers[0].owner == "me@example.com"
     assert len(base.sha256) == 64
 
@@ -127,7 +135,7 @@ def test_unset_variable_in_a_gate_of_another_stage_is_not_an_error(tmp_path: Pat
         "  live: {type: command, stage: post-deploy, run: 'curl ${DEPLOY_URL}'}\n",
     )
     loaded = checklist_mod.load(path, stage="pre-deploy", environ={})
-    assert loaded.gates["live"].options.run == "curl ${DEPLOY_URL}"
+    assert _command(loaded.gates["live"]).run == "curl ${DEPLOY_URL}"
     with pytest.raises(ChecklistError, match="DEPLOY_URL"):
         checklist_mod.load(path, stage="post-deploy", environ={})
 
