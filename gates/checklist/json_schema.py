@@ -14,12 +14,38 @@ from gates.checks import CHECKS
 _DURATION = {"type": ["string", "number"], "description": "e.g. 800ms, 30s, 10m"}
 
 
+def _loader_forms(node: Any) -> Any:
+    """Widen the pydantic schema to the forms the loader accepts: a single string where a list
+    of strings is expected, and units written as text (``'100kB'``, ``'2500ms'``, ``'5%'``)
+    where a number is expected (``gates validate`` checks the unit; the schema cannot)."""
+    if isinstance(node, list):
+        return [_loader_forms(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    node = {key: _loader_forms(value) for key, value in node.items()}
+    kind = node.get("type")
+    if kind == "array" and node.get("items") == {"type": "string"}:
+        widened = {k: v for k, v in node.items() if k not in ("type", "items")}
+        return {
+            **widened,
+            "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}],
+        }
+    if kind in ("number", "integer"):
+        widened = {k: v for k, v in node.items() if k != "type"}
+        numeric = {k: widened.pop(k) for k in list(widened) if k in _NUMERIC_KEYWORDS}
+        return {**widened, "anyOf": [{"type": kind, **numeric}, {"type": "string"}]}
+    return node
+
+
+_NUMERIC_KEYWORDS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf")
+
+
 def checklist_schema() -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) of a checklist."""
     definitions: dict[str, Any] = {}
     gate_refs = []
     for gate_type, check in sorted(CHECKS.items()):
-        schema = check.options.model_json_schema(ref_template="#/$defs/{model}")
+        schema = _loader_forms(check.options.model_json_schema(ref_template="#/$defs/{model}"))
         for name, sub in schema.pop("$defs", {}).items():
             definitions[name] = sub
         schema["description"] = check.summary or schema.get("description", "")
@@ -36,7 +62,7 @@ def checklist_schema() -> dict[str, Any]:
         "properties": {"type": {"enum": sorted(CHECKS)}},
         "allOf": gate_refs,
     }
-    id_list = {"type": "array", "items": {"type": "string"}}
+    id_list = {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}
     defaults = {
         "type": "object",
         "additionalProperties": False,
@@ -58,6 +84,7 @@ def checklist_schema() -> dict[str, Any]:
             "project": {"type": "string"},
             "defaults": defaults,
             "require": id_list,
+            "waiver_max_days": {"type": "integer", "minimum": 1, "maximum": 3650},
             "gates": gates_map,
             "rollback": rollback,
             "notify": {"type": "array", "items": notify},
@@ -95,6 +122,8 @@ def checklist_schema() -> dict[str, Any]:
                         "reason": {"type": "string"},
                         "owner": {"type": "string"},
                         "expires": {"type": "string", "format": "date"},
+                        "paths": id_list,
+                        "max_matches": {"type": "integer", "minimum": 1},
                     },
                 },
             },

@@ -401,3 +401,26 @@ def test_generated_checklists_validate_or_exit_2(
     code, out, err = run_gates(["validate", str(path)], capsys)
     assert code in (0, 2), err
     assert "Traceback" not in out + err
+
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["checklist.yml", "examples/shop-web/checklist.yml", "examples/python-service/checklist.yml"],
+)
+def test_gates_schema_accepts_the_repository_checklists(name: str) -> None:
+    import jsonschema
+    import yaml
+
+    from gates.checklist.json_schema import checklist_schema
+
+    path = REPO / name
+    if not path.exists():
+        pytest.skip(f"{name} is not in this checkout")
+    validator = jsonschema.Draft202012Validator(checklist_schema())
+    data = yaml.safe_load(path.read_text())
+    assert [e.message for e in validator.iter_errors(data)] == []
+    # and the schema still refuses what the loader refuses
+    assert list(validator.iter_errors({"gates": {"a": {"type": "command", "runn": "x"}}}))
