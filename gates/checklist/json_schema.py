@@ -69,8 +69,9 @@ def checklist_schema() -> dict[str, Any]:
         "properties": {"timeout": _DURATION, "blocking": {"type": "boolean"}},
     }
     gates_map = {"type": "object", "additionalProperties": {"$ref": "#/$defs/gate"}}
-    rollback = RollbackSpec.model_json_schema(ref_template="#/$defs/{model}")
-    notify = NotifyTarget.model_json_schema(ref_template="#/$defs/{model}")
+    # the deploy sections take the loader's forms too (``detect: 2m``)
+    rollback = _loader_forms(RollbackSpec.model_json_schema(ref_template="#/$defs/{model}"))
+    notify = _loader_forms(NotifyTarget.model_json_schema(ref_template="#/$defs/{model}"))
     definitions = {**definitions, **rollback.pop("$defs", {}), **notify.pop("$defs", {})}
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
