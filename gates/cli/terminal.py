@@ -109,6 +109,15 @@ class Progress:
                         f"{clean(finding.message, 160)}"
                     )
                 )
+        for waiver in report.waivers:
+            if waiver.problem:
+                self.console.print(
+                    Text(
+                        f"  waiver {clean(waiver.gate)} {clean(waiver.match, 80)} "
+                        f"(owner {clean(waiver.owner, 60)}): {clean(waiver.problem, 160)}",
+                        style="yellow",
+                    )
+                )
         verdict = Text("VERDICT: ")
         verdict.append(report.verdict.value.upper(), style=STYLE[report.verdict])
         if report.stage == "post-deploy":

@@ -383,6 +383,8 @@ def context(
                 "expires": clean(w.expires),
                 "used": w.used,
                 "expired": w.expired,
+                "matched": w.matched,
+                "problem": clean(w.problem),
             }
             for w in report.waivers
         ],

@@ -181,6 +181,13 @@ def _render(
             f"- {esc(w.gate)} `{esc(w.match, 80)}` owner {esc(w.owner)}, expired {esc(w.expires)}"
             for w in expired
         ]
+    flagged = [w for w in report.waivers if w.problem and not w.expired]
+    if flagged:
+        lines += ["", "### Waivers to look at", ""]
+        lines += [
+            f"- {esc(w.gate)} `{esc(w.match, 80)}` owner {esc(w.owner)}: {esc(w.problem, 160)}"
+            for w in flagged
+        ]
     lines += ["", f"<sub>report digest {esc(report.digest or '—')}</sub>", ""]
     return "\n".join(lines)
 

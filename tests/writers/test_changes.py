@@ -68,3 +68,25 @@ def test_markdown_summary_has_the_section_and_stays_under_githubs_limits() -> No
     assert len(md.encode()) <= 1024 * 1024
     small = render(red, baseline=green, max_bytes=65_536)
     assert len(small.encode()) <= 65_536
+
+
+def test_a_waiver_that_matched_too_much_or_nothing_is_shown_in_html_and_markdown() -> None:
+    from gates.model import WaiverUse
+    from gates.writers.html_report import render as render_html
+
+    green = load(REPORTS / "demo-green.json")
+    broad = WaiverUse(
+        gate="sast",
+        match="B101",
+        reason="asserts in tests",
+        owner="@web",
+        expires="2027-01-01",
+        used=True,
+        expired=False,
+        matched=31,
+        problem="matched 31 findings, more than max_matches 20",
+    )
+    report = dataclasses.replace(green, waivers=(broad,))
+    assert "matched 31 findings, more than max\\_matches 20" in render(report)
+    html = render_html(report)
+    assert "31 matched" in html and "more than max_matches 20" in html
