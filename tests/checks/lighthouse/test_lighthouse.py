@@ -16,6 +16,7 @@ from gates.checks.base import GateContext
 from gates.checks.lighthouse import LighthouseOptions, evaluate
 from gates.checks.lighthouse import runner as lighthouse_runner
 from gates.checks.lighthouse.judge import representative_index
+from gates.checks.lighthouse.options import TIMING_METRICS
 from gates.errors import ToolError, ToolTimeout
 from gates.model import Status
 from gates.parsers import lighthouse as lhr
@@ -333,7 +334,9 @@ def test_decisions_agree_with_lhci_assert(
     for index, (files, budgets) in enumerate(cases):
         root = tmp_path / f"case{index}"
         ctx = _results_ctx(root, files)
-        ours = evaluate(LighthouseOptions(results=[".lighthouseci"], budgets=budgets), ctx)
+        # a checklist writes timings with their unit; LHCI's assertions take milliseconds
+        written = {k: f"{v}ms" if k in TIMING_METRICS else v for k, v in budgets.items()}
+        ours = evaluate(LighthouseOptions(results=[".lighthouseci"], budgets=written), ctx)
         theirs = _lhci_decisions(root, files, _lhci_assertions(budgets, median_run=True))
         runs = lhr.load_results([root / ".lighthouseci"])
         label_to_url = {
@@ -391,7 +394,7 @@ def _tbt_ctx(tmp_path: Path, base: float, value: float) -> tuple[GateContext, Li
         measurements=(Measurement(name="/login total-blocking-time", value=base),),
     )
     options = LighthouseOptions(
-        results=[".lighthouseci"], budgets={"total-blocking-time": 600}, max_increase=20
+        results=[".lighthouseci"], budgets={"total-blocking-time": "600ms"}, max_increase=20
     )
     return ctx, options
 
