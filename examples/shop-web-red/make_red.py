@@ -119,13 +119,14 @@ def make_red(src: Path, dest: Path, *, failing_test: bool = True) -> None:
         env.read_text() + "# 'the admin dashboard needs it in the browser'\n"
         f"PUBLIC_SUPABASE_SERVICE_ROLE_KEY={SERVICE_ROLE_JWT}\n"
     )
-    # 4. an expired waiver: it matches the PUBLIC_ key finding but hides it no more
+    # 4. an expired waiver: it matches the failing test but hides it no more (a PUBLIC_
+    #    service_role key cannot be waived at all: gates validate refuses such a waiver)
     checklist = dest / "checklist.yml"
     checklist.write_text(
         checklist.read_text()
         + "\n# demo-red: a waiver past its date hides nothing any more\n"
         + ("" if "\nwaivers:" in checklist.read_text() else "waivers:\n")
-        + "  - {gate: config, match: config-public-secret, reason: admin dashboard prototype,"
+        + "  - {gate: tests, match: test-failed, reason: discount rules being rewritten,"
         " owner: lead@example.com, expires: 2025-06-30}\n"
     )
 
