@@ -188,3 +188,8 @@ def test_validate_accepts_a_webhook_from_an_unset_variable(
     checklist = project(tmp_path, "  - {webhook: '${NO_SUCH_HOOK_VAR}'}\n")
     code, _, err = run_gates(["validate", str(checklist)], capsys)
     assert code == 0, err
+    # ... but a run that would post to it refuses the unset variable at its line
+    code, _, err = run_gates(
+        ["run", "--checklist", str(checklist), "--out", str(tmp_path / "r")], capsys
+    )
+    assert code == 2 and "NO_SUCH_HOOK_VAR is not set" in err, err
