@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.conftest import REPO, require_component
+from tests.conftest import REPO, require_component, run_gates
 
 CI = REPO / "examples" / "ci"
 README = REPO / "README.md"
@@ -191,3 +191,28 @@ def test_fork_comment_workflow_matches_the_main_workflow() -> None:
 @pytest.mark.parametrize("path", sorted((REPO / "examples" / "ci").glob("*.yml")))
 def test_ci_examples_parse(path: Path) -> None:
     assert isinstance(yaml.safe_load(path.read_text()), dict)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "checklist.yml",
+        "examples/shop-web/checklist.yml",
+        "examples/shop-web/post-deploy.yml",
+        "examples/python-service/checklist.yml",
+    ],
+)
+def test_every_shipped_checklist_validates_without_ci_secrets(
+    name: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # the pre-commit hook runs `gates validate` with no deploy variables set: no false block there
+    for var in (
+        "DEPLOY_URL",
+        "PREVIOUS_URL",
+        "SLACK_WEBHOOK_URL",
+        "VERCEL_TOKEN",
+        "PROMETHEUS_URL",
+    ):
+        monkeypatch.delenv(var, raising=False)
+    code, _, err = run_gates(["validate", str(REPO / name)], capsys)
+    assert code == 0, err
