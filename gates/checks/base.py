@@ -230,13 +230,18 @@ class GateContext:
 class Subcommand(Generic[OptionsT]):
     """``gates <type> <name>``: a helper a gate type offers (``gates migrations lock``).
 
-    ``run(options, project_root)`` returns the line the CLI prints; it raises a
-    :mod:`gates.errors` exception on a user's mistake.
+    The CLI builds ``gates <type> <name> [--checklist FILE] [--gate ID]`` from this declaration
+    (:mod:`gates.cli.gate_commands`). ``run(options, project_root)`` gets the chosen gate's
+    options and returns the line the CLI prints; it raises a :mod:`gates.errors` exception on a
+    user's mistake.
     """
 
     name: str
     help: str
+    """One line for the command list of ``gates <type> --help``."""
     run: Callable[[OptionsT, Path], str]
+    description: str = ""
+    """The text of ``gates <type> <name> --help`` (default: ``help``)."""
 
 
 @dataclass(frozen=True)

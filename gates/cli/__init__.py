@@ -22,7 +22,6 @@ from gates.cli import (
     explain,
     init,
     merge,
-    migrations,
     promote,
     report,
     run,
@@ -42,9 +41,9 @@ COMMANDS = (
     comment,
     baseline,
     explain,
-    migrations,
 )
-"""Modules registering subcommands, in the order ``gates --help`` lists them."""
+"""Modules registering the built-in subcommands, in the order ``gates --help`` lists them; the
+helpers gate types declare (``Check.commands``) follow them, see :mod:`gates.cli.gate_commands`."""
 
 USER_HELP = """\
 Run the quality gates of checklist.yml (tests, coverage, bundle size, security, migrations,
@@ -68,7 +67,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main(argv: Sequence[str] | None) -> int:
-    parser = _parser()
+    words = list(sys.argv[1:] if argv is None else argv)
+    parser = _parser(words)
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse exits 2 on usage errors and 0 on --help
@@ -132,7 +132,7 @@ def _broken_pipe() -> int:
     return EXIT_FAIL
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser(words: Sequence[str] = ()) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="gates",
         description=USER_HELP,
@@ -142,4 +142,18 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for command in COMMANDS:
         command.add(sub)
+    if wants_gate_commands(words, set(sub.choices)):
+        from gates.cli import gate_commands
+
+        gate_commands.add(sub)
     return parser
+
+
+def wants_gate_commands(words: Sequence[str], builtins: set[str]) -> bool:
+    """Whether to read the gate registry for ``gates <type> <name>``: only when the first word
+    is not a built-in command and not ``--version`` (so those start without importing a gate
+    type); ``gates``, ``gates --help`` and an unknown word list the gates' commands too."""
+    first = next((w for w in words if not w.startswith("-")), None)
+    if first is not None:
+        return first not in builtins
+    return "--version" not in words

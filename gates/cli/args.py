@@ -7,8 +7,8 @@ import os
 import sys
 from typing import TextIO
 
-FORMATS = ("json", "html", "junit", "sarif", "md")
-"""Every ``--format`` name (the keys of ``gates.writers.FILENAMES``; a test holds them equal)."""
+from gates.writers import FORMAT_NAMES
+
 DEFAULT_CHECKLIST = "checklist.yml"
 
 
@@ -31,10 +31,10 @@ def positive_int(text: str) -> int:
 def formats(text: str) -> list[str]:
     """``html,sarif`` → the formats to write; JSON is always written (the record)."""
     chosen = [part.strip() for part in text.split(",") if part.strip()]
-    unknown = [f for f in chosen if f not in FORMATS]
+    unknown = [f for f in chosen if f not in FORMAT_NAMES]
     if unknown:
         raise argparse.ArgumentTypeError(
-            f"unknown format {unknown[0][:40]!r}; choose from {', '.join(FORMATS)}"
+            f"unknown format {unknown[0][:40]!r}; choose from {', '.join(FORMAT_NAMES)}"
         )
     if "json" not in chosen:
         chosen.insert(0, "json")  # the JSON report is the record every other command reads

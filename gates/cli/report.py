@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from gates.cli.args import FORMATS
 from gates.verdict import EXIT_PASS
+from gates.writers import FORMAT_NAMES
 
 
 def add(sub: Any) -> None:
@@ -19,7 +19,7 @@ def add(sub: Any) -> None:
         description="Render a saved gate-report.json (digest checked) as another format.",
     )
     report.add_argument("report", help="the gate-report.json to render")
-    report.add_argument("--format", choices=FORMATS, required=True, help="format to render")
+    report.add_argument("--format", choices=FORMAT_NAMES, required=True, help="format to render")
     report.add_argument(
         "-o", "--output", metavar="FILE", help="file to write (default: standard output)"
     )

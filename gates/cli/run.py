@@ -10,8 +10,9 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from gates.cli.args import DEFAULT_CHECKLIST, FORMATS, formats, id_set, positive_int
+from gates.cli.args import DEFAULT_CHECKLIST, formats, id_set, positive_int
 from gates.errors import UsageError
+from gates.writers import FORMAT_NAMES
 
 
 def add(sub: Any) -> None:
@@ -90,10 +91,10 @@ def add(sub: Any) -> None:
     run.add_argument(
         "--format",
         type=formats,
-        default=list(FORMATS),
+        default=list(FORMAT_NAMES),
         metavar="LIST",
         help=f"report formats, comma separated; json is always written "
-        f"(default: {','.join(FORMATS)})",
+        f"(default: {','.join(FORMAT_NAMES)})",
     )
     run.add_argument(
         "--no-history",

@@ -1,5 +1,9 @@
 """Report writers: one module per format, each ``render(report) -> str``; atomic file writes.
 
+This module is also **the one registry of report formats** (:data:`FORMATS`: name, file name,
+renderer by dotted path). It stays cheap to import, because ``gates/cli/args.py`` reads it at
+start-up for ``--format``: no writer module is imported until a report is rendered.
+
 ``write_all`` writes every requested format and ``gate-report.json`` LAST, so the presence of
 the JSON means the set is complete. Each file is written through :func:`write_atomic` (temp file
 in the same folder, fsync, ``os.replace``): a crash leaves the previous report whole.
@@ -11,55 +15,56 @@ import errno
 import importlib
 import os
 import stat
-import tempfile
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gates.errors import UsageError
-from gates.model import Report
+
+if TYPE_CHECKING:
+    from gates.model import Report
 
 
 @dataclass(frozen=True)
 class Format:
-    """A report format: its ``--format`` name, its file in ``--out`` and its writer module."""
+    """A report format: its ``--format`` name, its file in ``--out`` and its renderer."""
 
     name: str
     filename: str
-    module: str
-    """``gates.writers.<module>`` has ``render(report) -> str``; imported on first use."""
+    renderer: str
+    """Dotted path of the ``render(report) -> str`` function; imported on first use."""
 
     @property
     def render(self) -> Callable[[Report], str]:
         """The writer's ``render`` function."""
-        render: Callable[[Report], str] = importlib.import_module(
-            f"gates.writers.{self.module}"
-        ).render
+        module, _, attribute = self.renderer.rpartition(".")
+        render: Callable[[Report], str] = getattr(importlib.import_module(module), attribute)
         return render
 
 
 FORMATS: Mapping[str, Format] = {
     f.name: f
     for f in (
-        Format("json", "gate-report.json", "json_report"),
-        Format("html", "gate-report.html", "html_report"),
-        Format("junit", "gate-report.junit.xml", "junit_report"),
-        Format("sarif", "gate-report.sarif", "sarif_report"),
-        Format("md", "gate-report.md", "markdown_report"),
+        Format("json", "gate-report.json", "gates.writers.json_report.render"),
+        Format("html", "gate-report.html", "gates.writers.html_report.render"),
+        Format("junit", "gate-report.junit.xml", "gates.writers.junit_report.render"),
+        Format("sarif", "gate-report.sarif", "gates.writers.sarif_report.render"),
+        Format("md", "gate-report.md", "gates.writers.markdown_report.render"),
     )
 }
-"""The one registry of report formats (the CLI's ``--format`` choices come from here)."""
+"""The one registry of report formats: ``--format`` of ``gates run``/``gates report`` and the
+files ``write_all`` writes come from here."""
 FORMAT_NAMES: tuple[str, ...] = tuple(FORMATS)
 
 
-class _Writers(Mapping[str, Callable[[Report], str]]):
+class _Writers(Mapping[str, Callable[["Report"], str]]):
     """``{format name: render}``, importing a writer only when it is used."""
 
     def __getitem__(self, name: str) -> Callable[[Report], str]:
         return FORMATS[name].render
 
-    def __iter__(self) -> Any:
+    def __iter__(self) -> Iterator[str]:
         return iter(FORMATS)
 
     def __len__(self) -> int:
@@ -91,6 +96,8 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
     if special is not None:
         _write_through(path, data, special)
         return
+    import tempfile  # here, not at the top: the registry above is read at every start-up
+
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     tmp = Path(tmp_name)

@@ -198,5 +198,12 @@ CHECK = Check(
     evaluate=evaluate,
     rules=RULES,
     summary="Migration order, immutability, rollbacks, lint and a dry run on PostgreSQL",
-    commands=(Subcommand("lock", "write the lock file of applied migrations", _lock_command),),
+    commands=(
+        Subcommand(
+            "lock",
+            "write the lock file of applied migrations",
+            _lock_command,
+            "Write the lock file that records the applied migrations and their digests.",
+        ),
+    ),
 )
