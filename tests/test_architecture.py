@@ -108,3 +108,61 @@ def test_few_plain_modules_at_the_top_and_none_named_for_a_gate_type() -> None:
     plain = sorted(p.stem for p in PACKAGE.glob("*.py"))
     assert len(plain) <= 12, plain
     assert not [m for m in plain if any(m.startswith(t) for t in GATE_TYPES)], plain
+
+
+GIT_HOME = PACKAGE / "io" / "git.py"
+
+
+def git_spawns(source: str) -> list[int]:
+    """Lines of ``source`` that build a ``git`` command line: a list or tuple that starts with
+    ``"git"`` (``run(["git", …])``), or ``"git …"``/``"git"`` as the first argument of a call.
+    A tuple given to ``str.startswith``, tested with ``in`` or looped over is a set of words,
+    not a command."""
+    prefixes: set[int] = set()
+    lines: list[int] = []
+    tree = ast.parse(source)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Compare):
+            prefixes.update(id(c) for c in node.comparators)
+        elif isinstance(node, ast.comprehension | ast.For):
+            prefixes.add(id(node.iter))
+        if not isinstance(node, ast.Call):
+            continue
+        if isinstance(node.func, ast.Attribute) and node.func.attr in ("startswith", "endswith"):
+            prefixes.update(id(arg) for arg in node.args)
+            continue
+        first = node.args[0] if node.args else None
+        if isinstance(first, ast.Constant) and str(first.value).partition(" ")[0] == "git":
+            lines.append(first.lineno)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.List | ast.Tuple) and id(node) not in prefixes and node.elts:
+            first = node.elts[0]
+            if isinstance(first, ast.Constant) and first.value == "git":
+                lines.append(node.lineno)
+    return sorted(set(lines))
+
+
+def test_the_git_finder_finds_planted_spawns() -> None:
+    planted = (
+        'ctx.run(["git", "status"])\n'
+        'run_tool(("git", "ls-files"), timeout=1)\n'
+        'argv = ["git", "show", ref]\n'
+        'subprocess.run("git rev-parse HEAD", shell=True)\n'
+        'shutil.which("git")\n'
+        'ok = version.startswith(("git", "http"))\n'
+        'kinds = {"git": 1}\n'
+        'other = kind in ("git", "url") or any(k in s for k in ("git", "url"))\n'
+        'parser.add_argument("--base-ref", help="git ref of the base branch")\n'
+    )
+    assert git_spawns(planted) == [1, 2, 3, 4, 5]
+
+
+def test_only_gates_io_git_spawns_git() -> None:
+    """Every question to git goes through :mod:`gates.io.git` (typed, fail-closed errors)."""
+    found = {
+        str(p.relative_to(PACKAGE.parent)): lines
+        for p in sorted(PACKAGE.rglob("*.py"))
+        if p != GIT_HOME and (lines := git_spawns(p.read_text(encoding="utf-8")))
+    }
+    assert found == {}
+    assert git_spawns(GIT_HOME.read_text(encoding="utf-8"))  # the one place does

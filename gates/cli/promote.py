@@ -144,16 +144,13 @@ def _checklist_at(path: Path, commit: str | None) -> Iterator[tuple[Path, str]]:
 
 
 def _git_show(path: Path, commit: str) -> bytes | None:
-    from gates.process import run_tool
+    from gates.io import git
 
-    folder = path.resolve().parent
-    try:
-        run = run_tool(["git", "show", f"{commit}:./{path.name}"], timeout=10, cwd=folder)
+    try:  # not committed, or no git: the file on disk is judged instead (see _checklist_at)
+        shown = git.file_at(git.runner_at(path.resolve().parent, timeout=10), commit, path.name)
     except ToolError:
         return None
-    if run.returncode != 0:
-        return None
-    return run.stdout.encode("utf-8")
+    return shown.encode("utf-8") if shown is not None else None
 
 
 def _locator(text: str, shown: str, target: str, environ: dict[str, str]) -> Any:

@@ -20,8 +20,8 @@ from pathlib import Path
 
 from gates.checklist.model import Checklist
 from gates.errors import ChecklistError, ReportError, ToolError, UsageError
+from gates.io import git
 from gates.model import Report
-from gates.process import run_tool
 from gates.report.codec import compute_digest, load, verify_signature
 from gates.report.outputs import signing_key
 
@@ -106,14 +106,9 @@ def is_ancestor(root: Path, older: str, newer: str) -> bool | None:
     if older == newer:
         return True
     try:
-        run = run_tool(["git", "merge-base", "--is-ancestor", older, newer], timeout=10, cwd=root)
+        return git.is_ancestor(git.runner_at(root, timeout=10), older, newer)
     except ToolError:
         return None
-    if run.returncode == 0:
-        return True
-    if run.returncode == 1:
-        return False
-    return None
 
 
 def resolve_baseline(
@@ -175,23 +170,15 @@ def find_auto(root: Path, base_ref: str | None, folder: Path) -> tuple[Path, str
     else of its nearest ancestor that has one: ``(path, which commit and why)``."""
     if not base_ref:
         raise UsageError("--baseline auto needs --base-ref (e.g. --base-ref origin/main)")
+    run = git.runner_at(root, timeout=20)
     try:
-        run = run_tool(["git", "merge-base", "HEAD", base_ref], timeout=20, cwd=root)
+        base = git.merge_base(run, base_ref)
     except ToolError as exc:
-        raise UsageError(f"--baseline auto: git is needed to find the merge-base: {exc}") from None
-    if run.returncode != 0:
-        raise UsageError(
-            f"--baseline auto: no merge-base of HEAD and {base_ref} "
-            f"({run.stderr.strip()[:200] or 'unknown ref'})"
-        )
-    base = run.stdout.strip()
+        raise UsageError(f"--baseline auto: no merge-base of HEAD and {base_ref}: {exc}") from None
     try:
-        listed = run_tool(
-            ["git", "rev-list", f"--max-count={MAX_ANCESTORS}", base], timeout=20, cwd=root
-        )
+        commits = git.ancestors(run, base, MAX_ANCESTORS) or [base]
     except ToolError:
-        listed = None
-    commits = listed.stdout.split() if listed and listed.returncode == 0 else [base]
+        commits = [base]
     for distance, sha in enumerate(commits):
         candidate = folder / f"{sha}.json"
         if candidate.is_file():

@@ -13,8 +13,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from gates.errors import ReportError, ToolError, UsageError
+from gates.io import git
 from gates.model import Report
-from gates.process import run_tool
 from gates.redact import Redactor
 
 SIGNING_KEY_ENV = "GATES_SIGNING_KEY"
@@ -24,13 +24,10 @@ def git_facts(root: Path, commit: str | None) -> tuple[str | None, str | None]:
     """(commit, branch) from ``--commit``/CI variables/``git``; ``None`` where unknown."""
     commit = commit or os.environ.get("GATES_COMMIT") or os.environ.get("GITHUB_SHA") or None
     branch = os.environ.get("GITHUB_HEAD_REF") or os.environ.get("GITHUB_REF_NAME") or None
-    try:
-        if commit is None:
-            run = run_tool(["git", "rev-parse", "HEAD"], timeout=10, cwd=root)
-            commit = run.stdout.strip() or None if run.returncode == 0 else None
-        if branch is None:
-            run = run_tool(["git", "rev-parse", "--abbrev-ref", "HEAD"], timeout=10, cwd=root)
-            branch = run.stdout.strip() or None if run.returncode == 0 else None
+    run = git.runner_at(root, timeout=10)
+    try:  # a hint for the report: unknown (None) when git cannot tell
+        commit = commit or git.head_commit(run)
+        branch = branch or git.current_branch(run) or None
     except ToolError:
         pass
     return commit, branch

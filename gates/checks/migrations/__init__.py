@@ -31,6 +31,7 @@ from gates.checks.base import Check, GateContext, GateOutcome, Subcommand
 from gates.checks.migrations.lint_rules import RULES
 from gates.checks.migrations.options import MigrationsOptions
 from gates.errors import InputError, ToolError
+from gates.io import git
 from gates.io.safe import resolve_inside
 from gates.model import Evidence, Severity
 
@@ -115,13 +116,14 @@ def _lock_against_base(
     """A change may add lock entries, never remove or re-hash those of its base branch."""
     from gates.checks.migrations import lockfile
 
-    verify = ctx.run(["git", "rev-parse", "--verify", "--quiet", f"{base_ref}^{{commit}}"])
-    if verify.returncode != 0:
-        raise ToolError(f"lock base {base_ref!r} is not a commit of this repository")
-    shown = ctx.run(["git", "show", f"{verify.stdout.strip()}:./{lock_rel}"])
-    if shown.returncode != 0:
+    try:
+        commit = git.commit_of(ctx.run, base_ref)
+    except ToolError as exc:
+        raise ToolError(f"lock base {base_ref!r}: {exc}") from None
+    shown = git.file_at(ctx.run, commit, lock_rel)
+    if shown is None:
         return []  # the lock is new in this change: nothing of the base to keep
-    base = lockfile.parse(shown.stdout, f"{lock_rel}@{base_ref}")
+    base = lockfile.parse(shown, f"{lock_rel}@{base_ref}")
     return lockfile.check_against_base(base, entries, lock_rel, base_ref)
 
 

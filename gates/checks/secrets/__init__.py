@@ -57,7 +57,7 @@ from gates.checks.secrets.patterns import PATTERNS, Hit, redact, secret_hash
 from gates.checks.secrets.scan import Scan, scan_file, template_file
 from gates.errors import InputError, ToolError
 from gates.fingerprint import fingerprint
-from gates.io import globs
+from gates.io import git, globs
 from gates.io.safe import read_json
 from gates.model import Finding, Location, Severity
 
@@ -165,20 +165,17 @@ def _walk(top: Path, root: Path, patterns: list[str] | None, skip: set[Path]) ->
 
 
 def _tracked(options: SecretsOptions, ctx: GateContext) -> tuple[list[str], str]:
-    # ctx.run's default timeout is the gate's own ``timeout`` (a hung git falls back to the walk)
+    # Without git's list (no repository, no git, a git that hangs past the gate's timeout) the
+    # tree is walked: that scans at least as much. Once git has answered, a failing second
+    # question is an error, never a silently shorter list.
     try:
-        run = ctx.run(["git", "ls-files", "-z"])
+        names = git.tracked_files(ctx.run)
     except ToolError:
-        run = None
-    if run is None or run.returncode != 0:
         return _walk(
             ctx.root, ctx.root, _gitignore_patterns(ctx.root), {ctx.out_dir.resolve()}
         ), "walk"
-    names = [n for n in run.stdout.split("\0") if n]
     if options.include_untracked:
-        extra = ctx.run(["git", "ls-files", "-z", "--others", "--exclude-standard"])
-        if extra.returncode == 0:
-            names += [n for n in extra.stdout.split("\0") if n]
+        names += git.untracked_files(ctx.run)
     return names, "git ls-files"
 
 
