@@ -78,12 +78,8 @@ def test_thresholds_state_operator_and_full_precision(tmp_path: Path) -> None:
         _ctx(tmp_path),
     )
     lines = _row(outcome.measurements, "lines")
-    assert (lines.value, lines.op, lines.threshold, lines.status) == (  # type: ignore[comparison-overlap]  # pytest.Approx typed apart from float
-        pytest.approx(100 * 56 / 248),
-        ">=",
-        20,
-        Status.PASS,
-    )
+    assert (lines.op, lines.threshold, lines.status) == (">=", 20, Status.PASS)
+    assert lines.value == pytest.approx(100 * 56 / 248)
     assert lines.rounding == EXACT and "(56/248)" in lines.message
     branches = _row(outcome.measurements, "branches")
     assert branches.status is Status.FAIL and branches.value == pytest.approx(100 * 18 / 126)
@@ -100,7 +96,7 @@ def test_79_95_against_80_fails_and_80_passes(tmp_path: Path) -> None:
         evaluate(_opts(report="low.xml", thresholds={"lines": 80}), _ctx(tmp_path)).measurements,
         "lines",
     )
-    assert (low.value, low.status) == (pytest.approx(79.95), Status.FAIL)  # type: ignore[comparison-overlap]  # pytest.Approx typed apart from float
+    assert low.status is Status.FAIL and low.value == pytest.approx(79.95)
     assert "79.95%" in low.message and low.rounding == EXACT
     (tmp_path / "near.xml").write_text(_cobertura(79999, 100000))
     near = _row(
@@ -363,7 +359,7 @@ def test_max_drop(tmp_path: Path) -> None:
     opts = _opts(report="c.xml", max_drop=0.5)
     ok = evaluate(opts, _ctx(tmp_path, baseline=_baseline(80.0), baseline_given=True))
     row = _row(ok.measurements, "lines drop")
-    assert (row.value, row.op, row.status) == (pytest.approx(0.5), "<=", Status.PASS)  # type: ignore[comparison-overlap]  # pytest.Approx typed apart from float
+    assert (row.op, row.status) == ("<=", Status.PASS) and row.value == pytest.approx(0.5)
     # the drop's baseline is the lines percentage of the baseline, never set beside the drop
     assert row.baseline is None and row.change_of is not None
     assert (row.change_of.quantity, row.change_of.unit, row.change_of.baseline) == (
@@ -492,7 +488,7 @@ def test_new_source_file_no_test_imports_counts_as_missed(repo: tuple[Path, str]
     outcome = evaluate(_opts(report="coverage.json", changed_lines=spec), _ctx(root))
     row = _row(outcome.measurements, "changed lines")
     # calc.py: 2 of 5 covered; extra.py: its 3 non-blank added lines, never run
-    assert (row.value, row.status) == (pytest.approx(100 * 2 / 8), Status.FAIL)  # type: ignore[comparison-overlap]  # pytest.Approx typed apart from float
+    assert row.status is Status.FAIL and row.value == pytest.approx(100 * 2 / 8)
     table = outcome.details["changed_lines"]
     assert table["source_files_not_in_report"] == ["pkg/extra.py"]
     without = evaluate(
