@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -83,3 +85,89 @@ def gate(report: dict[str, Any], gate_id: str) -> dict[str, Any]:
             found: dict[str, Any] = item
             return found
     raise AssertionError(f"gate {gate_id!r} not in report: {[g['id'] for g in report['gates']]}")
+
+
+# --- every gate-report.json a test writes is valid against `gates schema --report` -------------
+# A report is found by its name: ``gate-report.json``, or ``<commit>.json`` in a baseline folder
+# (``gates baseline save``). Per test, its ``tmp_path`` is searched at teardown (an invalid
+# report fails that test); at the end of the session (per xdist worker), everything else under
+# the session's temporary folder (fixtures' ``tmp_path_factory`` folders). The schema is compiled
+# once per process. A test that writes broken reports on purpose says so with
+# ``@pytest.mark.invalid_reports``.
+
+_REPORT_NAME = "gate-report.json"
+_BASELINE_NAME = re.compile(r"^[0-9a-f]{40}(?:[0-9a-f]{24})?\.json$")
+_SKIP_DIRS = frozenset({"node_modules", ".git", ".nox", ".venv", "__pycache__"})
+_checked_reports: dict[Path, tuple[int, int]] = {}
+_exempt_roots: list[Path] = []
+
+
+@functools.cache
+def _report_validator() -> Any:
+    import jsonschema
+
+    from gates.report.schema import report_schema
+
+    return jsonschema.Draft202012Validator(report_schema())
+
+
+def _written_reports(root: Path) -> list[Path]:
+    found = []
+    for folder, dirs, files in os.walk(root):  # symbolic links are not followed
+        dirs[:] = [d for d in dirs if d not in _SKIP_DIRS]
+        for name in files:
+            if name == _REPORT_NAME or _BASELINE_NAME.match(name):
+                found.append(Path(folder, name))
+    return found
+
+
+def _report_problems(root: Path) -> list[str]:
+    """Schema errors of the reports under ``root`` not yet checked as they are now."""
+    problems = []
+    for path in _written_reports(root):
+        if any(path.is_relative_to(exempt) for exempt in _exempt_roots):
+            continue
+        try:
+            stat = path.stat()
+        except OSError:
+            continue
+        if not os.path.isfile(path) or _checked_reports.get(path) == (
+            stat.st_mtime_ns,
+            stat.st_size,
+        ):
+            continue
+        _checked_reports[path] = (stat.st_mtime_ns, stat.st_size)
+        try:
+            data = json.loads(path.read_bytes())
+        except (OSError, ValueError) as exc:
+            problems.append(f"{path}: not JSON ({exc})")
+            continue
+        errors = sorted(_report_validator().iter_errors(data), key=lambda e: list(e.path))
+        for error in errors[:5]:
+            where = "/".join(str(p) for p in error.absolute_path) or "(top)"
+            problems.append(f"{path}: {where}: {error.message[:200]}")
+    return problems
+
+
+@pytest.fixture(autouse=True)
+def _reports_match_the_schema(request: pytest.FixtureRequest) -> Any:
+    """Fail the test whose ``tmp_path`` holds a report ``gates schema --report`` refuses."""
+    yield
+    tmp = request.node.funcargs.get("tmp_path") if hasattr(request.node, "funcargs") else None
+    if not isinstance(tmp, Path) or not tmp.is_dir():
+        return
+    if request.node.get_closest_marker("invalid_reports"):
+        _exempt_roots.append(tmp)
+        return
+    problems = _report_problems(tmp)
+    if problems:
+        pytest.fail("reports invalid against `gates schema --report`:\n" + "\n".join(problems))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _session_reports_match_the_schema(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """The reports written outside a test's own ``tmp_path`` (module/session fixtures)."""
+    yield
+    problems = _report_problems(tmp_path_factory.getbasetemp())
+    if problems:
+        pytest.fail("reports invalid against `gates schema --report`:\n" + "\n".join(problems))

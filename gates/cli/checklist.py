@@ -35,8 +35,14 @@ def add(sub: Any) -> None:
 
     schema = sub.add_parser(
         "schema",
-        help="print the JSON Schema of checklist.yml",
-        description="Print the JSON Schema of checklist.yml (for editors and CI linters).",
+        help="print the JSON Schema of checklist.yml (or, with --report, of gate-report.json)",
+        description="Print the JSON Schema (draft 2020-12) of checklist.yml, for editors and CI "
+        "linters; with --report, the schema of gate-report.json instead.",
+    )
+    schema.add_argument(
+        "--report",
+        action="store_true",
+        help="print the schema of gate-report.json (gates-report/1) instead (default: off)",
     )
     schema.set_defaults(handler=handle_schema)
 
@@ -69,7 +75,12 @@ def handle_validate(args: argparse.Namespace) -> int:
 
 
 def handle_schema(args: argparse.Namespace) -> int:
-    """Print the checklist's JSON Schema."""
+    """Print the checklist's JSON Schema, or the report's with ``--report``."""
+    if args.report:
+        from gates.report.schema import report_schema
+
+        say(json.dumps(report_schema(), indent=2))
+        return EXIT_PASS
     from gates.checklist.json_schema import checklist_schema
 
     say(json.dumps(checklist_schema(), indent=2))
