@@ -141,7 +141,12 @@ def test_run_and_comment_steps_execute(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert "no baseline report at base/gate-report.json" in done.stdout
     got = dict(line.split("=", 1) for line in outputs.read_text().splitlines())
-    assert got == {"exit-code": "0", "verdict": "pass", "report": "reports/gate-report.json"}
+    assert got == {
+        "exit-code": "0",
+        "verdict": "pass",
+        "report": "reports/gate-report.json",
+        "baseline": "",  # the given baseline does not exist
+    }
     assert "python-service" in (tmp_path / "summary.md").read_text()  # the job summary
     done = _bash(
         _step("Render the pull-request comment"),
@@ -305,3 +310,150 @@ def test_poster_refuses_a_body_that_is_not_a_gates_comment(
     assert _post(api, body).returncode == 1
     body.write_text(MARKER + "x" * 70_000)
     assert _post(api, body).returncode == 1
+
+
+AUTO_STEPS = (
+    "Restore the baselines",
+    "Fetch the base branch for the merge-base",
+    "Save this report as a baseline",
+    "Save the baselines",
+)
+
+
+def test_automatic_baseline_is_wired() -> None:
+    action = _action()
+    inputs = action["inputs"]
+    assert inputs["auto-baseline"]["default"] == "true"
+    assert inputs["baseline-dir"]["default"] == ".gates/baselines"
+    steps = action["runs"]["steps"]
+    names = [s.get("name", "") for s in steps]
+    restore, fetch, save, cache_save = (_step(n) for n in AUTO_STEPS)
+    # restored and fetched before the run, kept after it
+    assert names.index(AUTO_STEPS[0]) < names.index("gates run")
+    assert names.index(AUTO_STEPS[1]) < names.index("gates run")
+    assert names.index("gates run") < names.index(AUTO_STEPS[2]) < names.index(AUTO_STEPS[3])
+    # the cache is keyed by branch: a pull request restores its base branch's newest folder
+    assert restore["uses"].startswith("actions/cache/restore@")
+    assert restore["with"]["path"] == "${{ inputs.baseline-dir }}"
+    prefix = "gates-baselines-${{ inputs.env }}-${{ github.base_ref || github.ref_name }}-"
+    assert restore["with"]["restore-keys"].strip() == prefix
+    assert restore["with"]["key"].startswith(prefix)
+    assert cache_save["uses"].startswith("actions/cache/save@")
+    assert cache_save["with"]["path"] == "${{ inputs.baseline-dir }}"
+    # caches are immutable: each save has its own key, under the branch's prefix
+    assert cache_save["with"]["key"].endswith("-${{ github.ref_name }}-${{ github.sha }}")
+    assert "steps.save-baseline.outcome == 'success'" in cache_save["if"]
+    # every automatic step can be turned off, and an explicit baseline turns them off
+    for step in (restore, fetch, save):
+        assert "inputs.auto-baseline == 'true'" in step["if"], step["name"]
+        assert "inputs.baseline == ''" in step["if"], step["name"]
+    # the merge-base is looked for on pull requests; reports are kept only from pushes to the
+    # default branch, and only passing ones
+    assert "github.event_name == 'pull_request'" in fetch["if"]
+    assert "github.event_name == 'push'" in save["if"]
+    assert "github.ref_name == github.event.repository.default_branch" in save["if"]
+    assert "steps.run.outputs.verdict == 'pass'" in save["if"]
+    assert "'fail'" not in save["if"] and "'error'" not in save["if"]
+    assert "gates baseline save" in save["run"]
+    run = _step("gates run")
+    assert "--baseline auto --base-ref" in run["run"]
+    assert run["env"]["IN_AUTO_BASE_REF"] == "${{ steps.base.outputs.ref }}"
+    comment = _step("Render the pull-request comment")
+    assert comment["env"]["IN_BASELINE"] == "${{ steps.run.outputs.baseline }}"
+
+
+def _git(cwd: Path, *argv: str) -> str:
+    done = subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *argv],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return done.stdout.strip()
+
+
+AUTO_CHECKLIST = """\
+version: 1
+project: auto-baseline
+gates:
+  check:
+    type: command
+    run: [python3, -c, "print('ok')"]
+"""
+
+
+@pytest.mark.slow
+def test_automatic_baseline_runs_on_a_shallow_pull_request_checkout(tmp_path: Path) -> None:
+    """A real origin with main and a pull-request branch, checked out shallow (fetch-depth: 1,
+    actions/checkout's default): the fetch step makes the merge-base findable, the run picks
+    the report saved on main at the merge-base, and a push to main keeps its own report."""
+    if not shutil.which("git"):
+        pytest.fail("git is needed")
+    origin = tmp_path / "origin"
+    origin.mkdir()
+    _git(origin, "init", "-q", "-b", "main")
+    (origin / "checklist.yml").write_text(AUTO_CHECKLIST)
+    (origin / ".gitignore").write_text("reports/\n.gates/\n")
+    _git(origin, "add", ".")
+    _git(origin, "commit", "-q", "-m", "base")
+    base_sha = _git(origin, "rev-parse", "HEAD")
+    # the run on the push to main: gates run, then the baseline is saved
+    outputs = tmp_path / "main-out.txt"
+    outputs.write_text("")
+    env = {
+        "IN_CHECKLIST": "checklist.yml",
+        "IN_ENV": "",
+        "IN_STAGE": "",
+        "IN_URL": "",
+        "IN_BASELINE": "",
+        "IN_BASE_REF": "",
+        "IN_OUT": "reports",
+        "IN_ARGS": "--no-history",
+        "IN_AUTO_BASE_REF": "",  # a push: no merge-base step ran
+        "IN_BASELINE_DIR": str(tmp_path / "cache"),
+        "GITHUB_OUTPUT": str(outputs),
+        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
+    }
+    done = _bash(_step("gates run"), env, origin)
+    assert done.returncode == 0, done.stderr
+    got = dict(line.split("=", 1) for line in outputs.read_text().splitlines())
+    assert got["verdict"] == "pass" and got["baseline"] == ""
+    saved = _bash(
+        _step("Save this report as a baseline"),
+        {"IN_REPORT": got["report"], "IN_BASELINE_DIR": env["IN_BASELINE_DIR"]},
+        origin,
+    )
+    assert saved.returncode == 0, saved.stderr
+    assert (tmp_path / "cache" / f"{base_sha}.json").is_file()
+    # a pull request two commits ahead, checked out with depth 1
+    _git(origin, "checkout", "-q", "-b", "feature")
+    for n in (1, 2):
+        (origin / f"f{n}.txt").write_text(str(n))
+        _git(origin, "add", ".")
+        _git(origin, "commit", "-q", "-m", f"feature {n}")
+    _git(origin, "checkout", "-q", "main")
+    (origin / "main.txt").write_text("moved on")
+    _git(origin, "add", ".")
+    _git(origin, "commit", "-q", "-m", "main moved on")
+    work = tmp_path / "work"
+    _git(tmp_path, "clone", "-q", "--depth", "1", "--branch", "feature", origin.as_uri(), "work")
+    assert _git(work, "rev-parse", "--is-shallow-repository") == "true"
+    fetch_out = tmp_path / "fetch-out.txt"
+    fetch_out.write_text("")
+    fetched = _bash(
+        _step("Fetch the base branch for the merge-base"),
+        {"IN_BASE_REF": "", "BASE_BRANCH": "main", "GITHUB_OUTPUT": str(fetch_out)},
+        work,
+    )
+    assert fetched.returncode == 0, fetched.stderr
+    assert fetch_out.read_text().strip() == "ref=origin/main"
+    assert _git(work, "merge-base", "HEAD", "origin/main") == base_sha
+    outputs.write_text("")
+    done = _bash(_step("gates run"), {**env, "IN_AUTO_BASE_REF": "origin/main"}, work)
+    assert done.returncode == 0, done.stderr
+    assert f"merge-base {base_sha[:12]}" in done.stdout + done.stderr
+    got = dict(line.split("=", 1) for line in outputs.read_text().splitlines())
+    assert got["verdict"] == "pass"
+    assert got["baseline"] == str(tmp_path / "cache" / f"{base_sha}.json")
