@@ -23,7 +23,7 @@ import hashlib
 import json
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from enum import Enum
 from typing import Any
 
@@ -85,6 +85,8 @@ class Redactor:
 
     def __init__(self, secrets: Iterable[str]) -> None:
         values = sorted({s for s in secrets if len(s) >= MIN_SECRET_LENGTH}, key=len, reverse=True)
+        self.values: tuple[str, ...] = tuple(values)
+        """The known secret values, longest first."""
         self._pattern = re.compile("|".join(re.escape(v) for v in values)) if values else None
         # One scan decides whether a string needs any work: most strings need none.
         self._any = re.compile(
@@ -99,6 +101,13 @@ class Redactor:
             value = self._pattern.sub(lambda m: mask(m.group(0)), value)
         value = KEY_PATTERNS.sub(lambda m: mask(m.group(0)), value)
         return _JWT.sub(_mask_service_role, value)
+
+    def matches(self, text: str) -> Iterator[re.Match[str]]:
+        """Every match of a known value or a key pattern in ``text`` (they may overlap)."""
+        if self._pattern is not None:
+            yield from self._pattern.finditer(text)
+        yield from KEY_PATTERNS.finditer(text)
+        yield from _JWT.finditer(text)
 
     def bytes(self, data: bytes) -> bytes:
         """``data`` (a log: UTF-8, possibly broken) with every secret masked."""
@@ -209,3 +218,110 @@ def run_secrets(checklist_text: str, environ: Mapping[str, str]) -> list[str]:
     if key:
         found.append(key)
     return found
+
+
+# --- logs: masked at write time ------------------------------------------------------------
+
+HOLD_CHARS = 1024
+"""Output of a line not yet ended is held back this far (plus the longest known secret), so a
+secret split over two reads is whole when it is masked."""
+MAX_HELD_BYTES = 1 << 20
+"""Past this, held output is masked and written as it is (a 1 MiB "token" is no credential)."""
+_PEM_BEGIN = re.compile(r"-----BEGIN[ A-Z0-9]{0,30}PRIVATE KEY")
+_PEM_END = re.compile(r"-----END[ A-Z0-9]{0,30}PRIVATE KEY")
+_PEM_SPAN = 10_100
+"""The longest private key block :data:`KEY_PATTERNS` masks."""
+
+_log_secrets: tuple[str, ...] = ()
+_log_redactor: Redactor | None = None
+
+
+def set_log_secrets(secrets: Iterable[str]) -> None:
+    """Tell this process which values its logs must never show (the run's known secrets).
+
+    Process-wide on purpose: every log gates writes (a gate's command log, a server's log,
+    the rollback log) goes through :func:`log_redactor`, so no caller can forget to pass one.
+    The run sets it in its own process and in each gate's worker."""
+    global _log_secrets, _log_redactor
+    _log_secrets = tuple(dict.fromkeys(secrets))
+    _log_redactor = None
+
+
+def add_log_secrets(secrets: Iterable[str]) -> None:
+    """Add values a gate reported as secret; later log writes mask them too."""
+    new = [s for s in secrets if s not in _log_secrets]
+    if new:
+        set_log_secrets([*_log_secrets, *new])
+
+
+def log_secrets() -> tuple[str, ...]:
+    """The values :func:`set_log_secrets` and :func:`add_log_secrets` gave this process."""
+    return _log_secrets
+
+
+def log_redactor() -> Redactor:
+    """The redactor of this process's logs (known key patterns even when no secret was set)."""
+    global _log_redactor
+    if _log_redactor is None:
+        _log_redactor = Redactor(_log_secrets)
+    return _log_redactor
+
+
+class MaskingWriter:
+    """A byte stream whose every byte passes through a :class:`Redactor` before ``sink`` gets it.
+
+    Complete lines are masked and written at once; the end of a line not yet finished is held
+    back (:data:`HOLD_CHARS` plus the longest known secret), and never cut inside anything
+    that is or may become a secret (a match of a known value or key pattern, an unfinished
+    private key block), so a secret split over two writes is masked as a whole. :meth:`close`
+    masks and writes what is left.
+    """
+
+    def __init__(self, sink: Callable[[bytes], object], redactor: Redactor | None = None) -> None:
+        self._sink = sink
+        self._redactor = redactor or log_redactor()
+        self._hold = HOLD_CHARS + max((len(v) for v in self._redactor.values), default=0)
+        # a known value spanning lines makes a line end no safe place to cut
+        self._by_line = not any("\n" in v or "\r" in v for v in self._redactor.values)
+        self._held = b""
+
+    def write(self, data: bytes) -> None:
+        """Mask and pass on what is safe to pass on now; hold the rest."""
+        if not data:
+            return
+        self._held += data
+        text = self._held.decode("utf-8", "surrogateescape")
+        cut = self._safe_cut(text)
+        if cut > 0:
+            self._emit(text[:cut])
+            self._held = text[cut:].encode("utf-8", "surrogateescape")
+
+    def close(self) -> None:
+        """Mask and pass on everything held."""
+        if self._held:
+            self._emit(self._held.decode("utf-8", "surrogateescape"))
+            self._held = b""
+
+    def _emit(self, text: str) -> None:
+        self._sink(self._redactor.text(text).encode("utf-8", "surrogateescape"))
+
+    def _safe_cut(self, text: str) -> int:
+        cut = len(text) - self._hold
+        if self._by_line:
+            cut = max(cut, text.rfind("\n") + 1)
+        if cut <= 0:
+            return 0
+        spans = [m.span() for m in self._redactor.matches(text)]
+        for begin in _PEM_BEGIN.finditer(text, 0, cut):
+            if _PEM_END.search(text, begin.end()) is None and len(text) - begin.start() < _PEM_SPAN:
+                spans.append((begin.start(), len(text) + 1))  # it goes on past the end
+                break
+        moved = True
+        while moved:  # a span straddling the cut moves the cut to its start
+            moved = False
+            for start, end in spans:
+                if start < cut < end:
+                    cut, moved = start, True
+        if cut <= 0 and len(self._held) > MAX_HELD_BYTES:
+            return len(text)
+        return cut

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import itertools
 import json
+import sys
+from pathlib import Path
+
+from hypothesis import given, seed, settings
+from hypothesis import strategies as st
 
 from gates.model import Finding, Severity
 from gates.redact import mask, redact_report
@@ -132,3 +138,109 @@ def test_known_key_forms_are_masked_without_being_told() -> None:
     assert masked.count("[REDACTED:") == 3 and masked.endswith("\nend")
     assert Redactor(()).bytes(b"plain \xff bytes") == b"plain \xff bytes"
     assert github.encode() not in Redactor(()).bytes(github.encode() + b" \xff")
+
+
+# --- logs: masked at write time ----------------------------------------------------------------
+
+PEM = (
+    "-----BEGIN RSA PRIVATE KEY-----\n"
+    + "\n".join("MIIEowIBAAKCAQEA" + "x" * 48 for _ in range(30))
+    + "\n-----END RSA PRIVATE KEY-----"
+)
+STRIPE = "sk_live_" + "4eC39HqLyjWDarjtT1zdp7dc"
+
+
+def _through_writer(chunks: list[bytes], secrets: list[str]) -> bytes:
+    from gates.redact import MaskingWriter, Redactor
+
+    written: list[bytes] = []
+    writer = MaskingWriter(written.append, Redactor(secrets))
+    for chunk in chunks:
+        writer.write(chunk)
+    writer.close()
+    return b"".join(written)
+
+
+def _split(data: bytes, cuts: list[int]) -> list[bytes]:
+    points = sorted({min(max(c, 0), len(data)) for c in cuts} | {0, len(data)})
+    return [data[a:b] for a, b in itertools.pairwise(points)]
+
+
+@seed(20261202)
+@settings(max_examples=300, deadline=None)
+@given(
+    before=st.text(alphabet=" \nabcxyz-_.:=0123456789é€", max_size=3000),
+    after=st.text(alphabet=" \nabcxyz-_.:=0123456789é€", max_size=3000),
+    cuts=st.lists(st.integers(min_value=0, max_value=7000), max_size=12),
+    which=st.sampled_from(["known", "multiline", "stripe", "pem", "unicode"]),
+)
+def test_a_secret_split_over_any_writes_is_masked_whole(
+    before: str, after: str, cuts: list[int], which: str
+) -> None:
+    """Whatever the chunk boundaries (inside the secret, inside a UTF-8 character), the log
+    gets exactly what masking the whole stream at once gives, and never the secret."""
+    from gates.redact import Redactor
+
+    secret = {
+        "known": CANARY,
+        "multiline": "line-one-SECRET\nline-two-SECRET",
+        "stripe": STRIPE,
+        "pem": PEM,
+        "unicode": "pässwörd-€-SECRET",
+    }[which]
+    known = [] if which in ("stripe", "pem") else [secret]
+    data = f"{before} {secret} {after} {secret}".encode()
+    out = _through_writer(_split(data, cuts), known)
+    assert out == Redactor(known).bytes(data)
+    assert secret.encode() not in out
+    assert mask(secret).encode() in out
+
+
+def test_complete_lines_are_written_at_once_and_a_long_line_is_held_back_bounded() -> None:
+    """A crash loses at most the unfinished end of a line: complete lines reach the sink
+    immediately, an unfinished one once it is longer than the hold."""
+    from gates.redact import HOLD_CHARS, MaskingWriter, Redactor
+
+    written: list[bytes] = []
+    writer = MaskingWriter(written.append, Redactor([CANARY]))
+    writer.write(f"first {CANARY}\nsecond ".encode())
+    assert b"".join(written) == f"first {mask(CANARY)}\n".encode()
+    writer.write(b"y" * (HOLD_CHARS + len(CANARY) + 10))
+    assert len(b"".join(written)) > len(f"first {mask(CANARY)}\nsecond ")
+    writer.close()
+    assert b"".join(written).endswith(b"y" * 10)
+
+
+def test_an_unfinished_private_key_block_is_held_until_it_ends() -> None:
+    from gates.redact import MaskingWriter, Redactor
+
+    written: list[bytes] = []
+    writer = MaskingWriter(written.append, Redactor(()))
+    head, tail = PEM[: len(PEM) // 2], PEM[len(PEM) // 2 :]
+    writer.write(f"key:\n{head}".encode())
+    assert b"".join(written) == b"key:\n"  # the block's lines are held, not written
+    writer.write(f"{tail}\ndone\n".encode())
+    assert b"".join(written) == f"key:\n{mask(PEM)}\ndone\n".encode()
+
+
+def test_command_logs_are_masked_as_written_with_the_process_secrets(tmp_path: Path) -> None:
+    """``run_tool`` streams both outputs into the log through the process's log redactor: the
+    argv line, a secret split over two writes, a known key form, and the end."""
+    from gates import process, redact
+
+    log = tmp_path / "logs" / "g.log"
+    previous = redact.log_secrets()
+    redact.set_log_secrets([CANARY])
+    try:
+        script = (
+            f"import sys, time; c = {CANARY!r}; sys.stdout.write(c[:5]); sys.stdout.flush(); "
+            f"time.sleep(0.2); print(c[5:]); print({STRIPE!r}, file=sys.stderr)"
+        )
+        run = process.run_tool([sys.executable, "-c", script, CANARY], timeout=20, log_path=log)
+    finally:
+        redact.set_log_secrets(previous)
+    assert CANARY in run.stdout  # the gate itself still sees what the command printed
+    text = log.read_text()
+    assert CANARY not in text and STRIPE not in text and CANARY[5:] not in text
+    assert text.count(mask(CANARY)) == 3  # argv (twice: the script and the argument), stdout
+    assert mask(STRIPE) in text and text.endswith("--- exit 0 ---\n")

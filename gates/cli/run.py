@@ -178,6 +178,7 @@ def handle(args: argparse.Namespace) -> int:
         url=args.url,
         commit=commit,
         branch=branch,
+        secrets=tuple(known_secrets),
     )
     deployed_at = after_run.check_flags(args, checklist, stage)
     with lock_out_dir(out_dir):

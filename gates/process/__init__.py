@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gates.errors import ToolMissing, ToolTimeout
+from gates.process.log import CommandLog
 from gates.process.tree import (
     TOOL_MARK,
     WORKER_MARK,
@@ -67,6 +68,8 @@ AFTER_EXIT_READ_S = 0.5
 by a background process it left behind)."""
 
 _live_groups: set[int] = set()
+_pumps: dict[int, threading.Thread] = {}
+"""The thread copying each background process's output into its log, by pid."""
 _live_lock = threading.Lock()
 
 
@@ -139,6 +142,7 @@ def run_tool(
     started = time.monotonic()
     mark = uuid.uuid4().hex
     child_env = {**(env if env is not None else os.environ), **_marks(), TOOL_MARK: mark}
+    log = CommandLog.open(log_path, argv)
     try:
         proc = subprocess.Popen(
             list(argv),
@@ -150,24 +154,27 @@ def run_tool(
             start_new_session=True,
         )
     except FileNotFoundError as exc:
+        log.close("not started: not installed or not on PATH")
         raise ToolMissing(f"'{executable}' is not installed or not on PATH") from exc
     except PermissionError as exc:
+        log.close("not started: not executable")
         raise ToolMissing(f"'{executable}' is not executable: {exc}") from exc
     with _tracked(proc.pid):
         try:
             out, err, timed_out = _communicate(
-                proc, stdin_data.encode() if stdin_data is not None else None, timeout
+                proc, stdin_data.encode() if stdin_data is not None else None, timeout, log
             )
         except BaseException:
             kill_group(proc.pid)
             kill_marked(mark, keep=_owned)
             proc.wait()
+            log.close("interrupted; process group killed")
             raise
         if timed_out:
             kill_group(proc.pid)
             kill_marked(mark, keep=_owned)
             proc.wait()
-            _log(log_path, argv, out, err, f"TIMEOUT after {timeout:.1f}s; process group killed")
+            log.close(f"TIMEOUT after {timeout:.1f}s; process group killed")
             raise ToolTimeout(
                 f"'{shlex.join(argv)[:200]}' timed out after {timeout:g}s; "
                 "its process group was killed"
@@ -185,12 +192,15 @@ def run_tool(
         stderr=err.decode("utf-8", "replace"),
         duration_s=time.monotonic() - started,
     )
-    _log(log_path, argv, out, err, run.describe_exit)
+    log.close(run.describe_exit)
     return run
 
 
 def _communicate(
-    proc: subprocess.Popen[bytes], stdin_data: bytes | None, timeout: float | None
+    proc: subprocess.Popen[bytes],
+    stdin_data: bytes | None,
+    timeout: float | None,
+    log: CommandLog,
 ) -> tuple[bytes, bytes, bool]:
     """(stdout, stderr, timed out): read both pipes until EOF, the deadline, or
     :data:`AFTER_EXIT_READ_S` after the leader exited, whichever comes first."""
@@ -202,6 +212,8 @@ def _communicate(
             os.set_blocking(stream.fileno(), False)
             chunks[stream.fileno()] = []
             selector.register(stream, selectors.EVENT_READ)
+        assert proc.stdout is not None
+        out_fd = proc.stdout.fileno()
         pending = memoryview(stdin_data or b"")
         if proc.stdin is not None:
             if pending:
@@ -238,6 +250,7 @@ def _communicate(
                     continue
                 if data:
                     chunks[fd].append(data)
+                    log.write("stdout" if fd == out_fd else "stderr", data)
                 else:
                     selector.unregister(key.fileobj)
     if not timed_out and proc.poll() is None:  # pipes closed early, the leader still runs
@@ -263,23 +276,32 @@ def start_background(
 
     Use :func:`background` to also track it and kill its whole group on the way out.
     """
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    with log_path.open("ab") as log:
-        log.write(f"$ {shlex.join(argv)}   # background, own process group\n".encode())
-        try:
-            return subprocess.Popen(
-                list(argv),
-                cwd=cwd,
-                env={**env, **_marks(), TOOL_MARK: uuid.uuid4().hex},
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        except FileNotFoundError:
-            raise ToolMissing(f"'{argv[0]}' not found (cwd {cwd})") from None
-        except PermissionError as exc:
-            raise ToolMissing(f"'{argv[0]}' is not executable: {exc}") from None
+    log = CommandLog.open(log_path, argv, note="   # background, own process group")
+    try:
+        proc = subprocess.Popen(
+            list(argv),
+            cwd=cwd,
+            env={**env, **_marks(), TOOL_MARK: uuid.uuid4().hex},
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    except FileNotFoundError:
+        log.close("not started")
+        raise ToolMissing(f"'{argv[0]}' not found (cwd {cwd})") from None
+    except PermissionError as exc:
+        log.close("not started")
+        raise ToolMissing(f"'{argv[0]}' is not executable: {exc}") from None
+    assert proc.stdout is not None
+    # The server writes into a pipe, never into the log: a thread masks what it reads there.
+    pump = threading.Thread(
+        target=log.pump, args=(proc.stdout, f"background group {proc.pid} stopped"), daemon=True
+    )
+    pump.start()
+    with _live_lock:
+        _pumps[proc.pid] = pump
+    return proc
 
 
 @contextmanager
@@ -298,8 +320,10 @@ def background(
             kill_marked(mark, keep=_owned)
         with suppress(subprocess.TimeoutExpired):
             proc.wait(timeout=5)
-        with log_path.open("ab") as log:
-            log.write(f"--- background group {proc.pid} stopped ---\n".encode())
+        with _live_lock:
+            pump = _pumps.pop(proc.pid, None)
+        if pump is not None:
+            pump.join(timeout=2)  # the log is complete before the gate reads it
 
 
 def kill_group(pgid: int, *, grace: float = KILL_GRACE_S) -> None:
@@ -364,16 +388,3 @@ def tracked_group(pgid: int) -> Iterator[None]:
     """Track a long-running group (a server a gate started) so an interrupt kills it too."""
     with _tracked(pgid):
         yield
-
-
-def _log(path: Path | None, argv: Sequence[str], out: bytes, err: bytes, outcome: str) -> None:
-    if path is None:
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("ab") as fh:
-        fh.write(f"$ {shlex.join(argv)}\n".encode())
-        if out:
-            fh.write(b"--- stdout ---\n" + out + (b"" if out.endswith(b"\n") else b"\n"))
-        if err:
-            fh.write(b"--- stderr ---\n" + err + (b"" if err.endswith(b"\n") else b"\n"))
-        fh.write(f"--- {outcome} ---\n".encode())

@@ -86,23 +86,14 @@ LOCK_NAME = ".gates-run.lock"
 
 
 def redact_logs(report: Report, out_dir: Path, redactor: Redactor) -> None:
-    """Mask secrets in this run's command logs (``logs/*.log`` and each gate's log)."""
-    from gates.writers import write_bytes_atomic
+    """Mask secrets in this run's logs and artifacts with every secret the run ended up knowing.
 
-    candidates = {out_dir / gate.log for gate in report.gates if gate.log}
-    logs = out_dir / "logs"
-    if logs.is_dir() and not logs.is_symlink():
-        candidates.update(p for p in logs.rglob("*") if p.is_file() and not p.is_symlink())
-    for path in sorted(candidates):
-        try:
-            if path.is_symlink() or not path.is_file():
-                continue
-            data = path.read_bytes()
-        except OSError:
-            continue
-        masked = redactor.bytes(data)
-        if masked is not data:
-            write_bytes_atomic(path, masked)
+    Logs are masked as they are written, with what was known then; a value a gate reports later
+    (the secrets gate's findings) may have been printed earlier by a gate running beside it."""
+    from gates.writers import mask_files
+
+    paths = [out_dir / gate.log for gate in report.gates if gate.log]
+    mask_files([*paths, out_dir / "logs", out_dir / "artifacts"], redactor)
 
 
 def write_outputs(

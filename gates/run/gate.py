@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from gates import redact
 from gates.checklist.model import GateSpec, Waiver
 from gates.checks import CHECKS
 from gates.checks.base import GateContext, GateOutcome
@@ -20,6 +21,7 @@ from gates.errors import GatesError, ToolTimeout
 from gates.model import GateResult
 from gates.run.judge import as_reported, judge_substance, mark_new
 from gates.waivers import apply as apply_waivers
+from gates.writers import mask_files
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,9 @@ class GateTask:
     baseline_given: bool
     today: date
     needs_not_run: tuple[str, ...] = ()
+    secrets: tuple[str, ...] = ()
+    """Values the run knows to be secret so far (its own and those earlier gates reported):
+    the worker's logs mask them as they are written."""
 
 
 @dataclass(frozen=True)
@@ -58,6 +63,7 @@ class GateRun:
 def execute(task: GateTask) -> GateRun:
     """Evaluate the gate and judge it; every exception of the gate is its ``error``."""
     spec = task.spec
+    redact.set_log_secrets(task.secrets)
     ctx = GateContext(
         gate_id=spec.id,
         root=task.root,
@@ -87,6 +93,13 @@ def execute(task: GateTask) -> GateRun:
         )
         outcome.details["traceback"] = traceback.format_exc(limit=8)
     duration = time.monotonic() - clock
+    # Raw tool output kept as artifacts was written by the tool, not through a masking writer;
+    # what this gate found may already be in its own log: mask both now, not at the run's end.
+    own = [ctx.out_dir / "artifacts" / spec.id]
+    if outcome.secrets:
+        redact.add_log_secrets(outcome.secrets)
+        own += [ctx.log_path, *ctx.log_path.parent.glob(f"{spec.id}.*.log")]
+    mask_files(own, redact.log_redactor())
     findings, expired, used_local = apply_waivers(
         outcome.findings, [w for _, w in task.waivers], task.today
     )

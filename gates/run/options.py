@@ -29,6 +29,9 @@ class RunOptions:
     commit: str | None = None
     branch: str | None = None
     today: date = field(default_factory=lambda: datetime.now(UTC).date())
+    secrets: tuple[str, ...] = ()
+    """Values known to be secret before the run starts (:func:`gates.redact.run_secrets`):
+    every log, progress line and report of the run masks them."""
 
 
 def run_environ(

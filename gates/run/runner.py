@@ -19,9 +19,10 @@ from datetime import UTC, datetime
 from multiprocessing.connection import wait
 from multiprocessing.context import BaseContext
 
-from gates import __version__, process
+from gates import __version__, process, redact
 from gates.checklist.model import Checklist, GateSpec
 from gates.model import GateResult, Report, Status
+from gates.redact import Redactor
 from gates.run import worker
 from gates.run.gate import GateRun, GateTask
 from gates.run.judge import errored, skipped
@@ -48,15 +49,31 @@ class _Run:
     failed: set[str] = field(default_factory=set)
     """Gates that failed or errored in substance (a non-blocking one is reported ``warn``)."""
     secrets: list[str] = field(default_factory=list)
+    """Values the gates reported as secret (the run's own are in ``options.secrets``)."""
     waivers_used: dict[int, int] = field(default_factory=dict)
+    redactor: Redactor = field(default_factory=lambda: Redactor(()))
+
+    def __post_init__(self) -> None:
+        self.redactor = Redactor(self.options.secrets)
+        redact.add_log_secrets(self.options.secrets)
+
+    def known_secrets(self) -> tuple[str, ...]:
+        """Every value this run knows to be secret so far."""
+        return tuple(dict.fromkeys([*self.options.secrets, *self.secrets]))
 
     def finish(self, gate_id: str, run: GateRun) -> None:
         self.results[gate_id] = run.result
         if run.failed:
             self.failed.add(gate_id)
-        self.secrets.extend(run.secrets)
+        new = [s for s in run.secrets if s not in self.secrets]
+        if new:
+            # from now on the progress line, every later gate's logs (their workers get the
+            # values in their task) and this process's own logs (rollback) mask them
+            self.secrets.extend(new)
+            self.redactor = Redactor(self.known_secrets())
+            redact.add_log_secrets(new)
         self.waivers_used.update(run.waivers_used)
-        self.notify(gate_id, "done", run.result)
+        self.notify(gate_id, "done", self.redactor.value(run.result))
 
     def lost(self, spec: GateSpec, reason: str, duration: float) -> None:
         self.finish(spec.id, GateRun(errored(spec, reason, duration), True))
@@ -150,7 +167,7 @@ def _start_ready(
         del pending[gate_id]
         if needs.state is NeedState.BLOCKED:
             run.results[gate_id] = skipped(spec, needs.reason)
-            run.notify(gate_id, "done", run.results[gate_id])
+            run.notify(gate_id, "done", run.redactor.value(run.results[gate_id]))
             continue
         run.notify(gate_id, "start", None)
         task = _task(run, spec, needs.not_run)
@@ -178,6 +195,7 @@ def _task(run: _Run, spec: GateSpec, not_run: tuple[str, ...]) -> GateTask:
         baseline_given=options.baseline is not None,
         today=options.today,
         needs_not_run=not_run,
+        secrets=run.known_secrets(),
     )
 
 

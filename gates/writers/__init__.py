@@ -24,6 +24,7 @@ from gates.errors import UsageError
 
 if TYPE_CHECKING:
     from gates.model import Report
+    from gates.redact import Redactor
 
 
 @dataclass(frozen=True)
@@ -112,6 +113,28 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
         tmp.unlink(missing_ok=True)
         raise
     _fsync_dir(path.parent)
+
+
+def mask_files(paths: Iterable[Path], redactor: Redactor) -> None:
+    """Mask secrets in files gates wrote (logs, raw tool output kept as artifacts), in place and
+    atomically; a folder stands for every regular file under it. Symbolic links are not
+    followed and files that need no change are not rewritten."""
+    candidates: set[Path] = set()
+    for path in paths:
+        if path.is_symlink():
+            continue
+        if path.is_dir():
+            candidates.update(p for p in path.rglob("*") if p.is_file() and not p.is_symlink())
+        elif path.is_file():
+            candidates.add(path)
+    for path in sorted(candidates):
+        try:
+            data = path.read_bytes()
+        except OSError:
+            continue
+        masked = redactor.bytes(data)
+        if masked is not data:
+            write_bytes_atomic(path, masked)
 
 
 def _special_target(path: Path) -> str | None:
