@@ -1,6 +1,7 @@
 """``gates init``: a first ``checklist.yml`` from what a project is made of.
 
-:mod:`gates.init.detect` reads the project's files (never runs or fetches anything) and
+:mod:`gates.init.detect` reads the project's files (never runs or fetches anything; bounded
+reads in :mod:`gates.init.files`, a monorepo's packages found by :mod:`gates.init.workspaces`) and
 :mod:`gates.init.template` writes the commented checklist; the command lives in
 ``gates/cli/init.py``.
 """

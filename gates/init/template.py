@@ -11,7 +11,8 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gates.init.detect import Node, Project, Python, read_small_text
+from gates.init.detect import Node, Project, Python
+from gates.init.files import env_keys
 
 PREVIEW_PORT = 4173
 
@@ -32,6 +33,30 @@ def _list(values: list[str] | tuple[str, ...]) -> str:
     return "[" + ", ".join(_q(v) for v in values) + "]"
 
 
+@dataclass(frozen=True)
+class _Place:
+    """Where a package's gates work: the root (``path`` empty) or a monorepo app's folder.
+    Commands run there (``cwd:``); evidence paths are written relative to the checklist."""
+
+    path: str = ""
+    suffix: str = ""
+
+    def id(self, base: str) -> str:
+        return base + self.suffix
+
+    def rel(self, name: str) -> str:
+        return f"{self.path}/{name}" if self.path else name
+
+    def cwd(self) -> list[str]:
+        return [f"cwd: {_q(self.path)}"] if self.path else []
+
+    def where(self) -> str:
+        return f" in {self.path}" if self.path else ""
+
+
+ROOT = _Place()
+
+
 @dataclass
 class _Out:
     lines: list[str] = field(default_factory=list)
@@ -46,21 +71,22 @@ class _Out:
         self.lines += ["", f"  # {why}", *(f"  # {line}" for line in body)]
 
 
-def _build(node: Node, out: _Out) -> str | None:
+def _build(node: Node, out: _Out, place: _Place = ROOT) -> str | None:
     if node.framework is None:
         return None
     run = f"{node.manager} run build" if "build" in node.scripts else node.exec("vite build")
+    gate_id = place.id("build")
     out.gate(
-        "build",
-        f"{node.framework} app (package.json): the build the bundle, secrets and Lighthouse "
-        "gates judge",
-        ["type: command", f"run: {_q(run)}"],
+        gate_id,
+        f"{node.framework} app{place.where()} ({place.rel('package.json')}): the build the "
+        "bundle, secrets and Lighthouse gates judge",
+        ["type: command", f"run: {_q(run)}", *place.cwd()],
     )
-    return "build"
+    return gate_id
 
 
-def _js_tests(node: Node, out: _Out, taken: set[str]) -> None:
-    unit = "tests"
+def _js_tests(node: Node, out: _Out, taken: set[str], place: _Place = ROOT) -> None:
+    unit = place.id("tests")
     if node.vitest:
         cmd = node.exec(
             "vitest run --reporter=default --reporter=junit"
@@ -70,29 +96,42 @@ def _js_tests(node: Node, out: _Out, taken: set[str]) -> None:
             cmd += " --coverage --coverage.reporter=cobertura"
         out.gate(
             unit,
-            "Vitest (package.json): its JUnit reporter writes the evidence",
-            ["type: tests", f"run: {_q(cmd)}", "junit: [reports/raw/vitest.xml]", "min_tests: 1"],
+            f"Vitest ({place.rel('package.json')}): its JUnit reporter writes the evidence",
+            [
+                "type: tests",
+                f"run: {_q(cmd)}",
+                *place.cwd(),
+                f"junit: [{_q(place.rel('reports/raw/vitest.xml'))}]",
+                "min_tests: 1",
+            ],
         )
         taken.add(unit)
         if node.vitest_coverage:
-            _coverage(out, "coverage", unit, "coverage/cobertura-coverage.xml", "Vitest coverage")
+            _coverage(
+                out,
+                place.id("coverage"),
+                unit,
+                place.rel("coverage/cobertura-coverage.xml"),
+                "Vitest coverage",
+            )
         else:
             out.commented(
                 "coverage: install a provider first (npm i -D @vitest/coverage-v8), then add "
                 "--coverage --coverage.reporter=cobertura to the tests command",
                 [
-                    "coverage: {type: coverage, needs: [tests], "
-                    "report: coverage/cobertura-coverage.xml, thresholds: {lines: 80}}"
+                    f"{place.id('coverage')}: {{type: coverage, needs: [{unit}], "
+                    f"report: {place.rel('coverage/cobertura-coverage.xml')}, "
+                    "thresholds: {lines: 80}}"
                 ],
             )
     if node.jest:
-        gate_id = "tests-jest" if unit in taken else unit
+        gate_id = place.id("tests-jest") if unit in taken else unit
         env = "JEST_JUNIT_OUTPUT_DIR=reports/raw JEST_JUNIT_OUTPUT_NAME=jest.xml"
         cmd = (
             f"{env} {node.exec('jest')} --ci --coverage --coverageReporters=cobertura "
             "--reporters=default --reporters=jest-junit"
         )
-        why = "Jest (package.json): jest-junit writes the JUnit XML"
+        why = f"Jest ({place.rel('package.json')}): jest-junit writes the JUnit XML"
         if not node.jest_junit:
             why += " (install it: npm i -D jest-junit)"
         out.gate(
@@ -102,27 +141,31 @@ def _js_tests(node: Node, out: _Out, taken: set[str]) -> None:
                 "type: tests",
                 "shell: true",
                 f"run: {_q(cmd)}",
-                "junit: [reports/raw/jest.xml]",
+                *place.cwd(),
+                f"junit: [{_q(place.rel('reports/raw/jest.xml'))}]",
                 "min_tests: 1",
             ],
         )
         taken.add(gate_id)
-        cov = "coverage-jest" if "coverage" in out.pre_deploy else "coverage"
-        _coverage(out, cov, gate_id, "coverage/cobertura-coverage.xml", "Jest coverage")
+        cov = place.id("coverage")
+        if cov in out.pre_deploy:
+            cov = place.id("coverage-jest")
+        _coverage(out, cov, gate_id, place.rel("coverage/cobertura-coverage.xml"), "Jest coverage")
     if node.playwright:
         cmd = (
             "PLAYWRIGHT_JUNIT_OUTPUT_NAME=reports/raw/playwright.xml "
             f"{node.exec('playwright test')} --reporter=junit"
         )
         out.gate(
-            "e2e",
-            "Playwright (package.json): browser tests, JUnit reporter "
+            place.id("e2e"),
+            f"Playwright ({place.rel('package.json')}): browser tests, JUnit reporter "
             "(browsers: npx playwright install)",
             [
                 "type: tests",
                 "shell: true",
                 f"run: {_q(cmd)}",
-                "junit: [reports/raw/playwright.xml]",
+                *place.cwd(),
+                f"junit: [{_q(place.rel('reports/raw/playwright.xml'))}]",
                 "min_tests: 1",
             ],
         )
@@ -204,6 +247,18 @@ def _dependencies(project: Project, root: Path, out: _Out) -> None:
             sources.append(
                 f'- {{tool: osv-scanner, run: "osv-scanner --format json --lockfile {lock}"}}'
             )
+    for app in project.apps:
+        if not app.own_lockfile or app.node is None or app.node.lockfile is None:
+            continue
+        lock = f"{app.path}/{app.node.lockfile}"
+        if app.node.manager == "npm":
+            sources.append(
+                f"- {{tool: npm-audit, run: {_q(f'npm audit --json --prefix {app.path}')}}}"
+            )
+        else:
+            sources.append(
+                f'- {{tool: osv-scanner, run: "osv-scanner --format json --lockfile {lock}"}}'
+            )
     if offline_locks:
         sources.insert(0, f"- {{tool: osv, lockfile: {_list(offline_locks)}, db: advisories}}")
     if not sources:
@@ -215,17 +270,16 @@ def _dependencies(project: Project, root: Path, out: _Out) -> None:
     )
 
 
-def _web(project: Project, root: Path, out: _Out, build: str | None) -> None:
-    node = project.node
+def _web(node: Node | None, out: _Out, build: str | None, place: _Place = ROOT) -> None:
     if node is None or build is None or node.build_dir is None:
         return
     out.gate(
-        "bundle",
-        f"client build in {node.build_dir}: budgets to set to today's sizes",
+        place.id("bundle"),
+        f"client build in {place.rel(node.build_dir)}: budgets to set to today's sizes",
         [
             "type: bundle",
             f"needs: [{build}]",
-            f"dir: {_q(node.build_dir)}",
+            f"dir: {_q(place.rel(node.build_dir))}",
             "budgets:",
             '  - {name: all JavaScript, files: "**/*.js", gzip: 200kB}',
             "  - {name: all CSS, type: css, gzip: 50kB}",
@@ -239,6 +293,7 @@ def _web(project: Project, root: Path, out: _Out, build: str | None) -> None:
         f"needs: [{build}]",
         "server:",
         f"  run: {_q(preview)}",
+        *(f"  {line}" for line in place.cwd()),
         f"  url: http://127.0.0.1:{PREVIEW_PORT}",
         "urls: [/]",
         "runs: 3",
@@ -246,61 +301,65 @@ def _web(project: Project, root: Path, out: _Out, build: str | None) -> None:
         "baseline_optional: true",
     ]
     if node.lighthouse:
-        out.gate("lighthouse", "Lighthouse (package.json) on the built app", body)
+        out.gate(
+            place.id("lighthouse"),
+            f"Lighthouse ({place.rel('package.json')}) on the built app",
+            body,
+        )
     else:
         out.commented(
-            "Lighthouse: npm i -D lighthouse, set CHROME_PATH, then uncomment",
-            ["lighthouse:", *(f"  {line}" for line in body)],
+            f"Lighthouse{place.where()}: npm i -D lighthouse, set CHROME_PATH, then uncomment",
+            [f"{place.id('lighthouse')}:", *(f"  {line}" for line in body)],
         )
 
 
-def _env_keys(path: Path) -> list[str]:
-    keys: list[str] = []
-    text = read_small_text(path)
-    for line in text.splitlines()[:500]:
-        line = line.strip().removeprefix("export ").strip()
-        if line and not line.startswith("#") and "=" in line:
-            key = line.split("=", 1)[0].strip()
-            if key.replace("_", "").isalnum() and not key[0].isdigit():
-                keys.append(key)
-    return list(dict.fromkeys(keys))
-
-
-def _config(project: Project, root: Path, out: _Out) -> None:
-    if project.env_example is None and not project.vercel:
+def _config(
+    env_example: str | None,
+    vercel: bool,
+    public_prefix: str | None,
+    root: Path,
+    out: _Out,
+    place: _Place = ROOT,
+) -> None:
+    """``env_example`` is project-relative; ``vercel`` means ``vercel.json`` in the place."""
+    if env_example is None and not vercel:
         return
     body = ["type: config"]
     why = []
-    if project.env_example:
-        why.append(project.env_example)
-        body.append(f"env_file: {_q(project.env_example)}")
-        keys = _env_keys(root / project.env_example)
+    if env_example:
+        why.append(env_example)
+        body.append(f"env_file: {_q(env_example)}")
+        keys = env_keys(root / env_example)
         if keys:
             body.append(f"required: {_list(keys)}")
-        if project.public_prefix:
-            body.append(f"public_prefix: {_q(project.public_prefix)}")
-    if project.vercel:
-        why.append("vercel.json")
-        body.append("headers_from: vercel.json")
-    out.gate("config", f"{' and '.join(why)}: required keys, public secrets, headers", body)
+        if public_prefix:
+            body.append(f"public_prefix: {_q(public_prefix)}")
+    if vercel:
+        why.append(place.rel("vercel.json"))
+        body.append(f"headers_from: {_q(place.rel('vercel.json'))}")
+    out.gate(
+        place.id("config"), f"{' and '.join(why)}: required keys, public secrets, headers", body
+    )
 
 
-def _migrations(project: Project, out: _Out) -> None:
-    if project.supabase_migrations is None:
+def _migrations(migrations: str | None, out: _Out, place: _Place = ROOT) -> None:
+    if migrations is None:
         return
     out.gate(
-        "migrations",
-        "Supabase migrations: lint, then a dry run on a throwaway PostgreSQL (binaries needed)",
+        place.id("migrations"),
+        f"Supabase migrations in {migrations}: lint, then a dry run on a throwaway PostgreSQL "
+        "(binaries needed)",
         [
             "type: migrations",
-            f"dir: {project.supabase_migrations}",
+            f"dir: {_q(migrations)}",
             "dry_run: {database: ephemeral, preset: supabase}",
         ],
     )
 
 
 def _post_deploy(project: Project, out: _Out) -> None:
-    if project.node is None or project.node.framework is None:
+    frameworks = [project.node] + [app.node for app in project.apps]
+    if not any(node is not None and node.framework is not None for node in frameworks):
         return
     out.gate(
         "headers",
@@ -320,28 +379,59 @@ def render(project: Project, root: Path) -> str:
     """The checklist text for ``project`` found at ``root``."""
     out = _Out()
     node, py = project.node, project.python
-    build = _build(node, out) if node else None
+    # (build gate id, client output folder, node, place) of every app that builds
+    builds: list[tuple[str, str, Node, _Place]] = []
     taken: set[str] = set()
-    if node:
+    if node and not project.apps:
+        build = _build(node, out)
+        if build and node.build_dir:
+            builds.append((build, node.build_dir, node, ROOT))
         _js_tests(node, out, taken)
+    for app in project.apps:
+        place = _Place(app.path, f"-{app.slug}")
+        if app.node is None:
+            continue
+        build = _build(app.node, out, place)
+        if build and app.node.build_dir:
+            builds.append((build, place.rel(app.node.build_dir), app.node, place))
+        _js_tests(app.node, out, taken, place)
     if py:
         _python_tests(py, out)
     _sast(py, out)
     _dependencies(project, root, out)
     out.gate(
         "secrets",
-        "committed secrets in tracked files" + (" and in the client build" if build else ""),
-        ["type: secrets", *([f"needs: [{build}]"] if build else [])]
-        + ([f"bundle: {_q(node.build_dir)}"] if build and node and node.build_dir else []),
+        "committed secrets in tracked files" + (" and in the client build" if builds else ""),
+        ["type: secrets"]
+        + ([f"needs: {_list([b[0] for b in builds])}"] if builds else [])
+        + (
+            [f"bundle: {_q(builds[0][1]) if len(builds) == 1 else _list([b[1] for b in builds])}"]
+            if builds
+            else []
+        ),
     )
-    _web(project, root, out, build)
-    _migrations(project, out)
-    _config(project, root, out)
+    for build, _dir, app_node, place in builds:
+        _web(app_node, out, build, place)
+    _migrations(project.supabase_migrations, out)
+    for app in project.apps:
+        _migrations(app.supabase_migrations, out, _Place(app.path, f"-{app.slug}"))
+    _config(project.env_example, project.vercel, project.public_prefix, root, out)
+    for app in project.apps:
+        place = _Place(app.path, f"-{app.slug}")
+        _config(app.env_example, app.vercel, app.public_prefix, root, out, place)
     _post_deploy(project, out)
     header = [
         f"# checklist.yml for {project.name}, written by `gates init` from: "
         + (", ".join(project.evidence) or "the folder layout")
         + ".",
+        *(
+            [
+                f"# Monorepo ({project.workspaces}): one set of gates per app, run in its "
+                f"folder: {', '.join(app.path for app in project.apps)}."
+            ]
+            if project.apps
+            else []
+        ),
         "# Check it: gates validate · run it: gates run · after a deploy: "
         "gates run --stage post-deploy --url URL",
         "# Every gate fails closed: evidence a command did not write is an error, not a pass.",

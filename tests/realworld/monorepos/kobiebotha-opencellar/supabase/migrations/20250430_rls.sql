@@ -1,0 +1,1 @@
+-- stand-in: the real migration is left out; init reads only the file name

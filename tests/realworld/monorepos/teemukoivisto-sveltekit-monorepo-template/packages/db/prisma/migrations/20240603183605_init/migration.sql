@@ -1,0 +1,1 @@
+-- stand-in (Prisma, not Supabase: no migrations gate)

@@ -1,0 +1,1 @@
+-- stand-in: the real migration (3.9 KB) is left out; init reads only the file name
