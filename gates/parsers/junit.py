@@ -198,7 +198,16 @@ def merge(runs: list[TestRun], name: str = "total") -> TestRun:
 def _local(tag: str) -> str:
     """``testcase`` from ``testcase``, ``j:testcase`` (expat, no namespace processing) or
     ``{uri}testcase`` (ElementTree)."""
-    return tag.rsplit("}", 1)[-1].rsplit(":", 1)[-1]
+    try:
+        return _LOCAL[tag]
+    except KeyError:
+        local = tag.rsplit("}", 1)[-1].rsplit(":", 1)[-1]
+        if len(_LOCAL) < 256:  # a file has a handful of distinct tags
+            _LOCAL[tag] = local
+        return local
+
+
+_LOCAL: dict[str, str] = {}
 
 
 @dataclass
@@ -238,6 +247,9 @@ def _walk_suite(suite: Element, tally: _Tally) -> _Subtree:
             inside.errored += nested.errored
     _walk_cases(cases, suite_name, tally, fold=_is_pytest(suite_name, cases))
     for case in cases:
+        if not len(case):  # no child element: no mark, neither failed nor errored
+            inside.cases += 1
+            continue
         tags = {_local(m.tag) for m in case if isinstance(m.tag, str)}
         inside.marks += sum(
             1 for m in case if isinstance(m.tag, str) and _local(m.tag) in _FAILURE_MARKS
@@ -289,15 +301,30 @@ def _walk_cases(cases: list[Element], suite_name: str, tally: _Tally, *, fold: b
     duplicate titles), never a rerun: only what the producer marks as a rerun is one."""
     index = 0
     count = len(cases)
+    passed = 0
+    time = 0.0
     while index < count:
+        case = cases[index]
         end = index + 1
-        name = cases[index].get("name")
-        if fold and end < count and cases[end].get("name") == name:
-            key = _identity(cases[index])
+        if fold and end < count and cases[end].get("name") == (name := case.get("name")):
+            key = _identity(case)
             while end < count and cases[end].get("name") == name and _identity(cases[end]) == key:
                 end += 1
+        elif not len(case):  # the common case, a plain pass: counted here, no call
+            passed += 1
+            raw = case.get("time")
+            if raw is not None:
+                try:
+                    time += float(raw)
+                except ValueError:
+                    time += parse_float(raw) or 0.0
+            index = end
+            continue
         _count(cases[index:end], suite_name, tally)
         index = end
+    tally.tests += passed
+    tally.passed += passed
+    tally.time += time
 
 
 def _identity(case: Element) -> tuple[tuple[str, str], ...]:

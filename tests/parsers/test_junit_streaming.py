@@ -53,3 +53,20 @@ def test_hostile_or_broken_junit_is_a_clean_error(doc: bytes, reason: str, tmp_p
     path.write_bytes(doc)
     with pytest.raises(InputError, match=reason):
         junit.load(path)
+
+
+def test_plain_passes_counted_inline_keep_every_time_format() -> None:
+    """Plain passing cases are summed without a call per case; odd ``time`` values still read
+    the way ``parse_float`` reads them (thousands separators, junk ignored), and a suite of
+    pytest-style cases with a failure in the middle keeps its order and counts."""
+    data = b"""<testsuites><testsuite name="pytest" tests="5" failures="1" errors="0">
+    <testcase classname="t" name="a" file="t.py" time="1,000.5"/>
+    <testcase classname="t" name="b" file="t.py" time=" 2 "/>
+    <testcase classname="t" name="c" file="t.py" time="n/a"/>
+    <testcase classname="t" name="d" file="t.py" time="0.25"><failure message="x"/></testcase>
+    <testcase classname="t" name="e" file="t.py"/>
+    </testsuite></testsuites>"""
+    run = junit.parse(data, "odd-times.xml")
+    assert (run.tests, run.passed, run.failures) == (5, 4, 1)
+    assert run.time == 1002.75
+    assert run.disagreements == ()
