@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import builtins
 import os
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +27,7 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from gates.errors import InputError, ToolMissing
+from gates.errors import InputError, ToolError, ToolMissing
 from gates.io import globs
 from gates.io.safe import evidence_for, resolve_inside
 from gates.model import (
@@ -104,6 +105,20 @@ def chromium_path(environ: Mapping[str, str], configured: str | None = None) -> 
     if not Path(path).is_file():
         raise ToolMissing(f"Chromium not found at {path} (set CHROME_PATH or install chromium)")
     return path
+
+
+_CHROMIUM_VERSION = re.compile(r"\b(\d+\.\d+\.\d+\.\d+)\b")
+
+
+def chromium_version(ctx: GateContext, path: str) -> dict[str, str]:
+    """``{"chromium": "156.0.8078.114"}`` as ``<path> --version`` says it; nothing when it does
+    not answer with a version (a browser that cannot start fails the gate's own run anyway)."""
+    try:
+        run = ctx.run([path, "--version"], timeout=min(ctx.timeout, 30.0))
+    except ToolError:
+        return {}
+    said = _CHROMIUM_VERSION.search(run.stdout) if run.returncode == 0 else None
+    return {"chromium": said.group(1)} if said else {}
 
 
 @dataclass(frozen=True)

@@ -200,14 +200,32 @@ class SastOptions(OptionsBase):
     )
 
 
+def _bandit_argv(ctx: GateContext) -> list[str]:
+    exe = shutil.which("bandit", path=ctx.environ.get("PATH"))
+    return [exe] if exe else [sys.executable, "-m", "bandit"]
+
+
+_BANDIT_VERSION = re.compile(r"^\S+\s+(\d\S*)")
+"""``bandit 1.9.4`` (``__main__.py 1.9.4`` under ``python -m bandit``): the first line."""
+
+
+def _bandit_version(ctx: GateContext) -> dict[str, str]:
+    """``{"bandit": "1.9.4"}`` from ``bandit --version``; nothing when it does not say (the
+    scan itself then reports why bandit cannot run)."""
+    try:
+        run = ctx.run([*_bandit_argv(ctx), "--version"])
+    except ToolError:
+        return {}
+    said = _BANDIT_VERSION.match(run.stdout.strip()) if run.returncode == 0 else None
+    return {"bandit": said.group(1)} if said else {}
+
+
 def _run_bandit(paths: list[str], ctx: GateContext) -> bandit.BanditReport:
     from gates.parsers import bandit
 
     for item in paths:
         ctx.path(item)  # refuses paths outside the project
-    exe = shutil.which("bandit", path=ctx.environ.get("PATH"))
-    argv = [exe] if exe else [sys.executable, "-m", "bandit"]
-    run = ctx.run([*argv, "-r", "-f", "json", "-q", *paths])
+    run = ctx.run([*_bandit_argv(ctx), "-r", "-f", "json", "-q", *paths])
     if run.returncode not in (0, 1):
         tail = (run.stderr.strip().splitlines() or ["no output"])[-1][:200]
         raise ToolError(f"bandit {run.describe_exit}: {tail}")
@@ -318,7 +336,16 @@ def _confident(item: Finding, floor: Severity | None) -> bool:
 
 
 def evaluate(options: SastOptions, ctx: GateContext) -> GateOutcome:
-    """Collect findings from every source; parse errors and unreadable sources fail closed."""
+    """Collect findings from every source; parse errors and unreadable sources fail closed.
+    The version of bandit is recorded when this gate runs it (a saved JSON does not say)."""
+    runs_bandit = any(s.tool == "bandit" and s.paths is not None for s in options.sources)
+    versions = _bandit_version(ctx) if runs_bandit else {}
+    outcome = _judge(options, ctx)
+    outcome.tool_versions = {**versions, **outcome.tool_versions}
+    return outcome
+
+
+def _judge(options: SastOptions, ctx: GateContext) -> GateOutcome:
     from gates.parsers import bandit, sarif
 
     fail_on = Severity(options.fail_on)

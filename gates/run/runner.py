@@ -282,7 +282,11 @@ def _stop_all(run: _Run, running: dict[str, worker.Worker], pending: dict[str, G
 
 
 def _tool_versions(results: Sequence[GateResult]) -> dict[str, str]:
-    versions = {"gates": __version__}
+    """gates and every tool a gate recorded; two gates that met different versions of one tool
+    (a ``dsn:`` server and an ephemeral one) are both listed, in gate order."""
+    seen: dict[str, list[str]] = {}
     for result in results:
-        versions.update(result.tool_versions)
-    return versions
+        for name, version in result.tool_versions.items():
+            if version not in seen.setdefault(name, []):
+                seen[name].append(version)
+    return {**{name: ", ".join(found) for name, found in seen.items()}, "gates": __version__}

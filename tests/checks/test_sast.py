@@ -159,6 +159,9 @@ def test_end_to_end(tmp_path: Path, code: str, status: str, exit_code: int) -> N
     )
     report = load_report(tmp_path / "reports")
     assert rc == exit_code and gate(report, "sast")["status"] == status
+    # the bandit that ran, as the installed distribution names itself
+    assert gate(report, "sast")["tool_versions"] == {"bandit": _installed_bandit()}
+    assert report["tool_versions"]["bandit"] == _installed_bandit()
     if status == "fail":
         rules = {f["rule"] for f in gate(report, "sast")["findings"]}
         assert "B602" in rules
@@ -192,8 +195,26 @@ def test_end_to_end_report_files(
     rc, _, _ = run_gates(
         ["run", "--checklist", str(checklist), "--out", str(tmp_path / "out"), "--no-history"]
     )
-    result = gate(load_report(tmp_path / "out"), "sast")
+    report = load_report(tmp_path / "out")
+    result = gate(report, "sast")
     assert (rc, result["status"]) == ((1, "fail") if is_seeded else (0, "pass"))
+    # bandit did not run here: no version is claimed for it
+    assert result["tool_versions"] == {} and "bandit" not in report["tool_versions"]
+
+
+def _installed_bandit() -> str:
+    from importlib.metadata import version
+
+    return version("bandit")
+
+
+def test_the_bandit_version_is_what_bandit_itself_says(tmp_path: Path) -> None:
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "ok.py").write_text(CLEAN)
+    out = evaluate(opts(sources=[{"tool": "bandit", "paths": ["src"]}]), ctx(tmp_path))
+    assert out.tool_versions == {"bandit": _installed_bandit()}
+    log = (tmp_path / "reports" / "logs" / "sast.log").read_text()
+    assert "--version" in log  # asked of the tool, not read from Python metadata
 
 
 # --- SARIF error-level tool execution notifications (files the tool could not analyse) --------

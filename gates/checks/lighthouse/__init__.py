@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
-from gates.checks.base import Check, GateContext, GateOutcome, Rule
+from gates.checks.base import Check, GateContext, GateOutcome, Rule, chromium_version
 from gates.checks.lighthouse.options import LighthouseOptions
 from gates.errors import InputError, ToolError
 from gates.model import Artifact, Measurement, Severity
@@ -79,9 +79,14 @@ def evaluate(options: LighthouseOptions, ctx: GateContext) -> GateOutcome:
     from gates.parsers import lighthouse_budget
 
     started = time.monotonic()
+    versions: dict[str, str] = {}
     if options.results is not None:
         grouped = _from_results(options, ctx)
     else:
+        from gates.checks.lighthouse import runner
+
+        # the browser this run starts, as it names itself (saved results name no binary)
+        versions = chromium_version(ctx, runner.chrome_path(ctx.environ))
         grouped = _collect(options, ctx, started)
     budgets = None
     if options.budget_file:
@@ -109,7 +114,7 @@ def evaluate(options: LighthouseOptions, ctx: GateContext) -> GateOutcome:
         artifacts=artifacts,
         details={"urls": per_url, "preset": options.preset},
         secrets=[options.protection_bypass] if options.protection_bypass else [],
-        tool_versions=_versions(grouped),
+        tool_versions={**_versions(grouped), **versions},
     )
 
 

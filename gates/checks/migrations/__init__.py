@@ -73,11 +73,12 @@ def evaluate(options: MigrationsOptions, ctx: GateContext) -> GateOutcome:
     problems += linted.problems
     details: dict[str, Any] = {"ignored_by_comment": linted.ignored}
     error = None
+    tool_versions: dict[str, str] = {}
     if options.dry_run is not None:
         from gates.checks.migrations.gate_dry_run import dry_run
 
         try:
-            problems += dry_run(
+            ran = dry_run(
                 options.dry_run,
                 ctx,
                 inventory,
@@ -90,7 +91,16 @@ def evaluate(options: MigrationsOptions, ctx: GateContext) -> GateOutcome:
             )
         except ToolError as exc:
             error = f"dry run could not run: {exc}"
-    return _outcome(options, inventory, problems, locked, rollbacks, details, error)
+        else:
+            if ran.server_version:  # what the server itself says (SHOW server_version)
+                tool_versions["postgres"] = ran.server_version
+            if ran.unavailable:
+                error = f"dry run could not run: {ran.unavailable}"
+            else:
+                problems += ran.problems
+    outcome = _outcome(options, inventory, problems, locked, rollbacks, details, error)
+    outcome.tool_versions = tool_versions
+    return outcome
 
 
 def _check_lock(

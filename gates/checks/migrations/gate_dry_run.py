@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -15,7 +16,6 @@ from gates.checks.migrations.ephemeral_pg import ephemeral_cluster
 from gates.checks.migrations.inventory import Inventory
 from gates.checks.migrations.live import LiveOptions
 from gates.checks.migrations.problem import Problem
-from gates.errors import ToolError
 from gates.io.safe import read_text
 
 if TYPE_CHECKING:
@@ -23,6 +23,17 @@ if TYPE_CHECKING:
 
     from gates.checks.base import GateContext
     from gates.checks.migrations.options import DryRunOptions
+
+
+@dataclass(frozen=True)
+class DryRunOutcome:
+    """What the gate keeps of a dry run beside ``details``."""
+
+    problems: list[Problem]
+    server_version: str
+    """``SHOW server_version`` of the PostgreSQL that ran the migrations ("" if none answered)."""
+    unavailable: str | None
+    """Why the dry run could not judge (an extension the server lacks), else ``None``."""
 
 
 def dry_run(
@@ -35,7 +46,7 @@ def dry_run(
     deadline: float,
     details: dict[str, Any],
     lint: Sequence[Problem] = (),
-) -> list[Problem]:
+) -> DryRunOutcome:
     """Run the dry run; fill ``details['dry_run']`` and ``details['dry_run_rows']``."""
     scripts = [Script(m.name, m.rel, parsed[m.name]) for m in inventory.migrations]
     downs = {}
@@ -79,8 +90,7 @@ def dry_run(
     details["dry_run_series"] = result.series
     if result.unavailable:
         details["dry_run"]["outcome"] = "not judged"
-        raise ToolError(result.unavailable)
-    return result.problems
+    return DryRunOutcome(result.problems, result.server, result.unavailable or None)
 
 
 def _restorer(

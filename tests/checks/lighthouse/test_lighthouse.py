@@ -20,7 +20,7 @@ from gates.checks.lighthouse.options import TIMING_METRICS
 from gates.errors import ToolError, ToolTimeout
 from gates.model import Status
 from gates.parsers import lighthouse as lhr
-from tests.conftest import CORPUS, gate, have_executable, require_component
+from tests.conftest import CORPUS, gate, have_executable, load_report, require_component
 from tests.support.gates import run_one_gate
 from tests.support.shop_web import EXAMPLE, build, free_port, need_node_modules
 
@@ -105,6 +105,14 @@ def test_clean_example_passes_with_every_run_kept(
     url = result["details"]["urls"]["/"]
     assert url["lighthouse_version"] == "12.2.3" and url["median_run"] in (1, 2)
     assert len(url["runs"]) == 2
+    # the versions of the tools this run used, as each names itself, in the gate and the report
+    said = subprocess.run(
+        ["/usr/bin/chromium", "--version"], capture_output=True, text=True, check=True
+    ).stdout  # "Chromium 156.0.8078.114 built on Debian …"
+    chromium = next(w for w in said.split() if w[:1].isdigit())
+    assert result["tool_versions"] == {"lighthouse": "12.2.3", "chromium": chromium}
+    listed = load_report(out)["tool_versions"]
+    assert (listed["lighthouse"], listed["chromium"]) == ("12.2.3", chromium)
     shot = result["artifacts"][0]
     assert shot["kind"] == "screenshot" and shot["media_type"].startswith("image/")
     assert len(list((out / "artifacts" / "lighthouse").glob("lhr-*.json"))) == 2
@@ -190,6 +198,8 @@ def test_recorded_results_are_judged_per_url(tmp_path: Path) -> None:
     )
     by_name = {m.name: m for m in out.measurements}
     assert by_name["/login seo"].status is Status.FAIL and by_name["/login seo"].value == 0.82
+    # the Lighthouse that wrote the results; no browser ran in this run, none is claimed
+    assert out.tool_versions == {"lighthouse": "12.1.0"}
     assert by_name["/login performance"].status is Status.PASS
     near = evaluate(
         LighthouseOptions(results=[".lighthouseci"], budgets={"seo": 0.85}, warn_within=5), ctx

@@ -73,7 +73,17 @@ def test_clean_supabase_project_passes_lint_and_dry_run(tmp_path: Path) -> None:
     assert outcome.error is None and outcome.findings == []
     dry = outcome.details["dry_run"]
     assert dry["outcome"] == "up/down/up ok"
-    assert dry["server_version"]
+    # the server's own word, and the same as the binary that started it
+    binary = subprocess.run(
+        [str(find_bin_dir(os.environ) / "postgres"), "--version"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert outcome.tool_versions == {"postgres": dry["server_version"]}
+    assert (
+        dry["server_version"].split()[0] in binary.split()
+    )  # "15.14" in "postgres (PostgreSQL) 15.14 …"
     rows = outcome.details["migrations"]
     assert [r["dry_run"] for r in rows] == ["re-applied"] * 5
     assert all(r["apply_s"] >= 0 and r["rollback_s"] >= 0 for r in rows)

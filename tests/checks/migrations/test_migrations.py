@@ -43,6 +43,8 @@ def test_clean_project_lints_clean(tmp_path: Path) -> None:
     rows = outcome.details["migrations"]
     assert [r["rollback"] for r in rows] == ["present"] * 5
     assert "5 migrations (5 new): 0 blocking" in outcome.summary
+    # no dry run, no PostgreSQL; the linter is gates' own (squawk is not run): no version claimed
+    assert outcome.tool_versions == {}
 
 
 def test_bad_names_duplicates_and_timestamps(tmp_path: Path) -> None:

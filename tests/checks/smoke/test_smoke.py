@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -200,7 +201,11 @@ def test_journeys_in_chromium_pass_and_fail_with_screenshots(tmp_path: Path) -> 
     assert all(len(_png(a)) > 1000 for a in out.artifacts)
     saved = sorted((tmp_path / "reports" / "artifacts" / "smoke").glob("*.png"))
     assert len(saved) == len(out.artifacts)
-    assert out.details["chromium"]
+    said = subprocess.run(
+        ["/usr/bin/chromium", "--version"], capture_output=True, text=True, check=True
+    ).stdout  # the browser Playwright drove, as the binary names itself
+    assert out.tool_versions == {"chromium": out.details["chromium"]}
+    assert out.details["chromium"] in said.split()
 
 
 @pytest.mark.chromium
