@@ -59,6 +59,9 @@ class Node:
     jest_junit: bool = False
     playwright: bool = False
     lighthouse: bool = False
+    framework_config: str | None = None
+    """``svelte.config.js`` / ``vite.config.ts``… when the folder has one (a monorepo root
+    with only hoisted tools in its devDependencies has none)."""
 
     def exec(self, tool: str) -> str:
         """The command line that runs a locally installed tool with this package manager."""
@@ -193,6 +196,7 @@ def _node(root: Path, seen: list[str], inherit: Node | None = None) -> Node | No
         jest_junit="jest-junit" in deps,
         playwright="@playwright/test" in deps,
         lighthouse="lighthouse" in deps or "@lhci/cli" in deps,
+        framework_config=(kit_config or vite_config) if framework else None,
     )
 
 
@@ -305,6 +309,11 @@ def detect(root: Path) -> Project:
         if isinstance(manifest_name, str) and manifest_name:
             name = manifest_name
     apps, workspaces = _apps(root, node, seen)
+    prefix = _public_prefix(node)
+    app_prefixes = {app.public_prefix for app in apps if app.public_prefix}
+    if prefix is None and len(app_prefixes) == 1:
+        # a root env example the apps read (Vite's envDir): their framework's public prefix
+        prefix = app_prefixes.pop()
     return Project(
         name=name,
         node=node,
@@ -313,7 +322,7 @@ def detect(root: Path) -> Project:
         supabase_config=supabase_config,
         vercel=vercel,
         env_example=env_example,
-        public_prefix=_public_prefix(node),
+        public_prefix=prefix,
         evidence=tuple(dict.fromkeys(seen)),
         apps=apps,
         workspaces=workspaces,

@@ -382,7 +382,9 @@ def render(project: Project, root: Path) -> str:
     # (build gate id, client output folder, node, place) of every app that builds
     builds: list[tuple[str, str, Node, _Place]] = []
     taken: set[str] = set()
-    if node and not project.apps:
+    # a monorepo root is an app too when it has its own framework config (a SvelteKit app at
+    # the root with workspaces of libraries); hoisted tools alone do not make it one
+    if node and (not project.apps or node.framework_config):
         build = _build(node, out)
         if build and node.build_dir:
             builds.append((build, node.build_dir, node, ROOT))

@@ -192,6 +192,24 @@ def test_single_package_projects_are_unchanged(
     assert "cwd" not in gates["build"] and gates["bundle"]["dir"] == ".svelte-kit/output/client"
 
 
+def test_an_app_at_the_root_with_workspaces_of_libraries_keeps_its_gates(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = _write(
+        tmp_path,
+        {
+            "package.json": _pkg("site", {**KIT, "vitest": "^3"}, workspaces=["packages/*"]),
+            "svelte.config.js": "export default {}\n",
+            "packages/ui/package.json": _pkg("ui", {"vitest": "^3"}),
+        },
+    )
+    gates = _gates(root, capsys)
+    assert "cwd" not in gates["build"] and gates["bundle"]["dir"] == ".svelte-kit/output/client"
+    assert gates["tests"]["junit"] == ["reports/raw/vitest.xml"]
+    assert gates["tests-ui"]["cwd"] == "packages/ui"
+    assert gates["secrets"]["needs"] == ["build"]
+
+
 def test_hostile_workspace_globs_stay_inside_and_are_bounded(tmp_path: Path) -> None:
     outside = _write(tmp_path / "outside", {"x/package.json": _pkg("x", KIT)})
     root = _write(

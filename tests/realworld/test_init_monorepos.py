@@ -76,6 +76,7 @@ def test_bun_workspaces_sveltekit_app_and_supabase_in_another_app(
     assert gates["config-web"]["headers_from"] == "apps/web/vercel.json"
     assert gates["config-pages"]["headers_from"] == "apps/pages/vercel.json"
     assert gates["config"]["env_file"] == ".env.example"  # the root one (apps/web: envDir ../../)
+    assert gates["config"]["public_prefix"] == "PUBLIC_"  # the SvelteKit app's, which reads it
     assert "bun.lock" in json.dumps(gates["dependencies"])
     # the library (svelte-package) and the shared config get no build, bundle or Lighthouse
     assert not any(gate_id.endswith(("-shared", "-eslint-config")) for gate_id in gates)
