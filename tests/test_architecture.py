@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import ast
+import re
+import typing
 from pathlib import Path
+
+from pydantic import BaseModel
 
 PACKAGE = Path(__file__).resolve().parent.parent / "gates"
 
@@ -166,3 +170,83 @@ def test_only_gates_io_git_spawns_git() -> None:
     }
     assert found == {}
     assert git_spawns(GIT_HOME.read_text(encoding="utf-8"))  # the one place does
+
+
+# --- each gate's contract lives once: docs/gates/<type>.md ------------------------------------
+
+DOCS = PACKAGE.parent / "docs"
+
+
+def _models_in(annotation: object) -> list[type[BaseModel]]:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    return [m for arg in typing.get_args(annotation) for m in _models_in(arg)]
+
+
+def option_keys(model: type[BaseModel], seen: set[type[BaseModel]] | None = None) -> set[str]:
+    """Every checklist key of a gate's options model, nested models included, without the keys
+    every gate shares (those are documented once, in docs/checklist.md)."""
+    from gates.checks.base import OptionsBase, RunOptionsBase
+
+    seen = set() if seen is None else seen
+    if model in seen:
+        return set()
+    seen.add(model)
+    shared = set(RunOptionsBase.model_fields) if issubclass(model, OptionsBase) else set()
+    keys: set[str] = set()
+    for name, info in model.model_fields.items():
+        if name not in shared:
+            keys.add(info.alias or name)
+        for nested in _models_in(info.annotation):
+            keys |= option_keys(nested, seen)
+    return keys
+
+
+def _mentions(text: str, key: str) -> bool:
+    return re.search(rf"(?<![\w-]){re.escape(key)}(?![\w-])", text) is not None
+
+
+def test_every_gate_type_has_its_page_and_no_page_lacks_a_type() -> None:
+    from gates.checks import GATE_TYPES
+
+    pages = {p.stem for p in (DOCS / "gates").glob("*.md")}
+    assert pages == set(GATE_TYPES)
+    readme = (PACKAGE.parent / "README.md").read_text(encoding="utf-8")
+    assert [t for t in GATE_TYPES if f"(docs/gates/{t}.md)" not in readme] == []
+
+
+def test_every_option_key_of_a_gate_is_on_its_page() -> None:
+    from gates.checks import CHECKS
+
+    missing = {
+        gate_type: sorted(k for k in option_keys(check.options) if not _mentions(page, k))
+        for gate_type, check in CHECKS.items()
+        if (page := (DOCS / "gates" / f"{gate_type}.md").read_text(encoding="utf-8"))
+    }
+    assert {t: keys for t, keys in missing.items() if keys} == {}
+
+
+def test_the_keys_every_gate_shares_are_on_the_checklist_page() -> None:
+    from gates.checks.base import OptionsBase, RunOptionsBase
+
+    page = (DOCS / "checklist.md").read_text(encoding="utf-8")
+    assert [k for k in RunOptionsBase.model_fields if not _mentions(page, k)] == []
+    assert set(OptionsBase.model_fields) < set(RunOptionsBase.model_fields)
+
+
+def test_option_keys_sees_nested_models() -> None:
+    from gates.checks import CHECKS
+
+    keys = option_keys(CHECKS["lighthouse"].options)
+    assert {"server", "ready_timeout", "urls"} <= keys  # ServerSpec's keys, nested
+    assert "needs" not in keys  # shared: on docs/checklist.md
+
+
+def test_the_security_gates_the_sarif_docs_name_are_the_registrys() -> None:
+    from gates.checks import CHECKS
+
+    text = " ".join((DOCS / "reports.md").read_text(encoding="utf-8").split())
+    named = re.search(r"of security gates \(([^)]*)\)", text)
+    assert named is not None
+    listed = {t.strip() for t in named.group(1).split(",")}
+    assert listed == {t for t, c in CHECKS.items() if c.security}
