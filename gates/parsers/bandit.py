@@ -91,6 +91,8 @@ def _issue(item: Any, name: str) -> BanditIssue:
     if not isinstance(item, dict) or not isinstance(item.get("test_id"), str):
         raise InputError(f"{name}: a bandit result has no test_id")
     line = item.get("line_number")
+    if isinstance(line, int) and line < 1:
+        raise InputError(f"{name}: line_number {line} is impossible (bandit counts lines from 1)")
     raw_range = item.get("line_range")
     line_range: list[Any] = raw_range if isinstance(raw_range, list) else [line]
     cwe = _dict(item.get("issue_cwe"))

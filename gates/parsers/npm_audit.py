@@ -83,6 +83,40 @@ def _fix_text(fix: object) -> tuple[str, ...]:
     return ()
 
 
+NPM_SEVERITIES = ("info", "low", "moderate", "high", "critical")
+"""The only severities npm writes (``@npmcli/arborist`` ``audit-report.js``)."""
+
+
+def _check_v2_counts(data: dict[str, Any], vulns: dict[str, Any], name: str) -> None:
+    """npm writes ``metadata.vulnerabilities`` from the same list it writes (one count per
+    package by its severity, ``total`` = the packages): a report where they disagree, or with a
+    severity or CVSS score npm cannot write, was cut or edited and is no evidence."""
+    counts = dict.fromkeys(NPM_SEVERITIES, 0)
+    for package, entry in vulns.items():
+        for item in [entry, *(v for v in entry.get("via", []) if isinstance(v, dict))]:
+            severity = item.get("severity")
+            if severity not in NPM_SEVERITIES:
+                raise InputError(f"{name}: {package}: severity {severity!r} is not one npm writes")
+            score = _dict(item.get("cvss")).get("score")
+            if isinstance(score, int | float) and not 0 <= score <= 10:
+                raise InputError(f"{name}: {package}: CVSS score {score} is outside 0..10")
+        counts[entry["severity"]] += 1
+    stated = _dict(_dict(data.get("metadata")).get("vulnerabilities"))
+    if not stated:
+        return  # no counts stated: nothing to disagree with
+    counts_total = {**counts, "total": len(vulns)}
+    wrong = [
+        f"{k} {stated.get(k)!r} (lists {n})"
+        for k, n in counts_total.items()
+        if stated.get(k, 0) != n
+    ]
+    if wrong:
+        raise InputError(
+            f"{name}: metadata.vulnerabilities disagrees with the packages listed: "
+            + ", ".join(wrong)
+        )
+
+
 def _parse_v2(data: dict[str, Any], name: str) -> AuditReport:
     vulns = data.get("vulnerabilities")
     if not isinstance(vulns, dict):
@@ -125,6 +159,7 @@ def _parse_v2(data: dict[str, Any], name: str) -> AuditReport:
         # npm always states how many packages it audited; without it an empty
         # `vulnerabilities` is no evidence of a clean tree (a stub or a cut-down report)
         raise InputError(f"{name}: auditReportVersion 2 without metadata.dependencies.total")
+    _check_v2_counts(data, vulns, name)
     audited = total
     return AuditReport(
         tool="npm-audit",

@@ -179,6 +179,10 @@ def _location(
     )
     line = region.get("startLine")
     col = region.get("startColumn")
+    for key, value in (("startLine", line), ("startColumn", col)):
+        if isinstance(value, int) and value < 1:
+            # SARIF 2.1.0 §3.30.5/§3.30.6: both are 1-based, minimum 1
+            raise InputError(f"region {key} {value} is impossible (SARIF counts from 1)")
     return (
         relative_uri(str(uri), root) if uri else None,
         line if isinstance(line, int) else None,

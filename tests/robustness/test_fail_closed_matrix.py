@@ -9,17 +9,26 @@ says so) and the verdict must be ``fail`` with exit code 1.
 The matrix is parametrized over :data:`gates.checks.CHECKS`, so a new gate type without an entry
 in :data:`MATRIX` fails :func:`test_cell` (exhaustiveness). A cell that cannot apply to a gate type
 is declared in :data:`NOT_APPLICABLE` with the reason.
+
+The class ``impossible`` (:data:`IMPOSSIBLE`): evidence that parses but states what no producer
+writes (a negative count, covered beyond total, a report of another source tree, a Lighthouse
+score of 37, declared counts that disagree with the records, a severity or line number the tool
+cannot write, a file reached through a symbolic link out of the project). Each cell is ``error``
+and its possible twin passes. Every type that reads an evidence file has at least one cell
+(:func:`test_every_gate_type_that_reads_evidence_has_an_impossible_cell`).
 """
 
 from __future__ import annotations
 
 import gzip
+import json
 import os
 import socket
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -648,3 +657,354 @@ def test_report_cells_accept_the_good_report(
     run = ["run", "--checklist", checklist, "--out", str(tmp_path / "o"), "--no-history"]
     code, out, err = run_gates([*run, "--baseline", str(fine), "--commit", "f" * 40], capsys)
     assert code == 0, out + err
+
+
+# --- impossible evidence: a file that parses but states what no producer writes ------------------
+
+
+@dataclass
+class Impossible:
+    """A cell of the class ``impossible``: the gate's body, the files of the impossible
+    evidence, and its possible twin (the same evidence with possible values), which passes: the
+    refusal is of the impossible value, not of the evidence."""
+
+    body: str
+    impossible: Mapping[str, bytes | str]
+    possible: Mapping[str, bytes | str]
+    links: Mapping[str, str] = field(default_factory=dict)
+    """Symbolic links added to the impossible files (path in the project → target)."""
+    allow_fail: bool = False
+    """The producer's contract makes this a blocking finding (``fail``) rather than ``error``."""
+    servers: tuple[str, str] | None = None
+    """Raw server behaviours (impossible, possible) whose port replaces ``{port}``."""
+
+
+def _lhr(change: Callable[[dict[str, Any]], object]) -> str:
+    doc = json.loads(LHR)
+    change(doc)
+    return json.dumps(doc)
+
+
+def _cobertura(hits: str = "3", covered: int = 1, filename: str = "a.py") -> str:
+    return (
+        f'<coverage lines-valid="2" lines-covered="{covered}"><packages><package name="p">'
+        f'<classes><class name="a" filename="{filename}"><lines>'
+        f'<line number="1" hits="{hits}"/><line number="2" hits="0"/>'
+        "</lines></class></classes></package></packages></coverage>"
+    )
+
+
+def _istanbul(covered: int, total: int) -> str:
+    block = {"total": total, "covered": covered, "pct": 0}
+    entry = dict.fromkeys(("lines", "statements", "functions", "branches"), block)
+    return json.dumps({"total": entry, "a.py": entry})
+
+
+def _coveragepy(covered: int) -> str:
+    summary = {"covered_lines": covered, "num_statements": 2, "percent_covered": 50.0}
+    summary |= {"missing_lines": 1, "excluded_lines": 0}
+    lines = {"executed_lines": [1], "missing_lines": [2], "excluded_lines": []}
+    return json.dumps(
+        {
+            "meta": {"format": 3, "version": "7.12.0"},
+            "files": {"a.py": {"summary": summary, **lines}},
+            "totals": summary,
+        }
+    )
+
+
+def _junit(tests: int = 1, failures: str = "0") -> str:
+    suite = f'<testsuite name="s" tests="{tests}" failures="{failures}">'
+    return suite + '<testcase name="a"/></testsuite>'
+
+
+def _bandit(**change: object) -> str:
+    doc = json.loads(BANDIT)
+    doc["results"][0].update(change)
+    return json.dumps(doc)
+
+
+SARIF = corpus_bytes("sarif/eslint-8.49-errors-warnings.sarif")
+
+
+def _sarif(level: str | None = None, line: int | None = None) -> str:
+    doc = json.loads(SARIF)
+    result = doc["runs"][0]["results"][0]
+    if level is not None:
+        result["level"] = level
+    if line is not None:
+        result["locations"][0]["physicalLocation"]["region"]["startLine"] = line
+    return json.dumps(doc)
+
+
+def _npm_audit(severity: str = "low", score: float = 3.1, stated_critical: int = 0) -> str:
+    via = {"source": 1, "name": "x", "dependency": "x", "title": "t", "severity": severity}
+    via |= {"url": "https://github.com/advisories/GHSA-aaaa-bbbb-cccc", "cwe": [], "range": "<1"}
+    via["cvss"] = {"score": score, "vectorString": None}
+    entry = {"name": "x", "severity": severity, "isDirect": True, "via": [via], "effects": []}
+    entry |= {"range": "<1", "nodes": ["node_modules/x"], "fixAvailable": True}
+    counts = dict.fromkeys(("info", "moderate", "high"), 0) | {"low": int(severity == "low")}
+    counts |= {"critical": stated_critical, "total": 1 + stated_critical}
+    deps = dict.fromkeys(("prod", "dev", "optional", "peer", "peerOptional"), 0) | {"total": 2}
+    return json.dumps(
+        {
+            "auditReportVersion": 2,
+            "vulnerabilities": {"x": entry},
+            "metadata": {"vulnerabilities": counts, "dependencies": deps},
+        }
+    )
+
+
+SOURCE = {"a.py": "x = 1\ny = 2\n"}
+VITE: dict[str, bytes | str] = {
+    "dist/.vite/manifest.json": MANIFEST,
+    "dist/assets/index-CEtzVbXp.js": "console.log(1)\n",
+    "dist/assets/index-DH7HLWMz.css": "a{}\n",
+}
+SAFE_SQL = "create table t (id bigint primary key);\nalter table t enable row level security;\n"
+OUTSIDE = "/etc/hostname"
+"""A file outside every project: evidence of another tree."""
+
+
+def _outside(path: str, files: Mapping[str, bytes | str], body: str) -> Impossible:
+    """The evidence at ``path`` is a symbolic link out of the project."""
+    kept = {k: v for k, v in files.items() if k != path}
+    return Impossible(body, kept, files, links={path: OUTSIDE})
+
+
+IMPOSSIBLE: dict[str, dict[str, Impossible]] = {
+    "coverage": {
+        "negative-count": Impossible(
+            "report: c.json\n",
+            {**SOURCE, "c.json": _coveragepy(-1)},
+            {**SOURCE, "c.json": _coveragepy(1)},
+        ),
+        "covered-beyond-total": Impossible(
+            "report: s.json\n",
+            {**SOURCE, "s.json": _istanbul(95, 10)},
+            {**SOURCE, "s.json": _istanbul(5, 10)},
+        ),
+        "infinite-hits": Impossible(
+            "report: c.xml\n",
+            {**SOURCE, "c.xml": _cobertura("inf")},
+            {**SOURCE, "c.xml": _cobertura()},
+        ),
+        "stated-disagrees-with-lines": Impossible(
+            "report: c.xml\n",
+            {**SOURCE, "c.xml": _cobertura(covered=2)},
+            {**SOURCE, "c.xml": _cobertura()},
+        ),
+        "another-source-tree": Impossible(
+            "report: c.xml\n",
+            {**SOURCE, "c.xml": _cobertura(filename="elsewhere/other.py")},
+            {**SOURCE, "c.xml": _cobertura()},
+        ),
+    },
+    "tests": {
+        "infinite-count": Impossible(
+            "junit: j.xml\n", {"j.xml": _junit(failures="inf")}, {"j.xml": _junit()}
+        ),
+        "negative-count": Impossible(
+            "junit: j.xml\n", {"j.xml": _junit(failures="-1")}, {"j.xml": _junit()}
+        ),
+        "declared-counts-disagree": Impossible(
+            "junit: j.xml\n", {"j.xml": _junit(tests=5)}, {"j.xml": _junit()}, allow_fail=True
+        ),
+    },
+    "lighthouse": {
+        "score-out-of-range": Impossible(
+            "results: [lhr/]\nbudgets: {seo: 0.1}\n",
+            {"lhr/lhr-1.json": _lhr(lambda d: d["categories"]["performance"].update(score=37))},
+            {"lhr/lhr-1.json": LHR},
+        ),
+        "negative-metric": Impossible(
+            "results: [lhr/]\nbudgets: {seo: 0.1}\n",
+            {
+                "lhr/lhr-1.json": _lhr(
+                    lambda d: d["audits"]["largest-contentful-paint"].update(numericValue=-500)
+                )
+            },
+            {"lhr/lhr-1.json": LHR},
+        ),
+    },
+    "sast": {
+        "bandit-impossible-severity": Impossible(
+            "sources: [{tool: bandit, file: b.json}]\nfail_on: critical\n",
+            {"b.json": _bandit(issue_severity="EXTREME")},
+            {"b.json": _bandit()},
+        ),
+        "bandit-impossible-line": Impossible(
+            "sources: [{tool: bandit, file: b.json}]\nfail_on: critical\n",
+            {"b.json": _bandit(line_number=-3)},
+            {"b.json": _bandit()},
+        ),
+        "sarif-impossible-level": Impossible(
+            "sources: [{tool: sarif, file: s.sarif}]\nfail_on: critical\n",
+            {"s.sarif": _sarif(level="catastrophic")},
+            {"s.sarif": _sarif()},
+        ),
+        "sarif-impossible-line": Impossible(
+            "sources: [{tool: sarif, file: s.sarif}]\nfail_on: critical\n",
+            {"s.sarif": _sarif(line=0)},
+            {"s.sarif": _sarif()},
+        ),
+    },
+    "dependencies": {
+        "audit-impossible-severity": Impossible(
+            "sources: [{tool: npm-audit, file: a.json}]\nfail_on: critical\n",
+            {"a.json": _npm_audit(severity="apocalyptic")},
+            {"a.json": _npm_audit()},
+        ),
+        "audit-impossible-score": Impossible(
+            "sources: [{tool: npm-audit, file: a.json}]\nfail_on: critical\n",
+            {"a.json": _npm_audit(score=11)},
+            {"a.json": _npm_audit()},
+        ),
+        "audit-declared-counts-disagree": Impossible(
+            "sources: [{tool: npm-audit, file: a.json}]\nfail_on: critical\n",
+            {"a.json": _npm_audit(stated_critical=5)},
+            {"a.json": _npm_audit()},
+        ),
+    },
+    "bundle": {
+        "symlink-outside": _outside(
+            "dist/assets/index-DH7HLWMz.css",
+            VITE,
+            "dir: dist\nbudgets: [{name: home, entry: js/index.js, gzip: 1MB}]\n",
+        ),
+    },
+    "secrets": {
+        "bundle-symlink-outside": _outside(
+            "dist/chunk.js",
+            {"src/a.txt": "ok\n", "dist/app.js": "x\n", "dist/chunk.js": "y\n"},
+            "paths: [src]\nbundle: dist\n",
+        ),
+    },
+    "config": {
+        "env-file-outside": _outside(
+            ".env.prod",
+            {".env.prod": "API_URL=https://api.example.com\n"},
+            "env_file: .env.prod\nrequired: [API_URL]\n",
+        ),
+    },
+    "migrations": {
+        "migration-outside": _outside(
+            "db/20240102000000_b.sql",
+            {
+                "db/20240101000000_a.sql": SAFE_SQL,
+                "db/20240102000000_b.sql": SAFE_SQL.replace(" t ", " u "),
+            },
+            "dir: db\n",
+        ),
+    },
+    "analysis": {
+        "metric-not-finite": Impossible(
+            "stage: pre-deploy\nbase_url: 'http://127.0.0.1:{port}/'\nduration: 1s\n"
+            "interval: 250ms\ntimeout: 20s\n"
+            "prometheus: {url: 'http://127.0.0.1:{port}', "
+            "queries: [{name: errors, query: 'sum(errors)', max: 1}]}\n",
+            {},
+            {},
+            servers=("prometheus-inf", "prometheus-ok"),
+        ),
+    },
+}
+"""Per gate type, its impossible-evidence cells (variant → case)."""
+
+IMPOSSIBLE_NOT_APPLICABLE: dict[str, str] = {
+    "command": "judges only an exit code; it reads no evidence that could state impossible values",
+    "window": "reads only the clock and the checklist; an impossible date is a checklist error",
+    "headers": (
+        "its evidence is the live HTTP answer; whatever headers a server sends are what the site "
+        "does (a malformed answer is the evidence-wrong-format cell)"
+    ),
+    "smoke": (
+        "its evidence is what Chromium shows of the live site: a page cannot be impossible "
+        "(a broken answer is the evidence cells; a missing browser the tool cells)"
+    ),
+}
+
+
+def _prometheus(value: str) -> bytes:
+    body = json.dumps(
+        {
+            "status": "success",
+            "data": {"resultType": "vector", "result": [{"metric": {}, "value": [1, value]}]},
+        }
+    ).encode()
+    head = f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+    return head.encode() + b"Connection: close\r\n\r\n" + body
+
+
+RESPONSES["prometheus-inf"] = _prometheus("+Inf")
+RESPONSES["prometheus-ok"] = _prometheus("0.5")
+
+IMPOSSIBLE_IDS = [
+    pytest.param(t, v, id=f"{t}-impossible-{v}") for t in sorted(IMPOSSIBLE) for v in IMPOSSIBLE[t]
+]
+
+
+def _run_evidence(
+    tmp: Path,
+    gate_type: str,
+    body: str,
+    files: Mapping[str, bytes | str],
+    links: Mapping[str, str],
+) -> tuple[int, dict[str, Any]]:
+    project = tmp
+    project.mkdir()
+    materialise(Case(body, files), project, None)
+    for rel, target in links.items():
+        (project / rel).parent.mkdir(parents=True, exist_ok=True)
+        (project / rel).symlink_to(target)
+    indented = "".join(f"    {line}\n" for line in body.splitlines())
+    (project / "checklist.yml").write_text(
+        f"version: 1\nproject: matrix\ngates:\n  g:\n    type: {gate_type}\n{indented}"
+    )
+    out = project / "reports"
+    code, _, _ = run_gates(
+        ["run", "--checklist", str(project / "checklist.yml"), "--out", str(out), "--no-history"]
+    )
+    return code, load_report(out)
+
+
+@pytest.mark.parametrize(("gate_type", "variant"), IMPOSSIBLE_IDS)
+def test_impossible_cell(
+    gate_type: str, variant: str, tmp_path: Path, raw_server: Callable[[str], int]
+) -> None:
+    """Impossible evidence is ``error`` (one line, no traceback) and blocks; its possible twin
+    passes, so no real producer's output is refused."""
+    cell = IMPOSSIBLE[gate_type][variant]
+    bad_body = good_body = cell.body
+    if cell.servers is not None:
+        bad_body = cell.body.replace("{port}", str(raw_server(cell.servers[0])))
+        good_body = cell.body.replace("{port}", str(raw_server(cell.servers[1])))
+    code, report = _run_evidence(tmp_path / "possible", gate_type, good_body, cell.possible, {})
+    result = gate(report, "g")
+    assert (code, result["status"]) == (0, "pass"), f"false alarm: {result['summary']}"
+    code, report = _run_evidence(
+        tmp_path / "impossible", gate_type, bad_body, cell.impossible, cell.links
+    )
+    result = gate(report, "g")
+    allowed = {"error", "fail"} if cell.allow_fail else {"error"}
+    assert result["status"] in allowed, f"{gate_type}/{variant}: {result['summary']}"
+    assert report["verdict"] == "fail" and code == 1
+    message = result.get("error") or result["summary"]
+    assert "\n" not in message and "Traceback" not in message and "internal error" not in message
+
+
+def test_every_gate_type_that_reads_evidence_has_an_impossible_cell() -> None:
+    """The class ``impossible`` has a cell for every registered type, or a reason it cannot
+    apply; a type that reads an evidence file (its evidence-truncated cell writes one) must
+    have a cell: no reason excuses it."""
+    for gate_type in CHECKS:
+        if IMPOSSIBLE.get(gate_type):
+            continue
+        reason = IMPOSSIBLE_NOT_APPLICABLE.get(gate_type)
+        assert reason and len(reason) > 20, f"{gate_type}: no impossible-evidence cell"
+        truncated = (gate_type, "evidence-truncated")
+        if truncated not in NOT_APPLICABLE:
+            assert not MATRIX[gate_type]("evidence-truncated").files, (
+                f"{gate_type} reads an evidence file: it needs an impossible-evidence cell"
+            )
+    assert set(IMPOSSIBLE) | set(IMPOSSIBLE_NOT_APPLICABLE) == set(CHECKS)
