@@ -7,6 +7,7 @@ writers only read them.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -321,3 +322,15 @@ class Report:
     schema: str = "gates-report/1"
     digest: str = ""
     signature: str | None = None
+
+
+def tool_list(gates_version: str, results: Iterable[GateResult]) -> dict[str, str]:
+    """A report's ``tool_versions``: ``gates`` and every tool its gates recorded. Two gates that
+    met different versions of one tool (a ``dsn:`` server and an ephemeral one, two CI jobs) are
+    both listed, ``", "``-joined in gate order."""
+    seen: dict[str, list[str]] = {}
+    for result in results:
+        for name, version in result.tool_versions.items():
+            if version not in seen.setdefault(name, []):
+                seen[name].append(version)
+    return {**{name: ", ".join(found) for name, found in seen.items()}, "gates": gates_version}

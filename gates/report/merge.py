@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from gates.errors import ReportError
-from gates.model import GateResult, Report, Status, WaiverUse
+from gates.model import GateResult, Report, Status, WaiverUse, tool_list
 from gates.report.codec import compute_digest, verify_signature
 from gates.verdict import decide
 
@@ -67,7 +67,9 @@ def merge_reports(
         started_at=started,
         duration_s=_span(reports),
         checklist_sha256=first.checklist_sha256,
-        tool_versions={k: v for r in reports for k, v in r.tool_versions.items()},
+        tool_versions=tool_list(
+            ", ".join(dict.fromkeys(r.tool_versions.get("gates", "?") for r in reports)), gates
+        ),
         gates=tuple(gates),
         waivers=_merge_waivers(reports),
         required=needed,

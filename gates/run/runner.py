@@ -21,7 +21,7 @@ from multiprocessing.context import BaseContext
 
 from gates import __version__, process, redact
 from gates.checklist.model import Checklist, GateSpec
-from gates.model import GateResult, Report, Status
+from gates.model import GateResult, Report, Status, tool_list
 from gates.redact import Redactor
 from gates.run import worker
 from gates.run.gate import GateRun, GateTask
@@ -282,11 +282,4 @@ def _stop_all(run: _Run, running: dict[str, worker.Worker], pending: dict[str, G
 
 
 def _tool_versions(results: Sequence[GateResult]) -> dict[str, str]:
-    """gates and every tool a gate recorded; two gates that met different versions of one tool
-    (a ``dsn:`` server and an ephemeral one) are both listed, in gate order."""
-    seen: dict[str, list[str]] = {}
-    for result in results:
-        for name, version in result.tool_versions.items():
-            if version not in seen.setdefault(name, []):
-                seen[name].append(version)
-    return {**{name: ", ".join(found) for name, found in seen.items()}, "gates": __version__}
+    return tool_list(__version__, results)

@@ -103,3 +103,21 @@ def test_refuses_tampered_or_unfinished_reports() -> None:
         merge_reports([a, hostile_report()], ())
     with pytest.raises(ReportError, match="no reports"):
         merge_reports([], ())
+
+
+def test_the_merged_tool_list_is_every_version_its_gates_met() -> None:
+    full = hostile_report()
+    met = {"tests": {"chromium": "156.0.1"}, "sast": {"bandit": "1.9.4"}}
+    met["bundle"] = {"chromium": "155.0.9"}
+    full = dataclasses.replace(
+        full,
+        gates=tuple(dataclasses.replace(g, tool_versions=met.get(g.id, {})) for g in full.gates),
+    )
+    a = _split(full, {"tests", "coverage"})
+    b = _split(full, {"sast", "bundle"})
+    merged = merge_reports([a, b], full.required)
+    assert merged.tool_versions == {
+        "chromium": "156.0.1, 155.0.9",
+        "bandit": "1.9.4",
+        "gates": full.tool_versions["gates"],
+    }
