@@ -8,42 +8,47 @@ error (nothing ran) · 3 a bug in gates.
 
 from __future__ import annotations
 
-import argparse
 import errno
 import sys
-from collections.abc import Callable, Sequence
 
 from gates import __version__
-from gates.cli import (
-    baseline,
-    checklist,
-    comment,
-    diff,
-    explain,
-    init,
-    merge,
-    promote,
-    report,
-    run,
-)
-from gates.cli.args import err, silence
-from gates.errors import ChecklistError, GatesError, ReportError, UsageError
-from gates.verdict import EXIT_FAIL, EXIT_INTERNAL, EXIT_USAGE
 
-COMMANDS = (
-    init,
-    run,
-    checklist,
-    report,
-    merge,
-    diff,
-    promote,
-    comment,
-    baseline,
-    explain,
-)
-"""Modules registering the built-in subcommands, in the order ``gates --help`` lists them; the
-helpers gate types declare (``Check.commands``) follow them, see :mod:`gates.cli.gate_commands`."""
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy reads the name)
+if TYPE_CHECKING:
+    import argparse
+    from collections.abc import Callable, Sequence
+    from types import ModuleType
+    from typing import Any
+
+# The command modules, the error types and the exit codes are imported when a command is parsed,
+# not at import: ``gates --version`` answers with none of them loaded (tests/cli/test_startup.py).
+
+
+def _commands() -> tuple[ModuleType, ...]:
+    """Modules registering the built-in subcommands, in the order ``gates --help`` lists them;
+    the helpers gate types declare (``Check.commands``) follow them, see
+    :mod:`gates.cli.gate_commands`."""
+    from gates.cli import (
+        baseline,
+        checklist,
+        comment,
+        diff,
+        explain,
+        init,
+        merge,
+        promote,
+        report,
+        run,
+    )
+
+    return (init, run, checklist, report, merge, diff, promote, comment, baseline, explain)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "COMMANDS":  # gates.cli.COMMANDS, as before (built on first use)
+        return _commands()
+    raise AttributeError(name)
+
 
 USER_HELP = """\
 Run the quality gates of checklist.yml (tests, coverage, bundle size, security, migrations,
@@ -60,6 +65,10 @@ Exit codes: 0 pass, 1 fail (or promotion refused), 2 usage/checklist/input error
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse ``argv`` and run a subcommand; return the exit code."""
+    words = list(sys.argv[1:] if argv is None else argv)
+    if words == ["--version"]:  # answered before any command module is imported
+        print(f"gates {__version__}")
+        return 0
     try:
         return _main(argv)
     except BrokenPipeError:
@@ -67,6 +76,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main(argv: Sequence[str] | None) -> int:
+    from gates.cli.args import err
+    from gates.errors import ChecklistError, GatesError, ReportError, UsageError
+    from gates.verdict import EXIT_FAIL, EXIT_USAGE
+
     words = list(sys.argv[1:] if argv is None else argv)
     parser = _parser(words)
     try:
@@ -121,6 +134,9 @@ _USER_ERRNOS = {
 def _internal(exc: BaseException) -> int:
     import traceback
 
+    from gates.cli.args import err
+    from gates.verdict import EXIT_INTERNAL
+
     err(f"gates: internal error: {type(exc).__name__}: {exc}")
     err(traceback.format_exc(limit=6))
     return EXIT_INTERNAL
@@ -128,11 +144,16 @@ def _internal(exc: BaseException) -> int:
 
 def _broken_pipe() -> int:
     """The reader went away (``gates promote | head``): stop quietly, like any Unix tool."""
+    from gates.cli.args import silence
+    from gates.verdict import EXIT_FAIL
+
     silence(sys.stdout)
     return EXIT_FAIL
 
 
 def _parser(words: Sequence[str] = ()) -> argparse.ArgumentParser:
+    import argparse
+
     parser = argparse.ArgumentParser(
         prog="gates",
         description=USER_HELP,
@@ -140,7 +161,7 @@ def _parser(words: Sequence[str] = ()) -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"gates {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for command in COMMANDS:
+    for command in _commands():
         command.add(sub)
     if wants_gate_commands(words, set(sub.choices)):
         from gates.cli import gate_commands

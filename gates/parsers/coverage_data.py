@@ -24,6 +24,8 @@ from gates.io.safe import read_bytes
 from gates.parsers.coverage_model import CoverageData, FileCoverage
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
+"""The first bytes of an SQLite database (``gates.parsers.coverage_report`` has the same)."""
+
 _CONFIG_FILES = (
     (".coveragerc", ""),
     (".coveragerc.toml", ""),

@@ -10,8 +10,12 @@ from pathlib import Path
 
 from gates.errors import InputError
 from gates.io.safe import checked_size, read_bytes
-from gates.parsers import cobertura, coverage_data, coverage_json, lcov
 from gates.parsers.coverage_model import CoverageData
+
+# The format parsers (and sqlite3) are imported when a report of their format is read, so that
+# importing the coverage gate for ``gates validate`` does not load them.
+SQLITE_MAGIC = b"SQLite format 3\x00"
+"""The first bytes of a coverage.py ``.coverage`` data file (an SQLite database)."""
 
 HEAD_BYTES = 64 * 1024
 """Enough of a file for :func:`detect`."""
@@ -30,11 +34,19 @@ def load(
     """
     kind = detect(_head(path), str(path)) if fmt == "auto" else fmt
     if kind == "cobertura":
+        from gates.parsers import cobertura
+
         return cobertura.load(path, lines=lines)
     if kind == "lcov":
+        from gates.parsers import lcov
+
         return lcov.load(path, lines=lines)
     if kind == "coverage-data":
+        from gates.parsers import coverage_data
+
         return coverage_data.load(path, config_dir=root or path.parent)
+    from gates.parsers import coverage_json
+
     data = coverage_json.load(path)
     if fmt in _ASKED and data.format != _ASKED[fmt]:
         raise InputError(f"{path}: format {fmt} was asked for but the file is {data.format}")
@@ -43,7 +55,7 @@ def load(
 
 def detect(data: bytes, name: str) -> str:
     """The format of a report from its first bytes."""
-    if data.startswith(coverage_data.SQLITE_MAGIC):
+    if data.startswith(SQLITE_MAGIC):
         return "coverage-data"
     head = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:200]
     if head.startswith(b"<"):

@@ -33,6 +33,9 @@ def _modules_after(argv: list[str], cwd: Path) -> set[str]:
 
 def test_version_loads_no_gate_report_or_checklist_code(tmp_path: Path) -> None:
     loaded = _modules_after(["--version"], tmp_path)
+    # answered before any command module, the error types or argparse are imported
+    assert {m for m in loaded if m.startswith("gates")} == {"gates", "gates.cli"}
+    assert "argparse" not in loaded and "gates.model" not in loaded
     heavy = {"pydantic", "yaml", "multiprocessing", "gates.checks"}
     assert not heavy & loaded, sorted(heavy & loaded)
     # gates.writers itself is the registry of report formats (--format); no writer is loaded

@@ -389,3 +389,11 @@ def test_hostile_coverage_input_is_one_clean_input_error(kind: str, tmp_path: Pa
 def test_unknown_content_is_not_detected(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="not a coverage report"):
         detect(b"\x00\x01binary junk", "junk.bin")
+
+
+def test_format_detection_knows_the_sqlite_magic_of_the_data_reader() -> None:
+    """coverage_report detects ``.coverage`` files without importing sqlite3 (start-up): its
+    copy of the magic bytes is the data reader's."""
+    from gates.parsers import coverage_data, coverage_report
+
+    assert coverage_report.SQLITE_MAGIC == coverage_data.SQLITE_MAGIC
