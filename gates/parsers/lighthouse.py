@@ -65,6 +65,10 @@ class LighthouseRun:
     """``final-screenshot`` as a data URI."""
     warnings: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    benchmark_index: float | None = None
+    """``environment.benchmarkIndex``: the host's CPU speed, as Lighthouse measured it."""
+    cpu_slowdown: float | None = None
+    """``configSettings.throttling.cpuSlowdownMultiplier`` the run was made with."""
 
     def value(self, audit_id: str) -> float | None:
         """A category score or an audit's numericValue; ``None`` when absent or errored."""
@@ -106,7 +110,17 @@ def parse(text: str, name: str) -> LighthouseRun:
         screenshot=_screenshot(audits.get("final-screenshot")),
         warnings=tuple(str(w) for w in data.get("runWarnings", []) if isinstance(w, str)),
         notes=tuple(notes),
+        benchmark_index=_positive(data.get("environment"), "benchmarkIndex"),
+        cpu_slowdown=_positive(settings.get("throttling"), "cpuSlowdownMultiplier"),
     )
+
+
+def _positive(section: object, key: str) -> float | None:
+    """A finite positive number at ``section[key]``, else ``None`` (informational fields only)."""
+    value = section.get(key) if isinstance(section, dict) else None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value) if math.isfinite(value) and value > 0 else None
 
 
 def _extract_object(text: str, name: str) -> tuple[Any, list[str]]:

@@ -10,6 +10,7 @@ Example::
       urls: [/, /login]
       runs: 3                                  # median run per URL, as Lighthouse CI picks it
       preset: mobile                           # or desktop (Lighthouse's --preset=desktop)
+      cpu_slowdown: auto                       # calibrate the 4x to this host (calibrate.py)
       budgets: {performance: 0.9, largest-contentful-paint: 2500ms,
                 cumulative-layout-shift: 0.1, total-blocking-time: 200ms}
       budget_file: budget.json                 # Lighthouse budget.json resource/timing budgets
@@ -80,6 +81,7 @@ def evaluate(options: LighthouseOptions, ctx: GateContext) -> GateOutcome:
 
     started = time.monotonic()
     versions: dict[str, str] = {}
+    calibration: dict[str, float] = {}
     if options.results is not None:
         grouped = _from_results(options, ctx)
     else:
@@ -87,7 +89,7 @@ def evaluate(options: LighthouseOptions, ctx: GateContext) -> GateOutcome:
 
         # the browser this run starts, as it names itself (saved results name no binary)
         versions = chromium_version(ctx, runner.chrome_path(ctx.environ))
-        grouped = _collect(options, ctx, started)
+        grouped, calibration = _collect(options, ctx, started)
     budgets = None
     if options.budget_file:
         budget_path = ctx.path(options.budget_file)
@@ -112,7 +114,14 @@ def evaluate(options: LighthouseOptions, ctx: GateContext) -> GateOutcome:
         summary=summary,
         measurements=measurements,
         artifacts=artifacts,
-        details={"urls": per_url, "preset": options.preset},
+        details={
+            "urls": per_url,
+            "preset": options.preset,
+            **({"cpu_calibration": calibration} if calibration else {}),
+            "host_benchmark_index": {
+                label: [r.benchmark_index for r in runs] for label, runs in grouped.items()
+            },
+        },
         secrets=[options.protection_bypass] if options.protection_bypass else [],
         tool_versions={**_versions(grouped), **versions},
     )
@@ -168,7 +177,7 @@ def _label(url: str) -> str:
 
 def _collect(
     options: LighthouseOptions, ctx: GateContext, started: float
-) -> dict[str, list[lhr.LighthouseRun]]:
+) -> tuple[dict[str, list[lhr.LighthouseRun]], dict[str, float]]:
     from gates.checks.lighthouse import runner
 
     assert options.server is not None
@@ -187,13 +196,56 @@ def _collect(
         runner.wait_until_answers(
             options.server.url, srv, min(options.server.ready_timeout, _left(ctx, started))
         )
+        calibration: dict[str, float] = {}
+        slowdown = options.cpu_slowdown if isinstance(options.cpu_slowdown, float) else None
+        if options.cpu_slowdown == "auto":
+            first = urljoin(options.server.url.rstrip("/") + "/", options.urls[0].lstrip("/"))
+            calibration = _calibrate(options, ctx, started, str(binary), first, out_dir, env)
+            slowdown = calibration["multiplier"]
         for url in options.urls:
             full = urljoin(options.server.url.rstrip("/") + "/", url.lstrip("/"))
             grouped[url] = [
-                _one_run(options, ctx, started, str(binary), full, out_dir, url, index, env)
+                _one_run(
+                    options, ctx, started, str(binary), full, out_dir, url, index, env, slowdown
+                )
                 for index in range(options.runs)
             ]
-    return grouped
+    return grouped, calibration
+
+
+def _calibrate(
+    options: LighthouseOptions,
+    ctx: GateContext,
+    started: float,
+    binary: str,
+    url: str,
+    out_dir: Path,
+    env: dict[str, str],
+) -> dict[str, float]:
+    """One short Lighthouse run (a single audit) to read the host's benchmarkIndex, mapped to
+    the CPU multiplier by Lighthouse's calculator; the judged runs then use that multiplier."""
+    from gates.checks.lighthouse.calibrate import slowdown_for
+
+    run = _one_run(
+        options,
+        ctx,
+        started,
+        binary,
+        url,
+        out_dir,
+        "calibration",
+        0,
+        env,
+        None,
+        only_audits=["first-contentful-paint"],
+        file_name="calibration.lhr.json",  # not lhr-*.json: results: globs must never judge it
+    )
+    if run.benchmark_index is None:
+        raise ToolError(f"the calibration run on {url} reported no benchmarkIndex")
+    return {
+        "benchmark_index": run.benchmark_index,
+        "multiplier": round(slowdown_for(run.benchmark_index), 2),
+    }
 
 
 def _one_run(
@@ -206,11 +258,14 @@ def _one_run(
     label: str,
     index: int,
     env: dict[str, str],
+    cpu_slowdown: float | None,
+    only_audits: list[str] | None = None,
+    file_name: str | None = None,
 ) -> lhr.LighthouseRun:
     from gates.checks.lighthouse import runner
 
     slug = "".join(c if c.isalnum() else "_" for c in label).strip("_") or "root"
-    output = out_dir / f"lhr-{slug}-{index + 1}.json"
+    output = out_dir / (file_name or f"lhr-{slug}-{index + 1}.json")
     output.unlink(missing_ok=True)
     marker = runner.new_marker()
     profile = (
@@ -225,6 +280,8 @@ def _one_run(
         throttling=options.throttling,
         categories=None,
         profile=profile,
+        cpu_slowdown=cpu_slowdown,
+        only_audits=only_audits,
     )
     try:
         result = ctx.run(

@@ -138,6 +138,12 @@ class LighthouseOptions(OptionsBase):
     throttling: Literal["simulate", "devtools", "provided"] | None = Field(
         default=None, description="Throttling method (Lighthouse default: simulate)"
     )
+    cpu_slowdown: Literal["auto"] | float | None = Field(
+        default=None,
+        description="CPU slowdown of the emulated device (Lighthouse's default: 4 on mobile, 1 on "
+        "desktop); auto: calibrated from this host's benchmarkIndex by Lighthouse's published "
+        "calculator, measured in one calibration run first (mobile only)",
+    )
     lighthouse: str | None = Field(
         default=None,
         description="Lighthouse CLI: a path (relative to the project) or a command name on PATH; "
@@ -189,4 +195,23 @@ class LighthouseOptions(OptionsBase):
             raise ValueError("server needs urls to audit")
         if not self.budgets and self.budget_file is None:
             raise ValueError("give budgets or budget_file: a lighthouse gate needs a limit")
+        self._check_cpu_slowdown()
         return self
+
+    def _check_cpu_slowdown(self) -> None:
+        """``cpu_slowdown`` is honoured where gates runs throttled Lighthouse, else refused."""
+        value = self.cpu_slowdown
+        if value is None:
+            return
+        if self.results is not None:
+            raise ValueError("cpu_slowdown: the runs in results are already made; it needs server")
+        if self.throttling == "provided":
+            raise ValueError("cpu_slowdown: throttling provided means no throttling at all")
+        if value == "auto":
+            if self.preset == "desktop":
+                raise ValueError(
+                    "cpu_slowdown: auto calibrates to Lighthouse's mobile device; give a number "
+                    "for desktop"
+                )
+        elif not (math.isfinite(value) and 1 <= value <= 20):
+            raise ValueError(f"cpu_slowdown: {value!r} is not a multiplier from 1 to 20")

@@ -98,6 +98,8 @@ def lighthouse_argv(
     throttling: str | None,
     categories: list[str] | None,
     profile: str | None = None,
+    cpu_slowdown: float | None = None,
+    only_audits: list[str] | None = None,
 ) -> list[str]:
     """The Lighthouse CLI command line for one run.
 
@@ -119,6 +121,10 @@ def lighthouse_argv(
         argv.append(f"--throttling-method={throttling}")
     if categories:
         argv.append(f"--only-categories={','.join(categories)}")
+    if only_audits:
+        argv.append(f"--only-audits={','.join(only_audits)}")
+    if cpu_slowdown is not None:
+        argv.append(f"--throttling.cpuSlowdownMultiplier={cpu_slowdown:.3g}")
     return argv
 
 
