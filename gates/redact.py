@@ -34,27 +34,37 @@ MIN_SECRET_LENGTH = 6
 
 _JWT = re.compile(r"eyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*")
 _SB_SECRET = re.compile(r"sb_secret_[A-Za-z0-9_-]{8,}")
-KEY_PATTERNS = re.compile(
-    "|".join(
-        [
-            r"-----BEGIN[ A-Z0-9]{0,30}PRIVATE KEY(?: BLOCK)?-----[\s\S]{0,10000}?"
-            r"-----END[ A-Z0-9]{0,30}PRIVATE KEY(?: BLOCK)?-----",
-            r"(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b",
-            r"(?:sk|rk)_(?:live|test)_[0-9A-Za-z]{16,247}",
-            r"whsec_[0-9A-Za-z]{24,}",
-            r"gh[pousr]_[A-Za-z0-9]{36,251}",
-            r"github_pat_[A-Za-z0-9_]{60,255}",
-            r"xox[abposr]-[0-9A-Za-z-]{10,250}",
-            r"sk-(?:proj|svcacct|admin)-[A-Za-z0-9_-]{40,}",
-            r"npm_[A-Za-z0-9]{36}\b",
-            r"pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,}",
-            r"SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}",
-            _SB_SECRET.pattern,
-        ]
-    )
+_KEY_FORMS: tuple[tuple[tuple[str, ...], str], ...] = (
+    # (literals one of which every match contains, the pattern)
+    (
+        ("PRIVATE KEY",),
+        r"-----BEGIN[ A-Z0-9]{0,30}PRIVATE KEY(?: BLOCK)?-----[\s\S]{0,10000}?"
+        r"-----END[ A-Z0-9]{0,30}PRIVATE KEY(?: BLOCK)?-----",
+    ),
+    (("AKIA", "ASIA", "ABIA", "ACCA"), r"(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b"),
+    (("k_live_", "k_test_"), r"(?:sk|rk)_(?:live|test)_[0-9A-Za-z]{16,247}"),
+    (("whsec_",), r"whsec_[0-9A-Za-z]{24,}"),
+    (("ghp_", "gho_", "ghu_", "ghs_", "ghr_"), r"gh[pousr]_[A-Za-z0-9]{36,251}"),
+    (("github_pat_",), r"github_pat_[A-Za-z0-9_]{60,255}"),
+    (("xox",), r"xox[abposr]-[0-9A-Za-z-]{10,250}"),
+    (("sk-proj-", "sk-svcacct-", "sk-admin-"), r"sk-(?:proj|svcacct|admin)-[A-Za-z0-9_-]{40,}"),
+    (("npm_",), r"npm_[A-Za-z0-9]{36}\b"),
+    (("pypi-AgEIcHlwaS5vcmc",), r"pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,}"),
+    (("SG.",), r"SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}"),
+    (("sb_secret_",), _SB_SECRET.pattern),
 )
+KEY_PATTERNS = re.compile("|".join(pattern for _, pattern in _KEY_FORMS))
 """Credentials recognisable by their form alone (the secrets gate's high-confidence patterns):
 masked wherever they appear, whether or not the run was told about them."""
+_KEY_LITERALS = tuple(literal for literals, _ in _KEY_FORMS for literal in literals)
+
+
+def may_hold_key(text: str) -> bool:
+    """Whether ``text`` may hold a key form or a JWT: a quick test (``in`` is far faster than
+    the regular expressions, which then run only on text that has one of their literals)."""
+    return "eyJ" in text or any(literal in text for literal in _KEY_LITERALS)
+
+
 _KEEP = ("digest", "signature", "fingerprint", "sha256", "options_sha256", "data_base64")
 """Fields that are hashes or binary data: never secrets, and must not change."""
 
@@ -88,17 +98,13 @@ class Redactor:
         self.values: tuple[str, ...] = tuple(values)
         """The known secret values, longest first."""
         self._pattern = re.compile("|".join(re.escape(v) for v in values)) if values else None
-        # One scan decides whether a string needs any work: most strings need none.
-        self._any = re.compile(
-            "|".join([*(re.escape(v) for v in values), KEY_PATTERNS.pattern, _JWT.pattern])
-        )
 
     def text(self, value: str) -> str:
         """``value`` with every secret masked."""
-        if self._any.search(value) is None:
-            return value
-        if self._pattern is not None:
+        if self._pattern is not None and any(v in value for v in self.values):
             value = self._pattern.sub(lambda m: mask(m.group(0)), value)
+        if not may_hold_key(value):
+            return value
         value = KEY_PATTERNS.sub(lambda m: mask(m.group(0)), value)
         return _JWT.sub(_mask_service_role, value)
 
@@ -106,8 +112,9 @@ class Redactor:
         """Every match of a known value or a key pattern in ``text`` (they may overlap)."""
         if self._pattern is not None:
             yield from self._pattern.finditer(text)
-        yield from KEY_PATTERNS.finditer(text)
-        yield from _JWT.finditer(text)
+        if may_hold_key(text):
+            yield from KEY_PATTERNS.finditer(text)
+            yield from _JWT.finditer(text)
 
     def bytes(self, data: bytes) -> bytes:
         """``data`` (a log: UTF-8, possibly broken) with every secret masked."""
@@ -311,8 +318,15 @@ class MaskingWriter:
             cut = max(cut, text.rfind("\n") + 1)
         if cut <= 0:
             return 0
-        spans = [m.span() for m in self._redactor.matches(text)]
-        for begin in _PEM_BEGIN.finditer(text, 0, cut):
+        # Only what starts shortly before the cut can straddle it (a known value is shorter
+        # than the hold, a private key block than _PEM_SPAN; a longer token is no credential).
+        window = max(0, cut - self._hold - _PEM_SPAN)
+        spans = [
+            (window + a, window + b)
+            for m in self._redactor.matches(text[window:])
+            for a, b in [m.span()]
+        ]
+        for begin in _PEM_BEGIN.finditer(text, max(0, cut - _PEM_SPAN), cut):
             if _PEM_END.search(text, begin.end()) is None and len(text) - begin.start() < _PEM_SPAN:
                 spans.append((begin.start(), len(text) + 1))  # it goes on past the end
                 break

@@ -6,6 +6,7 @@ import base64
 import dataclasses
 import itertools
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -244,3 +245,35 @@ def test_command_logs_are_masked_as_written_with_the_process_secrets(tmp_path: P
     assert CANARY not in text and STRIPE not in text and CANARY[5:] not in text
     assert text.count(mask(CANARY)) == 3  # argv (twice: the script and the argument), stdout
     assert mask(STRIPE) in text and text.endswith("--- exit 0 ---\n")
+
+
+KEY_SAMPLES = {
+    "pem": PEM,
+    "aws": "ASIA" + "IOSFODNN7EXAMPLE",
+    "stripe": STRIPE,
+    "stripe-restricted": "rk_test_" + "a" * 20,
+    "stripe-webhook": "whsec_" + "b" * 30,
+    "github": "gho_" + "c" * 36,
+    "github-pat": "github_pat_" + "d" * 70,
+    "slack": "xoxb-" + "1" * 20,
+    "openai": "sk-proj-" + "e" * 48,
+    "npm": "npm_" + "f" * 36,
+    "pypi": "pypi-AgEIcHlwaS5vcmc" + "g" * 60,
+    "sendgrid": "SG." + "h" * 22 + "." + "i" * 43,
+    "supabase": "sb_secret_" + "j" * 20,
+}
+
+
+def test_every_key_form_passes_the_quick_test_and_is_masked() -> None:
+    """The literal pre-test (what lets clean text skip the regular expressions) lets every key
+    form through: a sample of each of the forms is masked in text and in a log."""
+    from gates.redact import _KEY_FORMS, KEY_PATTERNS, Redactor, may_hold_key
+
+    for _literals, pattern in _KEY_FORMS:  # every form has a sample
+        assert any(re.fullmatch(pattern, sample) for sample in KEY_SAMPLES.values()), pattern
+    for name, sample in KEY_SAMPLES.items():
+        assert KEY_PATTERNS.fullmatch(sample), name
+        assert may_hold_key(f"x {sample} y"), name
+        assert sample not in Redactor(()).text(f"x {sample} y"), name
+        assert sample.encode() not in _through_writer([f"x {sample} y\n".encode()], []), name
+    assert not may_hold_key("an ordinary log line, 0123456789 abcdef\n" * 100)

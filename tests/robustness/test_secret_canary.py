@@ -197,3 +197,7 @@ def test_a_secret_only_a_gate_discovers_is_masked_in_every_later_line_and_file(
     annotations = ran.stdout.decode()
     assert "::warning file=src/settings.py" in annotations and shown in annotations
     assert mask(CANARY) in (out / "logs" / "env.log").read_text()
+    # history.jsonl holds statuses and measurements only (no text): grepped above, nothing to mask
+    for name in ("gate-report.html", "gate-report.sarif", "gate-report.junit.xml"):
+        assert shown in (out / name).read_text(), name  # masked there, not left out
+    assert shown[shown.index("#") : -1] in summary.read_text()  # Markdown escapes the brackets
