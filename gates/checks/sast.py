@@ -45,6 +45,7 @@ from gates.checks.base import (
 from gates.errors import InputError, ToolError
 from gates.fingerprint import fingerprint
 from gates.model import Finding, Location, Severity
+from gates.redact import log_redactor
 
 if TYPE_CHECKING:
     from gates.parsers import bandit, sarif
@@ -232,7 +233,8 @@ def _run_bandit(paths: list[str], ctx: GateContext) -> bandit.BanditReport:
     if not run.stdout.strip():
         raise ToolError(f"bandit printed no JSON ({run.describe_exit})")
     raw = ctx.artifacts_dir / "bandit.json"
-    raw.write_text(run.stdout, encoding="utf-8")
+    # kept masked (the digest recorded is of the file kept); the gate parses the output itself
+    raw.write_text(log_redactor().text(run.stdout), encoding="utf-8")
     ctx.record(raw)
     return bandit.parse(run.stdout, "bandit output")
 

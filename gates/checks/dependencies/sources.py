@@ -19,6 +19,7 @@ from gates.parsers import npm_audit, osv, osv_scanner, pip_audit, safety
 from gates.parsers.audit_model import Advisory, AuditReport
 from gates.parsers.lockfiles import load as load_lockfile
 from gates.process import ToolRun
+from gates.redact import log_redactor
 
 PARSERS: dict[str, Callable[[str, str], AuditReport]] = {
     "npm-audit": npm_audit.parse,
@@ -98,7 +99,8 @@ def run_report(
     run = ctx.run(argv, shell=shell)
     _check_exit(tool, run)
     raw = ctx.artifacts_dir / f"{tool}-{index}.json"
-    raw.write_text(run.stdout, encoding="utf-8")
+    # kept masked (the digest recorded is of the file kept); the gate parses the output itself
+    raw.write_text(log_redactor().text(run.stdout), encoding="utf-8")
     if run.stdout.strip():
         ctx.record(raw)
     line = unreachable_line(run.stderr) or (
