@@ -38,7 +38,9 @@ _KEY_FORMS: tuple[tuple[tuple[str, ...], str], ...] = (
     # (literals one of which every match contains, the pattern)
     (
         ("PRIVATE KEY",),
-        r"-----BEGIN[ A-Z0-9]{0,30}PRIVATE KEY(?: BLOCK)?-----[\s\S]{0,10000}?"
+        # the body never holds "-----" (base64, RFC 1421 headers): each BEGIN scans no further
+        # than the next dashes, so a flood of BEGIN lines is linear, not 10,000 steps per line
+        r"-----BEGIN[ A-Z0-9]{0,30}PRIVATE KEY(?: BLOCK)?-----(?:[^-]|-(?!----)){0,10000}?"
         r"-----END[ A-Z0-9]{0,30}PRIVATE KEY(?: BLOCK)?-----",
     ),
     (("AKIA", "ASIA", "ABIA", "ACCA"), r"(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b"),
@@ -326,10 +328,13 @@ class MaskingWriter:
             for m in self._redactor.matches(text[window:])
             for a, b in [m.span()]
         ]
-        for begin in _PEM_BEGIN.finditer(text, max(0, cut - _PEM_SPAN), cut):
-            if _PEM_END.search(text, begin.end()) is None and len(text) - begin.start() < _PEM_SPAN:
-                spans.append((begin.start(), len(text) + 1))  # it goes on past the end
-                break
+        # a private key block begun before the cut and not ended yet (after the last END)
+        pem_from = max(0, cut - _PEM_SPAN)
+        for end in _PEM_END.finditer(text, pem_from):
+            pem_from = end.end()
+        begin = _PEM_BEGIN.search(text, pem_from)
+        if begin and begin.start() < cut and len(text) - begin.start() < _PEM_SPAN:
+            spans.append((begin.start(), len(text) + 1))  # it goes on past the end
         moved = True
         while moved:  # a span straddling the cut moves the cut to its start
             moved = False
