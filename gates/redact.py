@@ -330,8 +330,8 @@ class MaskingWriter:
         ]
         # a private key block begun before the cut and not ended yet (after the last END)
         pem_from = max(0, cut - _PEM_SPAN)
-        for end in _PEM_END.finditer(text, pem_from):
-            pem_from = end.end()
+        for ended in _PEM_END.finditer(text, pem_from):
+            pem_from = ended.end()
         begin = _PEM_BEGIN.search(text, pem_from)
         if begin and begin.start() < cut and len(text) - begin.start() < _PEM_SPAN:
             spans.append((begin.start(), len(text) + 1))  # it goes on past the end
