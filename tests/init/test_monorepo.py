@@ -210,6 +210,37 @@ def test_an_app_at_the_root_with_workspaces_of_libraries_keeps_its_gates(
     assert gates["secrets"]["needs"] == ["build"]
 
 
+def test_sveltekit_app_in_a_subfolder_beside_a_python_backend(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """No package.json at the root: a Python service there, the SvelteKit app in web/ with its
+    own npm lock file, Supabase at the root; docs/ and tests/ sites are not apps."""
+    root = _write(
+        tmp_path,
+        {
+            "pyproject.toml": '[project]\nname = "api"\n[tool.pytest.ini_options]\n',
+            "api/__init__.py": "",
+            "supabase/migrations/1_init.sql": "create table t (id int);\n",
+            "web/package.json": _pkg("web", {**KIT, "@playwright/test": "^1"}),
+            "web/package-lock.json": "{}",
+            "web/svelte.config.js": "export default {}\n",
+            "docs/package.json": _pkg("docs", KIT),
+            "tests/e2e/package.json": _pkg("e2e", {"@playwright/test": "^1"}),
+        },
+    )
+    project = detect(root)
+    assert project.workspaces == "folders"
+    assert [a.path for a in project.apps] == ["web"]
+    gates = _gates(root, capsys)
+    assert gates["build-web"]["cwd"] == "web"
+    assert gates["bundle-web"]["dir"] == "web/.svelte-kit/output/client"
+    assert gates["e2e-web"]["junit"] == ["web/reports/raw/playwright.xml"]
+    assert gates["migrations"]["dir"] == "supabase/migrations"
+    assert gates["tests"]["type"] == "tests" and "pytest" in gates["tests"]["run"]  # the root's
+    assert "npm audit --json --prefix web" in json.dumps(gates["dependencies"])
+    assert not any(g.endswith(("-docs", "-e2e")) and g != "e2e-web" for g in gates)
+
+
 def test_hostile_workspace_globs_stay_inside_and_are_bounded(tmp_path: Path) -> None:
     outside = _write(tmp_path / "outside", {"x/package.json": _pkg("x", KIT)})
     root = _write(
