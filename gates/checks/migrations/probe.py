@@ -170,7 +170,8 @@ class Probe:
         self.stopping = threading.Event()
         self.t0 = 0.0
         self.statements: list[tuple[float, int]] = []
-        self.samples: list[tuple[float, str, str, bool]] = []
+        self.samples: list[tuple[float, float, str, str, bool]] = []
+        """(asked at, answered at, table, mode, granted): the lock was held at a moment between."""
         self.blocked: list[tuple[float, int]] = []
         """(time, probe backend pid) seen waiting for a lock in pg_locks."""
         self.probe_pids: list[int] = []
@@ -189,7 +190,8 @@ class Probe:
             self.statements.append((at, line))
             return
         rows = conn.execute(_LOCKS, (self.pid,)).fetchall()
-        self.samples += [(at, table, mode, granted) for table, mode, granted in rows]
+        answered = time.monotonic() - self.t0
+        self.samples += [(at, answered, table, mode, granted) for table, mode, granted in rows]
 
     def start(self) -> None:
         self.t0 = time.monotonic()
@@ -233,7 +235,8 @@ class Probe:
                 rows = conn.execute(query, (self.pid,)).fetchall()
             except Exception:
                 return
-            self.samples += [(at, table, mode, granted) for table, mode, granted in rows]
+            answered = time.monotonic() - self.t0
+            self.samples += [(at, answered, table, mode, granted) for table, mode, granted in rows]
             self.stopping.wait(pause)
 
     def _read(self, conn: Any, table: str) -> None:
@@ -281,16 +284,32 @@ class Probe:
         waited = raw.took_s if (raw.timed_out or seen) else 0.0
         return Wait(raw.table, raw.kind, raw.at_s, waited, raw.timed_out, raw.took_s, raw.pid)
 
+    def _line(self, asked: float, answered: float) -> int | None:
+        """The statement that held a lock first seen by a sample asked at ``asked`` and answered
+        at ``answered``: the last one sent before the sample was asked; if none was, the statement
+        sent while the sample was in flight (on a busy machine a sample can take longer than the
+        gap between the file's first statement and its lock)."""
+        before = [line for started, line in self.statements if started <= asked]
+        if before:
+            return before[-1]
+        during = [line for started, line in self.statements if started <= answered]
+        return during[0] if during else None
+
     def _spans(self) -> list[LockSpan]:
-        seen: dict[tuple[str, str, bool], list[float]] = {}
-        for at, table, mode, granted in self.samples:
-            seen.setdefault((table, mode, granted), []).append(at)
+        seen: dict[tuple[str, str, bool], list[tuple[float, float]]] = {}
+        for at, answered, table, mode, granted in self.samples:
+            seen.setdefault((table, mode, granted), []).append((at, answered))
         spans = []
         for (table, mode, granted), times in seen.items():
-            first = min(times)
-            line = None
-            for started, stmt_line in self.statements:
-                if started <= first:
-                    line = stmt_line
-            spans.append(LockSpan(table, mode, granted, first, max(times), line))
+            first, answered = min(times)
+            spans.append(
+                LockSpan(
+                    table,
+                    mode,
+                    granted,
+                    first,
+                    max(t for t, _ in times),
+                    self._line(first, answered),
+                )
+            )
         return sorted(spans, key=lambda s: (s.from_s, s.table))

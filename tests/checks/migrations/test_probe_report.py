@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from gates.checks.migrations.probe import LockSpan, ProbeResult, Wait, mode_name
+from gates.checks.migrations.probe import LockSpan, Probe, ProbeResult, Wait, mode_name
 from gates.model import GateResult, Status
 from gates.report.codec import from_dict, to_dict
 from gates.writers.html_report import render
@@ -62,3 +62,19 @@ def test_lock_timeline_series_survive_the_codec_and_are_drawn_in_html() -> None:
     for name in names:
         assert name in html
     assert html.count("<svg") >= 2
+
+
+def test_a_lock_seen_by_a_sample_in_flight_is_the_statement_sent_meanwhile() -> None:
+    """On a busy machine the sampler asked pg_locks before the file's first statement was sent and
+    got its answer after the lock was taken: the lock is that statement's, not of no line."""
+    probe = Probe(None, ["public.items"], 1, interval=0.02, max_blocked=0.1)
+    probe.statements = [(0.30, 1), (0.90, 4)]
+    probe.samples = [
+        (0.25, 0.40, "public.items", "ShareLock", True),  # asked before line 1, answered after
+        (0.95, 0.96, "public.items", "AccessExclusiveLock", True),
+        (1.20, 1.21, "public.other", "RowExclusiveLock", True),  # line 4 was sent before
+    ]
+    spans = {span.mode: span.line for span in probe._spans()}
+    assert spans == {"ShareLock": 1, "AccessExclusiveLock": 4, "RowExclusiveLock": 4}
+    probe.samples = [(0.10, 0.20, "public.items", "ShareLock", True)]  # before any statement
+    assert [span.line for span in probe._spans()] == [None]
