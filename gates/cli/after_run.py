@@ -74,9 +74,11 @@ def rollback_if_asked(
     Secret-named environment values (tokens in ``rollback.run``, webhook URLs) join
     ``secrets`` whenever a rollback or a notification may carry them."""
     if args.rollback or checklist.notify:
+        from gates import redact
         from gates.deploy.rollback import secret_environment
 
         secrets.extend(secret_environment(os.environ))
+        redact.add_log_secrets(secrets)  # rollback.log is masked as it is written
     if not args.rollback or report.verdict is Status.PASS or checklist.rollback is None:
         return report
     if report.interrupted:

@@ -14,6 +14,7 @@ summary; its temp folder) and printed (progress lines, the table, annotations) i
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -58,6 +59,19 @@ def _alive_with(canary: str) -> list[int]:
         if entry.name.isdigit():
             try:
                 if canary.encode() in (entry / "cmdline").read_bytes():
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
+def _environ_with(value: str) -> list[int]:
+    """Processes whose environment holds ``value``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and int(entry.name) != os.getpid():
+            try:
+                if value.encode() in (entry / "environ").read_bytes():
                     found.append(int(entry.name))
             except OSError:
                 continue
@@ -201,3 +215,59 @@ def test_a_secret_only_a_gate_discovers_is_masked_in_every_later_line_and_file(
     for name in ("gate-report.html", "gate-report.sarif", "gate-report.junit.xml"):
         assert shown in (out / name).read_text(), name  # masked there, not left out
     assert shown[shown.index("#") : -1] in summary.read_text()  # Markdown escapes the brackets
+
+
+ROLLBACK_CHECKLIST = """\
+version: 1
+project: canary
+gates:
+  broken:
+    type: command
+    stage: post-deploy
+    run: [python3, -c, "raise SystemExit(1)"]
+rollback:
+  run: [python3, -u, rollback.py]
+  timeout: 2m
+"""
+ROLLBACK_TOKEN = "rbk-Zm4Qw8Xp2Lc6Vt9Ns3Hy"
+"""Only in the environment (never in the checklist): the rollback command prints it."""
+
+
+def test_a_run_killed_during_its_rollback_leaves_the_token_in_no_file(tmp_path: Path) -> None:
+    """The rollback command (run by the CLI's own process) prints a secret-named environment
+    value and hangs; gates is SIGKILLed: ``rollback.log`` already holds it, masked."""
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "checklist.yml").write_text(ROLLBACK_CHECKLIST)
+    (project / "rollback.py").write_text(
+        "import os, time\nprint('rolled back with', os.environ['ROLLBACK_TOKEN'], flush=True)\n"
+        "time.sleep(120)\n"
+    )
+    out = tmp_path / "out"
+    argv = [sys.executable, "-m", "gates", "run", "--checklist", "checklist.yml", "--out", str(out)]
+    argv += ["--stage", "post-deploy", "--url", "http://127.0.0.1:9/", "--rollback"]
+    proc = subprocess.Popen(
+        argv,
+        cwd=project,
+        env=_env(tmp_path, ROLLBACK_TOKEN=ROLLBACK_TOKEN),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    log = out / "logs" / "rollback.log"
+    deadline = time.monotonic() + 90
+    try:
+        while not (log.exists() and b"rolled back with" in log.read_bytes()):
+            assert proc.poll() is None and time.monotonic() < deadline, "no rollback output"
+            time.sleep(0.1)
+    finally:
+        proc.kill()
+        stdout, stderr = proc.communicate(timeout=60)
+        # A SIGKILLed CLI cannot stop the command it ran itself (workers watch the run; the CLI
+        # has nothing watching it): stop what this test started, found by its environment.
+        for pid in _environ_with(ROLLBACK_TOKEN):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+    assert mask(ROLLBACK_TOKEN) in log.read_text()
+    files = _every_file(out, tmp_path / "tmpdir", project)
+    blobs = {str(p): p.read_bytes() for p in files} | {"stdout": stdout, "stderr": stderr}
+    assert not _leaks(blobs, ROLLBACK_TOKEN)
