@@ -10,6 +10,7 @@ produce a report, marked interrupted, whose verdict is fail.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 import time
@@ -55,7 +56,7 @@ class _Run:
 
     def __post_init__(self) -> None:
         self.redactor = Redactor(self.options.secrets)
-        redact.add_log_secrets(self.options.secrets)
+        redact.set_log_secrets(self.options.secrets)  # this run's, not an earlier one's
 
     def known_secrets(self) -> tuple[str, ...]:
         """Every value this run knows to be secret so far."""
@@ -73,7 +74,13 @@ class _Run:
             self.redactor = Redactor(self.known_secrets())
             redact.add_log_secrets(new)
         self.waivers_used.update(run.waivers_used)
-        self.notify(gate_id, "done", self.redactor.value(run.result))
+        self.notify(gate_id, "done", self.shown(run.result))
+
+    def shown(self, result: GateResult) -> GateResult:
+        """``result`` as the progress line may show it: its summary masked with every secret
+        known so far (the whole result is masked once, in the report)."""
+        summary = self.redactor.text(result.summary)
+        return result if summary is result.summary else dataclasses.replace(result, summary=summary)
 
     def lost(self, spec: GateSpec, reason: str, duration: float) -> None:
         self.finish(spec.id, GateRun(errored(spec, reason, duration), True))
@@ -167,7 +174,7 @@ def _start_ready(
         del pending[gate_id]
         if needs.state is NeedState.BLOCKED:
             run.results[gate_id] = skipped(spec, needs.reason)
-            run.notify(gate_id, "done", run.redactor.value(run.results[gate_id]))
+            run.notify(gate_id, "done", run.shown(run.results[gate_id]))
             continue
         run.notify(gate_id, "start", None)
         task = _task(run, spec, needs.not_run)
