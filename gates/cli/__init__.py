@@ -166,7 +166,7 @@ def _parser(words: Sequence[str] = ()) -> argparse.ArgumentParser:
     if wants_gate_commands(words, set(sub.choices)):
         from gates.cli import gate_commands
 
-        gate_commands.add(sub)
+        gate_commands.add(sub, next((w for w in words if not w.startswith("-")), None))
     return parser
 
 

@@ -19,11 +19,15 @@ if TYPE_CHECKING:
     from gates.checklist.model import GateSpec
 
 
-def add(sub: Any) -> None:
-    """Register ``gates <type> <name>`` for every gate type that declares commands."""
-    from gates.checks import CHECKS
+def add(sub: Any, first: str | None = None) -> None:
+    """Register ``gates <type> <name>`` for every gate type that declares commands; only for
+    ``first`` when that word is such a type (``gates migrations lock`` imports one gate type,
+    ``gates --help`` and an unknown word all of them, to list them)."""
+    from gates.checks import CHECKS, GATE_TYPES
 
-    for gate_type, check in CHECKS.items():
+    types = [first] if first in GATE_TYPES and CHECKS[first].commands else list(GATE_TYPES)
+    for gate_type in types:
+        check = CHECKS[gate_type]
         if not check.commands:
             continue
         names = ", ".join(c.name for c in check.commands)

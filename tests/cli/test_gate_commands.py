@@ -144,3 +144,12 @@ def test_a_lock_without_a_lock_path_is_a_clear_error(
     checklist.write_text("version: 1\ngates:\n  m: {type: migrations, dir: supabase/migrations}\n")
     code, _, err = run_gates(["migrations", "lock", "--checklist", str(checklist)], capsys)
     assert code == 2 and "no `lock:` path" in err and "Traceback" not in err
+
+
+def test_a_gate_command_imports_only_its_own_gate_type(tmp_path: Path) -> None:
+    for gate_type in DECLARING:
+        loaded = _modules_after([gate_type, "--help"], tmp_path)
+        types = {
+            m.split(".")[2] for m in loaded if m.count(".") >= 2 and m.startswith("gates.checks.")
+        }
+        assert types - {"base"} == {gate_type}, sorted(types)
