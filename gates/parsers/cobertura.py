@@ -11,14 +11,16 @@ istanbul's branch totals (see :func:`_with_checks`). A negative or non-finite co
 
 Java Cobertura's ``<conditions>`` inside a ``<line>`` does not end the class's lines.
 
-Reading is two passes over the bytes (read whole, within the size cap). First expat checks the
-document with no Python handler (:func:`gates.io.safe.scan_xml`: well-formed, entities refused as
-everywhere else; C only). Then, for the layout coverage.py and istanbul write (UTF-8, each
-``<line .../>`` with its attributes in their order), :func:`_scan_canonical` counts the lines with
-``re`` and ``bytes.count``; any other layout is read by the expat handlers of :class:`_Scan`, with
-the same result (``tests/parsers/test_cobertura_canonical.py`` generates both kinds and compares).
-On the benchmark's 25 MB report (600,000 lines): 2.4 s of CPU with one handler call per element,
-0.75 s this way, of which the expat check is 0.3-0.4 s (``benchmarks/README.md``).
+The file is read whole (within the size cap). For the layout coverage.py and istanbul write
+(UTF-8, no internal DTD subset, each ``<line .../>`` with its attributes in their order),
+:func:`~gates.parsers.cobertura_scan.scan_canonical` checks well-formedness of that strict subset
+of XML and counts the lines with ``re`` and ``bytes.count``; any other document, well-formed or
+not, is read by expat with the handlers of :class:`_Scan` (:func:`gates.io.safe.scan_xml`:
+entities refused as everywhere else), with the same result
+(``tests/parsers/test_cobertura_canonical.py`` generates both kinds, damages canonical ones byte
+by byte, and compares). On the benchmark's 25 MB report (600,000 lines), CPU of ``load``: 1.8-2.4 s
+with one handler call per element, 0.43-0.45 s this way, against 0.33 s for expat alone with no
+handler (``benchmarks/README.md``).
 """
 
 from __future__ import annotations
@@ -161,11 +163,10 @@ class _Scan:
 
 def _parse(source: Path | bytes, name: str, *, lines: bool) -> CoverageData:
     data = source if isinstance(source, bytes) else read_bytes(source, allow_empty=True)
-    scan_xml(data, name, _no_handlers)  # well-formed, within the guards; C only, no callbacks
     try:
-        counted = scan_canonical(data, name, lines=lines)
+        counted = scan_canonical(data, name, lines=lines)  # checks its strict subset of XML
     except Unusual:
-        counted = _scan_expat(data, name, lines=lines)
+        counted = _scan_expat(data, name, lines=lines)  # expat: any XML, the guards, messages
     root = counted.root
     files = counted.files
     stated = {k: v for k in _STATED if (v := _number(root.get(k), name)) is not None}

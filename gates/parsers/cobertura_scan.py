@@ -78,62 +78,160 @@ _MARKUP = re.compile(
     rb"|!--(?:[^-]++|-(?!-))*+-->|\?(?:[^?]++|\?(?!>))*+\?>|!)"
 )
 _ATTR = re.compile(rb"([^ \t\r\n=]++)[ \t\r\n]*+=[ \t\r\n]*+(?:\"([^\"]*+)\"|'([^']*+)')")
-_DECLARATION = re.compile(rb"<\?xml[ \t\r\n][^>]*?\?>")
-_ENCODING = re.compile(rb"encoding[ \t\r\n]*=[ \t\r\n]*[\"']([A-Za-z0-9._-]+)[\"']")
-_DOCTYPE = re.compile(rb"<!DOCTYPE[ \t\r\n](?:[^\[>\"']++|\"[^\"]*+\"|'[^']*+')*+>")
+_WS = rb"[ \t\r\n]"
+_NAME_PATTERN = rb"[A-Za-z_][A-Za-z0-9._:-]*+"
+_NAME = re.compile(_NAME_PATTERN)
+_EQUALS = _WS + rb"*+=" + _WS + rb"*+"
+_PREDEFINED = rb"&(?:lt|gt|amp|quot|apos);"
+_ATTRIBUTES = re.compile(
+    rb"(?:"
+    + _WS
+    + rb"++"
+    + _NAME_PATTERN
+    + _EQUALS
+    + rb"(?:\"(?:[^<&\"]++|"
+    + _PREDEFINED
+    + rb")*+\"|'(?:[^<&']++|"
+    + _PREDEFINED
+    + rb")*+'))*+"
+    + _WS
+    + rb"*+/?"
+)
+"""A start tag's attributes (after the name): XML's syntax; of the references only the five
+predefined entities (character references go to expat)."""
+_SPACE = re.compile(_WS + rb"*+")
+_FORBIDDEN = bytes(b for b in range(32) if b not in b"\t\n\r")
+"""C0 controls XML forbids (expat refuses them)."""
+_ALLOWED = bytes(b for b in range(256) if b not in _FORBIDDEN)
+_BAD_AMPERSAND = re.compile(rb"&(?!(?:lt|gt|amp|quot|apos);)")
+_QUOTED = rb"(?:\"[^\"]*+\"|'[^']*+')"
+_DECLARATION = re.compile(
+    rb"<\?xml"
+    + _WS
+    + rb"++version"
+    + _EQUALS
+    + rb"(?:\"1\.0\"|'1\.0')"
+    + rb"(?:"
+    + _WS
+    + rb"++encoding"
+    + _EQUALS
+    + rb"[\"']([A-Za-z][A-Za-z0-9._-]*+)[\"'])?+"
+    + rb"(?:"
+    + _WS
+    + rb"++standalone"
+    + _EQUALS
+    + rb"(?:\"(?:yes|no)\"|'(?:yes|no)'))?+"
+    + _WS
+    + rb"*+\?>"
+)
+_DOCTYPE = re.compile(
+    rb"<!DOCTYPE"
+    + _WS
+    + rb"++"
+    + _NAME_PATTERN
+    + rb"(?:"
+    + _WS
+    + rb"++SYSTEM"
+    + _WS
+    + rb"++"
+    + _QUOTED
+    + rb")?+"
+    + _WS
+    + rb"*+>"
+)
 _REFERENCE = re.compile(r"&(?:#([0-9]+)|#x([0-9a-fA-F]+)|(lt|gt|amp|quot|apos));")
 _NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'"}
 
 
 def scan_canonical(data: bytes, name: str, *, lines: bool) -> Counted:
-    """The same reading as the expat handlers (``gates.parsers.cobertura._Scan``), done by C
-    string functions on a document expat has already validated: the markup other than
-    ``<line>`` drives the same state machine, each run of ``<line>`` elements under a class's
-    ``<lines>`` is checked to be in the canonical layout as a whole (one ``fullmatch``) and is
-    then counted by ``findall`` and ``bytes.count``, with no Python call per line. Raises
-    :class:`Unusual` for any other layout."""
+    """The same reading as expat with the handlers of ``gates.parsers.cobertura._Scan``, done
+    by C string functions: the markup other than ``<line>`` drives the same state machine, and
+    each run of ``<line>`` elements is checked to be in the canonical layout as a whole (one
+    ``fullmatch``) and counted by ``findall`` and ``bytes.count``, with no Python call per line.
+
+    It is also the well-formedness check, for a strict subset of XML only: valid UTF-8 with no
+    forbidden character, an optional ``<?xml version="1.0"?>``, at most one ``<!DOCTYPE name
+    SYSTEM "...">`` (no internal subset, so no entity and no default attribute), comments,
+    elements with checked names, attribute syntax, unique attributes and matching end tags, no
+    text but white space except in ``<source>`` (where only the five predefined references may
+    appear) and nothing after the root but white space and comments. Anything else, well-formed
+    or not, raises :class:`Unusual`, and expat reads the document instead (the guards and error
+    messages of :func:`gates.io.safe.scan_xml`)."""
     pos = _start(data)
     root: dict[str, str] | None = None
+    open_tags: list[bytes] = []
+    closed = False  # the root element has ended
+    doctype_seen = False
     sources: list[str] = []
     spans: dict[str, list[tuple[int, int]]] = {}
     current: list[tuple[int, int]] = []
     counting = in_methods = watch_end = False
     text_from = -1  # inside <source>: where its text starts
-    search = _MARKUP.search
-    while (match := search(data, pos)) is not None:
-        start = match.start()
+    size = len(data)
+    while True:
+        # Between two pieces of markup: white space and canonical <line> elements (one pass
+        # over them), or a <source>'s text. The next markup must start where that ends.
+        start = data.find(b"<", pos) if text_from >= 0 else _run_end(data, pos)
+        if start < 0 or start == size:
+            break
+        match = _MARKUP.match(data, start)
+        if match is None:
+            raise Unusual  # text, or a <line> not in the canonical layout
         raw_tag = match.group(2)
         if text_from >= 0:  # <source>text</source>, with nothing else inside, is canonical
-            if raw_tag != b"source" or match.group(1) != b"/" or b"<" in data[pos:start]:
+            text_raw = data[pos:start]
+            if (
+                raw_tag != b"source"
+                or match.group(1) != b"/"
+                or b"]]>" in text_raw
+                or _BAD_AMPERSAND.search(text_raw)
+            ):
                 raise Unusual
-            text = _text(data[text_from:start]).strip().replace("\\", "/")
+            text = _text(text_raw).strip().replace("\\", "/")
             if text:
                 sources.append(text)
             text_from = -1
-        elif counting:
-            if _LINES_ONLY.fullmatch(data, pos, start) is None:
+        elif root is None or closed:
+            if data.find(b"<", pos, start) >= 0:  # <line> elements outside the root
+                if root is None:
+                    raise InputError(f"{name}: not Cobertura XML (root element <line>)")
                 raise Unusual
+        elif counting and start > pos:
             current.append((pos, start))
-        elif root is None and data.find(b"<line", pos, start) >= 0:
-            raise InputError(f"{name}: not Cobertura XML (root element <line>)")
         if raw_tag is None:  # a comment, a processing instruction, or <!...
             pos = match.end()
-            if data[pos - 1] == 0x21:  # "<!": only a DOCTYPE without an internal subset
-                doctype = _DOCTYPE.match(data, start) if root is None else None
-                if doctype is None:
+            if data[pos - 1] == 0x21:  # "<!": only a DOCTYPE before the root
+                doctype = _DOCTYPE.match(data, start)
+                if doctype is None or root is not None or doctype_seen:
                     raise Unusual
+                doctype_seen = True
                 pos = doctype.end()
+            elif data[start + 1] == 0x3F:  # "<?": the declaration is read by _start, no other
+                raise Unusual
             continue
         pos = match.end()
         closing, _, rest = match.groups()
+        if closed or _NAME.fullmatch(raw_tag) is None:
+            raise Unusual
         tag = raw_tag.decode()
-        if not closing:
+        if closing:
+            if not open_tags or open_tags.pop() != raw_tag or _SPACE.fullmatch(rest) is None:
+                raise Unusual
+            closed = not open_tags
+        else:
+            if _ATTRIBUTES.fullmatch(rest) is None:
+                raise Unusual
+            attrs = _attributes(rest)
+            empty = rest.endswith(b"/")
+            if not empty:
+                open_tags.append(raw_tag)
+            elif not open_tags:
+                closed = True  # an empty root element
             if root is None:
                 if tag != "coverage":
                     raise InputError(f"{name}: not Cobertura XML (root element <{tag}>)")
-                root = _attributes(rest)
+                root = attrs
             elif tag == "class":
-                attrs = _attributes(rest)
                 filename = (attrs.get("filename") or attrs.get("name") or "").replace("\\", "/")
                 if not filename:
                     raise InputError(f"{name}: a <class> has no filename")
@@ -149,7 +247,7 @@ def scan_canonical(data: bytes, name: str, *, lines: bool) -> Counted:
                 watch_end = True
             elif tag not in LINE_CHILDREN:
                 counting = False
-            if not rest.endswith(b"/"):
+            if not empty:
                 continue
             text_from = -1  # an empty element: its end follows at once
         if watch_end:
@@ -157,10 +255,16 @@ def scan_canonical(data: bytes, name: str, *, lines: bool) -> Counted:
                 in_methods = watch_end = False
             elif tag == "source":
                 watch_end = in_methods
-    if root is None:
-        raise InputError(f"{name}: not Cobertura XML (no <coverage> root element)")
+    if root is None or not closed or text_from >= 0 or data.find(b"<", pos) >= 0:
+        raise Unusual  # no root, unclosed elements, or <line> elements after the root
     files = [_file_from_spans(data, path, runs, lines=lines) for path, runs in spans.items()]
     return Counted(root, sources, files)
+
+
+def _run_end(data: bytes, pos: int) -> int:
+    """Where the white space and canonical ``<line>`` elements from ``pos`` end."""
+    run = _LINES_ONLY.match(data, pos)
+    return pos if run is None else run.end()
 
 
 def _file_from_spans(
@@ -242,16 +346,28 @@ def _condition(raw: bytes) -> tuple[int, int] | None:
 
 
 def _start(data: bytes) -> int:
-    """Where markup starts (after a UTF-8 BOM); :class:`Unusual` unless the document is
-    UTF-8 (or ASCII), the only encodings the byte patterns read."""
+    """Where markup starts, after a UTF-8 BOM and the XML declaration; :class:`Unusual`
+    unless the document is non-empty UTF-8 (or ASCII) without a character XML forbids."""
     pos = 3 if data.startswith(b"\xef\xbb\xbf") else 0
-    if b"\x00" in data[:4]:
-        raise Unusual  # UTF-16/32
-    declaration = _DECLARATION.match(data, pos)
-    if declaration is not None:
-        encoding = _ENCODING.search(declaration.group())
-        if encoding is not None and encoding.group(1).lower() not in (b"utf-8", b"us-ascii"):
+    if _SPACE.fullmatch(data, pos) is not None:
+        raise Unusual  # empty: expat's reading says so
+    if not data.isascii():
+        try:
+            data.decode()
+        except UnicodeDecodeError:
+            raise Unusual from None
+        if b"\xef\xbf\xbe" in data or b"\xef\xbf\xbf" in data:
+            raise Unusual  # U+FFFE, U+FFFF
+    if data.translate(None, _ALLOWED):  # what is left are forbidden bytes (C speed, no regex)
+        raise Unusual
+    if data.startswith(b"<?", pos):
+        declaration = _DECLARATION.match(data, pos)
+        if declaration is None:
             raise Unusual
+        encoding = declaration.group(1)
+        if encoding is not None and encoding.lower() not in (b"utf-8", b"us-ascii"):
+            raise Unusual
+        pos = declaration.end()
     return pos
 
 

@@ -186,6 +186,98 @@ def test_byte_scan_equals_the_expat_handlers(
         assert fast == slow
 
 
+MUTATION_BYTES = [*b"<>&\"'/=!?-[] \t\na1#;x", 0x00, 0x01, 0x0C, 0xFF, 0xC3, 0xEF]
+"""Bytes that matter to XML's syntax, to its character set or to UTF-8."""
+
+mutations_st = st.lists(
+    st.tuples(
+        st.sampled_from(["delete", "insert", "replace", "truncate", "duplicate"]),
+        st.floats(0, 1, exclude_max=True),
+        st.sampled_from(MUTATION_BYTES),
+    ),
+    min_size=1,
+    max_size=3,
+)
+
+
+def _mutate(data: bytes, mutations: list[tuple[str, float, int]]) -> bytes:
+    for kind, where, byte in mutations:
+        at = int(where * len(data))
+        if kind == "delete":
+            data = data[:at] + data[at + 1 :]
+        elif kind == "insert":
+            data = data[:at] + bytes([byte]) + data[at:]
+        elif kind == "replace":
+            data = data[:at] + bytes([byte]) + data[at + 1 :]
+        elif kind == "truncate":
+            data = data[:at]
+        else:  # a slice repeated: duplicated tags and attributes
+            data = data[:at] + data[at : at + 12] + data[at:]
+    return data
+
+
+@seed(20261203)
+@settings(max_examples=1500, deadline=None, database=None)
+@given(
+    classes=st.lists(classes_st, min_size=1, max_size=3),
+    comments=st.booleans(),
+    mutations=mutations_st,
+)
+def test_the_byte_scan_accepts_only_what_expat_accepts(
+    classes: list[Klass], comments: bool, mutations: list[tuple[str, float, int]]
+) -> None:
+    """The byte scan is also the well-formedness check of its subset of XML: on canonical
+    documents with random byte damage, whatever it accepts expat accepts too (with the same
+    guards) and reads the same; whatever it refuses, expat refuses."""
+    data = _mutate(document(classes, frozenset(), comments), mutations)
+    fast = _outcome(cobertura_scan.scan_canonical, data, True)
+    slow = _outcome(cobertura._scan_expat, data, True)
+    if fast == "unusual":
+        return
+    if fast == "refused":
+        assert slow == "refused"
+        return
+    safe.scan_xml(data, "gen.xml", cobertura._no_handlers)  # well-formed: must not raise
+    assert fast == slow
+
+
+def _accepts_only_what_expat_accepts(data: bytes) -> bool:
+    fast = _outcome(cobertura_scan.scan_canonical, data, True)
+    if fast == "unusual":
+        return True
+    slow = _outcome(cobertura._scan_expat, data, True)
+    if fast == "refused":
+        return slow == "refused"
+    try:
+        safe.scan_xml(data, "gen.xml", cobertura._no_handlers)
+    except InputError:
+        return False
+    return fast == slow
+
+
+def test_every_single_byte_damage_of_a_small_report() -> None:
+    """Exhaustively: each byte of a small canonical report deleted, replaced by or preceded by
+    each byte of :data:`MUTATION_BYTES`, and ``]]>`` inserted everywhere."""
+    klass = Klass("pkg/b.py", (Line(1, 1, (1, 2), False), Line(2, 0, None, True)), (), True)
+    data = document([klass], frozenset(), comments=True)
+    accepted = 0
+    bad = []
+    for at in range(len(data) + 1):
+        variants = [data[:at] + b"]]>" + data[at:], data[:at] + data[at + 1 :]]
+        for byte in MUTATION_BYTES:
+            variants.append(data[:at] + bytes([byte]) + data[at:])
+            variants.append(data[:at] + bytes([byte]) + data[at + 1 :])
+        for variant in variants:
+            if not _accepts_only_what_expat_accepts(variant):
+                bad.append(variant[max(0, at - 20) : at + 20])
+            accepted += _outcome(cobertura_scan.scan_canonical, variant, True) not in (
+                "unusual",
+                "refused",
+            )
+    assert not bad, bad[:5]
+    assert accepted > 1000
+
+
 def test_an_internal_subset_default_is_honoured() -> None:
     """``<!ATTLIST line branch CDATA "true">`` makes every line a branch line for expat; the byte
     scan cannot see defaults, so it must hand over, and the public parse agrees with expat."""
