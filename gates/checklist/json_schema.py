@@ -75,7 +75,7 @@ def checklist_schema() -> dict[str, Any]:
     definitions = {**definitions, **rollback.pop("$defs", {}), **notify.pop("$defs", {})}
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": "https://gates.dev/schema/checklist-1.json",
+        "$id": "urn:release-gates:schema:checklist-1",
         "title": "gates checklist.yml",
         "type": "object",
         "additionalProperties": False,

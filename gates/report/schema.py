@@ -42,7 +42,7 @@ def report_schema() -> dict[str, Any]:
         root["required"].append("schema")
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": "https://gates.dev/schema/gate-report-1.json",
+        "$id": "urn:release-gates:schema:gate-report-1",
         "title": "gates gate-report.json",
         **root,
         "$defs": dict(sorted(definitions.items())),
