@@ -10,10 +10,17 @@ kinds and compares the two).
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass
 
 from gates.errors import InputError
 from gates.parsers.coverage_model import FileCoverage
+
+RE_SOUND = sys.implementation.name == "cpython" and sys.version_info >= (3, 11, 5)
+"""The scan's patterns use possessive quantifiers, which CPython 3.11.0 to 3.11.4 matched wrongly
+(gh-100061: extra characters matched after a negative lookahead; gh-106052: a match where the
+greedy form has none; both fixed in 3.11.5). Debian 12's python3 is 3.11.2: there, and on other
+engines, every document takes the expat handlers (the same result, slower)."""
 
 CONDITION = re.compile(r"\((\d+)\s*/\s*(\d+)\)")
 """``condition-coverage="50% (1/2)"`` → covered, valid (the first such pair in the value)."""
@@ -156,7 +163,10 @@ def scan_canonical(data: bytes, name: str, *, lines: bool) -> Counted:
     text but white space except in ``<source>`` (where only the five predefined references may
     appear) and nothing after the root but white space and comments. Anything else, well-formed
     or not, raises :class:`Unusual`, and expat reads the document instead (the guards and error
-    messages of :func:`gates.io.safe.scan_xml`)."""
+    messages of :func:`gates.io.safe.scan_xml`). So does every document where ``re`` is not
+    sound (:data:`RE_SOUND`)."""
+    if not RE_SOUND:
+        raise Unusual
     pos = _start(data)
     root: dict[str, str] | None = None
     open_tags: list[bytes] = []
