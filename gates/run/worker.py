@@ -59,7 +59,34 @@ def context(preload: list[str]) -> BaseContext:
     types of this checklist), so each worker starts as a cheap fork with them loaded."""
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload([*_PRELOAD, *preload])
+    _socket_dir_that_fits()
     return ctx
+
+
+SOCKET_PATH_MAX = 107
+"""Bytes of an AF_UNIX socket path on Linux (``sun_path`` is 108, with its NUL)."""
+
+
+def _socket_dir_that_fits() -> None:
+    """The forkserver listens on a socket in multiprocessing's temp folder, made under
+    ``TMPDIR``. A long ``TMPDIR`` (a CI workspace, pytest's ``tmp_path``) made the socket path
+    too long and every run an internal error (``OSError: AF_UNIX path too long``); the folder
+    is then made in ``/tmp`` instead. It holds the socket only: no gate writes there."""
+    import tempfile
+    from multiprocessing import util
+
+    # pymp-XXXXXXXX/listener-XXXXXXXX plus separators; multiprocessing names them so
+    if len(os.fsencode(tempfile.gettempdir())) + 33 <= SOCKET_PATH_MAX:
+        return
+    short = "/tmp"  # noqa: S108 - mkdtemp makes a private (0700) folder of a unique name there
+    if not os.access(short, os.W_OK | os.X_OK):
+        return  # nothing shorter to offer: multiprocessing's own error stands
+    saved = tempfile.tempdir
+    tempfile.tempdir = short
+    try:
+        util.get_temp_dir()  # made now, kept for the process (multiprocessing caches it)
+    finally:
+        tempfile.tempdir = saved
 
 
 def prestart() -> None:

@@ -3,13 +3,15 @@ gate's error, and nothing a gate started outlives the run (checked with ``pgrep`
 
 from __future__ import annotations
 
+import os
 import subprocess
+import sys
 import time
 import uuid
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import gate, load_report, run_gates
+from tests.conftest import REPO, gate, load_report, run_gates
 
 
 def _run(tmp_path: Path, gates_yaml: str, *args: str) -> tuple[int, dict[str, Any], float]:
@@ -128,3 +130,26 @@ def test_only_says_which_needs_were_not_run(tmp_path: Path) -> None:
     assert "need 'build' not run in this run" in bundle["summary"]
     assert bundle["details"]["needs_not_run"] == ["build"]
     assert gate(report, "build")["status"] == "skipped"
+
+
+def test_a_long_tmpdir_does_not_break_the_worker_socket(tmp_path: Path) -> None:
+    """The forkserver's socket lives under TMPDIR; with a deep TMPDIR (a CI workspace, a test's
+    tmp_path) its path passed AF_UNIX's 107 bytes and every run was an internal error."""
+    deep = tmp_path / ("t" * 60) / ("u" * 60)
+    deep.mkdir(parents=True)
+    checklist = tmp_path / "checklist.yml"
+    checklist.write_text(
+        "version: 1\nproject: t\ngates:\n  ok:\n    type: command\n    run: python3 -c pass\n"
+    )
+    out = tmp_path / "reports"
+    done = subprocess.run(
+        [sys.executable, "-m", "gates", "run", "--checklist", str(checklist), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO), "TMPDIR": str(deep)},
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "AF_UNIX" not in done.stderr
+    assert gate(load_report(out), "ok")["status"] == "pass"
