@@ -18,7 +18,8 @@ from gates.checklist.model import GateSpec, Waiver
 from gates.checks import CHECKS
 from gates.checks.base import GateContext, GateOutcome
 from gates.errors import GatesError, ToolTimeout
-from gates.model import GateResult
+from gates.io.safe import evidence_for
+from gates.model import Evidence, GateResult
 from gates.run.judge import as_reported, judge_substance, mark_new
 from gates.waivers import apply as apply_waivers
 from gates.writers import mask_files
@@ -99,7 +100,7 @@ def execute(task: GateTask) -> GateRun:
     if outcome.secrets:
         redact.add_log_secrets(outcome.secrets)
         own += [ctx.log_path, *ctx.log_path.parent.glob(f"{spec.id}.*.log")]
-    mask_files(own, redact.log_redactor())
+    rewritten = {path.resolve() for path in mask_files(own, redact.log_redactor())}
     findings, expired, used_local = apply_waivers(
         outcome.findings, [w for _, w in task.waivers], task.today
     )
@@ -123,7 +124,7 @@ def execute(task: GateTask) -> GateRun:
         duration_s=round(duration, 3),
         measurements=tuple(outcome.measurements),
         findings=tuple(findings),
-        evidence=tuple(outcome.evidence or ctx.evidence),
+        evidence=_as_kept(tuple(outcome.evidence or ctx.evidence), rewritten, ctx.root),
         error=outcome.error,
         log=os.path.relpath(log, task.out_dir) if log else None,
         artifacts=tuple(outcome.artifacts),
@@ -136,3 +137,17 @@ def execute(task: GateTask) -> GateRun:
     )
     used = {task.waivers[i][0]: n for i, n in used_local.items()}
     return GateRun(result, substance.blocks, tuple(outcome.secrets), used)
+
+
+def _as_kept(
+    evidence: tuple[Evidence, ...], rewritten: set[Path], root: Path
+) -> tuple[Evidence, ...]:
+    """A file the gate judged and gates then masked (a Lighthouse LHR quoting a bypass secret) is
+    recorded as it is kept: the report's digest must verify against the file beside it."""
+    if not rewritten:
+        return evidence
+    kept = []
+    for item in evidence:
+        path = (root / item.path).resolve()
+        kept.append(evidence_for(path, root) if path in rewritten and path.is_file() else item)
+    return tuple(kept)

@@ -115,10 +115,10 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
     _fsync_dir(path.parent)
 
 
-def mask_files(paths: Iterable[Path], redactor: Redactor) -> None:
+def mask_files(paths: Iterable[Path], redactor: Redactor) -> list[Path]:
     """Mask secrets in files gates wrote (logs, raw tool output kept as artifacts), in place and
     atomically; a folder stands for every regular file under it. Symbolic links are not
-    followed and files that need no change are not rewritten."""
+    followed and files that need no change are not rewritten. Returns the files rewritten."""
     candidates: set[Path] = set()
     for path in paths:
         if path.is_symlink():
@@ -127,6 +127,7 @@ def mask_files(paths: Iterable[Path], redactor: Redactor) -> None:
             candidates.update(p for p in path.rglob("*") if p.is_file() and not p.is_symlink())
         elif path.is_file():
             candidates.add(path)
+    rewritten = []
     for path in sorted(candidates):
         try:
             data = path.read_bytes()
@@ -135,6 +136,8 @@ def mask_files(paths: Iterable[Path], redactor: Redactor) -> None:
         masked = redactor.bytes(data)
         if masked is not data:
             write_bytes_atomic(path, masked)
+            rewritten.append(path)
+    return rewritten
 
 
 def _special_target(path: Path) -> str | None:

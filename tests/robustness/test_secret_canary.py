@@ -15,6 +15,7 @@ summary; its temp folder) and printed (progress lines, the table, annotations) i
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import signal
@@ -214,6 +215,11 @@ def test_a_secret_only_a_gate_discovers_is_masked_in_every_later_line_and_file(
     # history.jsonl holds statuses and measurements only (no text): grepped above, nothing to mask
     for name in ("gate-report.html", "gate-report.sarif", "gate-report.junit.xml"):
         assert shown in (out / name).read_text(), name  # masked there, not left out
+    # every digest the report records verifies against the file kept (masked files included)
+    for entry in (e for g in report["gates"] for e in g.get("evidence", [])):
+        kept = (project / entry["path"]).resolve()
+        if kept.is_file() and out.resolve() in kept.parents:
+            assert hashlib.sha256(kept.read_bytes()).hexdigest() == entry["sha256"], entry
     assert shown[shown.index("#") : -1] in summary.read_text()  # Markdown escapes the brackets
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import signal
@@ -326,3 +327,25 @@ def test_a_run_that_judged_nothing_fails(tmp_path: Path) -> None:
     code, report = run(tmp_path, path, "--stage", "post-deploy")
     assert code == 1
     assert "no gate ran: nothing was judged" in report["verdict_reasons"]
+
+
+def test_evidence_gates_masked_after_judging_is_recorded_as_kept(tmp_path: Path) -> None:
+    """A gate judged a file, then gates masked a secret in it (raw tool output kept as an
+    artifact): the report's digest is the kept file's, so it verifies; others are unchanged."""
+    from gates.io.safe import evidence_for
+    from gates.redact import Redactor
+    from gates.run.gate import _as_kept
+    from gates.writers import mask_files
+
+    secret = "sb_secret_" + "Q" * 30
+    judged = tmp_path / "out" / "artifacts" / "lh" / "lhr.json"
+    judged.parent.mkdir(parents=True)
+    judged.write_text(f'{{"cookie": "{secret}"}}')
+    other = tmp_path / "src.txt"
+    other.write_text("clean")
+    before = (evidence_for(judged, tmp_path), evidence_for(other, tmp_path))
+    rewritten = mask_files([tmp_path / "out"], Redactor([secret]))
+    assert rewritten == [judged] and secret not in judged.read_text()
+    kept = _as_kept(before, {p.resolve() for p in rewritten}, tmp_path)
+    assert kept[0].sha256 == hashlib.sha256(judged.read_bytes()).hexdigest() != before[0].sha256
+    assert kept[1] == before[1]
