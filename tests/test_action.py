@@ -19,6 +19,7 @@ import pytest
 import yaml
 
 from tests.conftest import REPO
+from tests.support.git import git as _git
 
 ACTION = REPO / "action.yml"
 POSTER = REPO / "action" / "sticky_comment.py"
@@ -360,18 +361,6 @@ def test_automatic_baseline_is_wired() -> None:
     assert run["env"]["IN_AUTO_BASE_REF"] == "${{ steps.base.outputs.ref }}"
     comment = _step("Render the pull-request comment")
     assert comment["env"]["IN_BASELINE"] == "${{ steps.run.outputs.baseline }}"
-
-
-def _git(cwd: Path, *argv: str) -> str:
-    done = subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *argv],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    return done.stdout.strip()
 
 
 AUTO_CHECKLIST = """\

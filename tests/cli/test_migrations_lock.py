@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 from tests.conftest import REPO, gate, load_report, run_gates
+from tests.support.git import git as _git
 
 CLEAN = REPO / "tests" / "fixtures" / "migrations" / "clean"
 CHECKLIST = """\
@@ -43,19 +44,6 @@ def test_lock_without_a_migrations_gate_is_a_usage_error(tmp_path: Path) -> None
     checklist.write_text('version: 1\ngates:\n  a: {type: command, run: "true"}\n')
     code, _, _ = run_gates(["migrations", "lock", "--checklist", str(checklist)])
     assert code == 2
-
-
-def _git(root: Path, *args: str) -> str:
-    import subprocess
-
-    done = subprocess.run(
-        ["git", "-c", "user.email=t@t", "-c", "user.name=t", *args],
-        cwd=root,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return done.stdout.strip()
 
 
 def test_relocking_an_edited_migration_is_caught_against_the_base(tmp_path: Path) -> None:

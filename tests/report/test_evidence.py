@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -15,6 +14,7 @@ from gates.model import Status
 from gates.report.codec import compute_digest, from_dict
 from gates.report.effective import differences, flatten, options_digest
 from tests.conftest import run_gates
+from tests.support.git import git as _git
 
 KEY = "evidence-signing-key-0123456789"
 COMMIT = "e" * 40
@@ -222,12 +222,6 @@ def test_merge_refuses_a_part_whose_signature_does_not_hold(
 
 
 # --- baselines -----------------------------------------------------------------------------
-
-
-def _git(root: Path, *argv: str) -> str:
-    return subprocess.run(
-        ["git", *argv], cwd=root, check=True, capture_output=True, text=True
-    ).stdout.strip()
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ from gates.measure import EXACT
 from gates.model import GateResult, Measurement, Status
 from tests.conftest import CORPUS, gate
 from tests.support.gates import gate_context, run_checklist
+from tests.support.git import git as _git
 
 COV = CORPUS / "coverage"
 ENV = {k: v for k, v in os.environ.items() if not k.startswith(("COV", "PYTEST_", "GIT_"))}
@@ -204,27 +205,6 @@ CALC_V2 = (
     "def mul(a, b):\n    if a == 0:\n        return 0\n    return a * b\n"
 )
 TEST = "from pkg.calc import add\n\n\ndef test_add():\n    assert add(1, 2) == 3\n"
-
-
-def _git(root: Path, *args: str) -> str:
-    proc = subprocess.run(
-        [
-            "git",
-            "-c",
-            "user.name=t",
-            "-c",
-            "user.email=t@example.com",
-            "-c",
-            "commit.gpgsign=false",
-            *args,
-        ],
-        cwd=root,
-        env=ENV,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return proc.stdout.strip()
 
 
 def _coverage(root: Path, *args: str) -> None:
