@@ -71,6 +71,15 @@ def test_cpu_slowdown_is_accepted_as_a_number_or_auto() -> None:
         assert options.cpu_slowdown == expected
 
 
+def _one_clean_run(out: Path, cpu_slowdown: str | float) -> dict[str, Any]:
+    """One real Lighthouse run of the clean example's / at ``cpu_slowdown``; it must pass."""
+    _need_lighthouse()
+    spec = {"server": _server(free_port()), "urls": ["/"], "runs": 1, "budgets": GENEROUS}
+    result = _gate_run(build("clean"), {**spec, "cpu_slowdown": cpu_slowdown}, out)
+    assert result["status"] == "pass", result["summary"]
+    return result
+
+
 def _throttle(lhr_path: Path) -> float:
     data = json.loads(lhr_path.read_text())
     return float(data["configSettings"]["throttling"]["cpuSlowdownMultiplier"])
@@ -79,17 +88,8 @@ def _throttle(lhr_path: Path) -> float:
 @pytest.mark.slow
 @pytest.mark.lighthouse
 def test_auto_calibrates_then_judges_runs_at_that_multiplier(tmp_path: Path) -> None:
-    _need_lighthouse()
     out = tmp_path / "auto"
-    spec = {
-        "server": _server(free_port()),
-        "urls": ["/"],
-        "runs": 1,
-        "budgets": GENEROUS,
-        "cpu_slowdown": "auto",
-    }
-    result = _gate_run(build("clean"), spec, out)
-    assert result["status"] == "pass", result["summary"]
+    result = _one_clean_run(out, "auto")
     calibration = result["details"]["cpu_calibration"]
     folder = out / "artifacts" / "lighthouse"
     calibrated = json.loads((folder / "calibration.lhr.json").read_text())
@@ -104,17 +104,8 @@ def test_auto_calibrates_then_judges_runs_at_that_multiplier(tmp_path: Path) -> 
 @pytest.mark.slow
 @pytest.mark.lighthouse
 def test_a_fixed_multiplier_reaches_lighthouse(tmp_path: Path) -> None:
-    _need_lighthouse()
     out = tmp_path / "fixed"
-    spec = {
-        "server": _server(free_port()),
-        "urls": ["/"],
-        "runs": 1,
-        "budgets": GENEROUS,
-        "cpu_slowdown": 2,
-    }
-    result = _gate_run(build("clean"), spec, out)
-    assert result["status"] == "pass", result["summary"]
+    result = _one_clean_run(out, 2)
     assert "cpu_calibration" not in result["details"]
     (judged,) = (out / "artifacts" / "lighthouse").glob("lhr-*.json")
     assert _throttle(judged) == 2.0
