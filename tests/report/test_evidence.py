@@ -48,24 +48,7 @@ def _project(tmp_path: Path, text: str = CHECKLIST) -> Path:
 
 
 def _run(checklist: Path, out: Path, capsys: pytest.CaptureFixture[str], *extra: str) -> int:
-    code, _, err = run_gates(
-        [
-            "run",
-            "--checklist",
-            str(checklist),
-            "--commit",
-            COMMIT,
-            "--no-history",
-            "--format",
-            "json",
-            "--out",
-            str(out),
-            *extra,
-        ],
-        capsys,
-    )
-    assert "Traceback" not in err
-    return code
+    return _run_at(checklist, out, capsys, "--commit", COMMIT, *extra)[0]
 
 
 def _promote(

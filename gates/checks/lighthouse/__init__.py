@@ -300,6 +300,15 @@ def _one_run(
         )
     run = lhr.load(output)
     ctx.record(output)
+    if cpu_slowdown is not None and (
+        run.cpu_slowdown is None or abs(run.cpu_slowdown - cpu_slowdown) > 0.01 * cpu_slowdown
+    ):
+        # cpu_slowdown is honoured or the run is refused: a Lighthouse that ignored the flag
+        # measured another device than the checklist asked for
+        raise ToolError(
+            f"Lighthouse ran {url} at CPU slowdown {run.cpu_slowdown}, not the {cpu_slowdown:g} "
+            "cpu_slowdown asked for"
+        )
     return run
 
 

@@ -109,3 +109,29 @@ def test_a_fixed_multiplier_reaches_lighthouse(tmp_path: Path) -> None:
     assert "cpu_calibration" not in result["details"]
     (judged,) = (out / "artifacts" / "lighthouse").glob("lhr-*.json")
     assert _throttle(judged) == 2.0
+
+
+@pytest.mark.slow
+@pytest.mark.lighthouse
+def test_a_lighthouse_that_ignores_the_multiplier_is_an_error(tmp_path: Path) -> None:
+    """The real Lighthouse behind a wrapper that drops the flag: the run is refused, not judged
+    at Lighthouse's own 4x as if the checklist's multiplier had been used."""
+    _need_lighthouse()
+    wrapper = tmp_path / "lighthouse-dropping-flag"
+    real = build("clean") / "node_modules" / ".bin" / "lighthouse"
+    wrapper.write_text(
+        "#!/bin/sh\nfor a; do shift; case $a in --throttling.cpuSlowdownMultiplier=*) ;; "
+        f'*) set -- "$@" "$a";; esac; done\nexec {real} "$@"\n'
+    )
+    wrapper.chmod(0o755)
+    spec = {
+        "server": _server(free_port()),
+        "urls": ["/"],
+        "runs": 1,
+        "budgets": GENEROUS,
+        "cpu_slowdown": 2,
+        "lighthouse": str(wrapper),
+    }
+    result = _gate_run(build("clean"), spec, tmp_path / "out")
+    assert result["status"] == "error"
+    assert "not the 2 cpu_slowdown asked for" in result["summary"]
