@@ -33,6 +33,7 @@ from gates.errors import ToolMissing, ToolTimeout
 from gates.process.log import CommandLog
 from gates.process.tree import (
     TOOL_MARK,
+    WARDEN_MARK,
     WORKER_MARK,
     become_subreaper,
     descendants,
@@ -44,6 +45,7 @@ from gates.process.tree import (
 
 __all__ = [
     "TOOL_MARK",
+    "WARDEN_MARK",
     "WORKER_MARK",
     "ToolRun",
     "background",

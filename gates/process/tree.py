@@ -22,6 +22,13 @@ WORKER_MARK = "GATES_WORKER_MARK"
 """Environment variable that marks every process a gate's worker started (see
 :mod:`gates.run.worker`); passed on to every tool even when its environment is given."""
 
+WARDEN_MARK = "GATES_WARDEN"
+"""Environment variable of a warden: a process started to outlive its gate on purpose, to clean
+up what a killed gate left behind (the PostgreSQL watchdog of
+:mod:`gates.checks.migrations.ephemeral_pg`). Tree kills spare it and what it runs: killing
+the warden with the gate whose cleanup overran its grace left that cluster's directory behind.
+A warden ends by itself once its work is done."""
+
 _PR_SET_CHILD_SUBREAPER = 36
 
 _subreaper = False
@@ -103,11 +110,11 @@ def kill_pids(
 ) -> None:
     """SIGKILL what ``find`` returns until it returns nothing (a process forking meanwhile is
     found again in the next round), reaping our own children except those in ``keep`` (a
-    Popen that will ``wait`` for its child itself)."""
+    Popen that will ``wait`` for its child itself). Wardens (:data:`WARDEN_MARK`) are spared."""
     me = os.getpid()
     killed: set[int] = set()
     for _ in range(rounds):
-        pids = find() - {me}
+        pids = {pid for pid in find() - {me} if WARDEN_MARK not in environ_of(pid)}
         if not pids:
             break
         for pid in pids:

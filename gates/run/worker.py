@@ -174,6 +174,8 @@ def _main(conn: Connection, task: GateTask, cwd: str, mark: str, parent: int) ->
         run = execute(task)
         try:
             conn.send(run)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the run is gone (SIGKILLed): nobody to report to, and no traceback to print
         except Exception as exc:  # an unpicklable detail must not lose the gate's verdict
             from gates.run.judge import errored
 

@@ -12,8 +12,10 @@
   process group is registered with :func:`gates.process.tracked_group`, so SIGINT/SIGTERM of
   ``gates run`` (which kills tracked groups) stops it too. Against SIGKILL of gates a small
   watchdog (``setsid -f sh``) polls the gates pid every second and, once gates is gone, stops
-  the cluster and deletes the dir; if even that dies, PostgreSQL shuts itself down within about
-  a minute once its data directory's lock file is gone.
+  the cluster and deletes the dir. It is a warden (:data:`gates.process.WARDEN_MARK`): the tree
+  kill of a worker whose cleanup overran its grace spares it, so it finishes that cleanup. If
+  even the watchdog dies, PostgreSQL shuts itself down within about a minute once its data
+  directory's lock file is gone.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gates.errors import ToolError, ToolMissing
-from gates.process import kill_group, run_tool, tracked_group
+from gates.process import WARDEN_MARK, kill_group, run_tool, tracked_group
 
 _NEEDED = ("initdb", "pg_ctl", "postgres")
 
@@ -239,7 +241,7 @@ def _start_watchdog(
         run_tool(
             ["setsid", "-f", "/bin/sh", "-c", script],
             timeout=10,
-            env=env,
+            env={**env, WARDEN_MARK: "postgres"},  # outlives a worker killed mid-cleanup
             log_path=log_path,
             keep_daemons=True,
         )

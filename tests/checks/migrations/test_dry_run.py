@@ -60,10 +60,6 @@ def run(root: Path, *, environ: dict[str, str] | None = None, **opts: Any) -> Ga
     return evaluate(options, ctx)
 
 
-def _clusters() -> set[str]:
-    return {p.name for p in Path("/tmp").glob("gates-pg-*")}
-
-
 def test_clean_supabase_project_passes_lint_and_dry_run(tmp_path: Path) -> None:
     # A parent of its own, so clusters of tests running in parallel cannot be mistaken for ours.
     parent = Path(tempfile.mkdtemp(prefix="gates-pg-parent-", dir="/tmp"))
@@ -200,7 +196,9 @@ def _slow_project(tmp_path: Path) -> Path:
 
 
 def _postgres_with_dir(directory: str) -> list[str]:
-    out = subprocess.run(["ps", "-eo", "pid,args"], capture_output=True, text=True, check=True)
+    # -ww: never cut the line at $COLUMNS, which would cut off the -D path we look for
+    argv = ["ps", "-ww", "-eo", "pid,args"]
+    out = subprocess.run(argv, capture_output=True, text=True, check=True)
     return [
         line
         for line in out.stdout.splitlines()
@@ -211,23 +209,21 @@ def _postgres_with_dir(directory: str) -> list[str]:
     ]
 
 
-def _wait_for_cluster(before: set[str], proc: subprocess.Popen[bytes]) -> str:
+def _wait_for_cluster(parent: Path, proc: subprocess.Popen[bytes]) -> Path:
     for _ in range(300):
-        new = _clusters() - before
-        if new:
-            name = new.pop()
-            if _postgres_with_dir(name) and (Path("/tmp") / name / "data/postmaster.pid").exists():
+        for cluster in parent.glob("gates-pg-*"):
+            if _postgres_with_dir(str(cluster)) and (cluster / "data/postmaster.pid").exists():
                 time.sleep(1.0)  # let the migration start
-                return name
+                return cluster
         assert proc.poll() is None, "the gate run ended before the cluster started"
         time.sleep(0.1)
     raise AssertionError("cluster never started")
 
 
-def _wait_gone(name: str, seconds: float) -> bool:
+def _wait_gone(cluster: Path, seconds: float) -> bool:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        if not _postgres_with_dir(name) and not (Path("/tmp") / name).exists():
+        if not _postgres_with_dir(str(cluster)) and not cluster.exists():
             return True
         time.sleep(0.2)
     return False
@@ -239,7 +235,10 @@ def _wait_gone(name: str, seconds: float) -> bool:
 )
 def test_cluster_never_outlives_a_killed_run(tmp_path: Path, sig: signal.Signals) -> None:
     root = _slow_project(tmp_path)
-    before = _clusters()
+    # A parent of its own: with -n 2 the other worker's clusters appear in /tmp too, and watching
+    # one of those instead of ours made this test fail in CI (both workers picked the same one).
+    parent = Path(tempfile.mkdtemp(prefix="gates-pg-parent-", dir="/tmp"))
+    parent.chmod(0o755)
     script = tmp_path / "slow_run.py"
     if _cli_available():
         (root / "checklist.yml").write_text(
@@ -265,17 +264,75 @@ def test_cluster_never_outlives_a_killed_run(tmp_path: Path, sig: signal.Signals
     else:
         script.write_text(SLOW_RUN)
         argv = [sys.executable, str(script), str(root)]
-    proc = subprocess.Popen(argv, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    environ = {**os.environ, "GATES_PG_PARENT": str(parent)}
+    proc = subprocess.Popen(
+        argv, cwd=REPO, env=environ, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
     try:
-        name = _wait_for_cluster(before, proc)
+        cluster = _wait_for_cluster(parent, proc)
         proc.send_signal(sig)
         proc.wait(timeout=30)
         # SIGTERM/SIGINT: cleaned up by gates itself; SIGKILL: by the watchdog within seconds
-        assert _wait_gone(name, 30 if sig == signal.SIGKILL else 20), _postgres_with_dir(name)
+        gone = _wait_gone(cluster, 30 if sig == signal.SIGKILL else 20)
+        assert gone, (_postgres_with_dir(str(cluster)), sorted(p.name for p in cluster.glob("*")))
+        assert list(parent.iterdir()) == []
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+        shutil.rmtree(parent, ignore_errors=True)
+
+
+SLOW_STOP_PG_CTL = """#!/bin/sh
+# pg_ctl as on a busy machine: "stop" takes longer than the run's interrupt grace
+case " $* " in *" stop "*) sleep {delay} ;; esac
+exec {real}/pg_ctl "$@"
+"""
+
+
+@pytest.mark.slow
+def test_cluster_is_removed_when_its_cleanup_overruns_the_grace(tmp_path: Path) -> None:
+    # SIGINT: the worker gets INTERRUPT_GRACE_S to stop its cluster, then its whole tree is
+    # SIGKILLed. With a stop slower than that (runuser + pg_ctl at load 9 in CI), the tree kill
+    # also took the watchdog, and the cluster's directory stayed in /tmp for good.
+    from gates.run.worker import INTERRUPT_GRACE_S
+
+    real = find_bin_dir(os.environ)
+    parent = Path(tempfile.mkdtemp(prefix="gates-pg-parent-", dir="/tmp"))
+    parent.chmod(0o755)  # the postgres user runs the wrapper and writes the cluster here
+    bin_dir = parent / "bin"
+    bin_dir.mkdir(mode=0o755)
+    for name in ("initdb", "postgres"):
+        (bin_dir / name).symlink_to(real / name)
+    wrapper = bin_dir / "pg_ctl"
+    wrapper.write_text(SLOW_STOP_PG_CTL.format(delay=int(INTERRUPT_GRACE_S) + 4, real=real))
+    wrapper.chmod(0o755)
+    root = _slow_project(tmp_path)
+    (root / "checklist.yml").write_text(
+        "version: 1\nproject: slow\ngates:\n"
+        "  migrations: {type: migrations, dry_run: {database: ephemeral}}\n"
+    )
+    argv = [sys.executable, "-m", "gates", "run", "--checklist", str(root / "checklist.yml")]
+    environ = {**os.environ, "GATES_PG_PARENT": str(parent), "GATES_PG_BIN": str(bin_dir)}
+    proc = subprocess.Popen(
+        [*argv, "--out", str(root / "reports")],
+        cwd=REPO,
+        env=environ,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        cluster = _wait_for_cluster(parent, proc)
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=60)
+        # the worker was killed mid-stop; the watchdog's own slow stop and rm -rf follow
+        gone = _wait_gone(cluster, 2 * INTERRUPT_GRACE_S + 30)
+        assert gone, (_postgres_with_dir(str(cluster)), sorted(p.name for p in cluster.glob("*")))
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        shutil.rmtree(parent, ignore_errors=True)
 
 
 def _cli_available() -> bool:
