@@ -291,3 +291,85 @@ def test_hostile_floods_pass_through_the_writer_whole() -> None:
     for data in floods:
         chunks = [data[i : i + 65536] for i in range(0, len(data), 65536)]
         assert _through_writer(chunks, [CANARY]) == data
+
+
+# --- the fast paths of report redaction ---------------------------------------------------------
+
+_TEXT = st.text(alphabet=' \n"\\abcxyz-_.:=/é€\x01', max_size=60)
+_SECRETISH = st.sampled_from(
+    [
+        CANARY,
+        'quote"and\\back-SECRET',
+        "line-one-SECRET\nline-two",
+        "pässwörd-€-SECRET",
+        PEM,
+        STRIPE,
+    ]
+)
+
+
+@seed(20261203)
+@settings(max_examples=300, deadline=None)
+@given(
+    values=st.lists(st.text(alphabet='abcé"\\\n', min_size=1, max_size=8), min_size=1, max_size=8),
+    text=st.text(alphabet='abcé"\\\n ', max_size=200),
+)
+def test_the_trie_pattern_finds_what_a_longest_first_alternation_finds(
+    values: list[str], text: str
+) -> None:
+    """:func:`literal_union` (a trie) matches exactly where the flat alternation of the values,
+    longest first, matches: the same spans, so the same text is masked."""
+    from gates.redact import literal_union
+
+    flat = re.compile("|".join(re.escape(v) for v in sorted(set(values), key=len, reverse=True)))
+    trie = re.compile(literal_union(values))
+    assert [m.span() for m in trie.finditer(text)] == [m.span() for m in flat.finditer(text)]
+
+
+@seed(20261204)
+@settings(max_examples=400, deadline=None)
+@given(
+    parts=st.lists(
+        st.one_of(_TEXT, _SECRETISH, st.sampled_from(list(KEY_SAMPLES.values()))), max_size=5
+    ),
+    known=st.lists(_SECRETISH, max_size=3),
+    role=st.sampled_from(["anon", "service_role"]),
+    with_jwt=st.booleans(),
+    as_key=st.booleans(),
+)
+def test_a_report_whose_json_shows_nothing_to_mask_has_nothing_to_mask(
+    parts: list[str], known: list[str], role: str, with_jwt: bool, as_key: bool
+) -> None:
+    """The JSON probe that lets a clean report skip the walk over every string never says
+    "nothing" when the walk would mask something (escaped quotes, backslashes, newlines, key
+    forms, service_role JWTs, private key blocks; in values and in keys)."""
+    from gates.redact import Redactor
+
+    text = "".join(parts) + (f" {_jwt(role)} " if with_jwt else "")
+    value = {text: 1} if as_key else {"a": [text, {"b": text}]}
+    redactor = Redactor(known)
+    probe = json.dumps(value, ensure_ascii=False)
+    if not redactor.may_mask_json(probe):
+        assert redactor.value(value) == value
+    if with_jwt and role == "service_role":
+        assert redactor.may_mask_json(probe)
+
+
+def test_a_clean_report_is_returned_as_is_and_a_dirty_one_masked() -> None:
+    clean = hostile_report()
+    assert redact_report(clean, ["not-anywhere-in-it-42"]) is clean
+    seeded = _seeded(CANARY)
+    redacted = redact_report(seeded, [CANARY])
+    assert redacted is not seeded and CANARY not in json.dumps(dataclasses.asdict(redacted))
+
+
+def test_the_encoding_kept_on_a_report_is_the_encoding_of_the_final_report() -> None:
+    """Redaction, the digest and the JSON writer share one encoding of the report
+    (``report_dict``); after ``finalize`` it is still exactly ``to_dict`` of the result."""
+    from gates.report.codec import report_dict, to_dict
+
+    report = hostile_report()
+    report_dict(report)
+    final = finalize(report, b"key")
+    assert report_dict(final) == to_dict(final)
+    assert report_dict(final)["digest"] == final.digest and final.signature

@@ -11,6 +11,7 @@ every result: a finding without one points at its gate's first evidence file.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -54,6 +55,7 @@ def _known_rules(types: set[str]) -> dict[str, dict[str, Rule]]:
     return {name: {r.id: r for r in CHECKS[name].rules} for name in types if name in CHECKS}
 
 
+@functools.lru_cache(maxsize=4096)  # findings share paths; quote() is slow per call
 def uri_for(path: str) -> str:
     """A repository-relative URI reference for ``path`` (``\\`` → ``/``, percent-encoded)."""
     posix = path.replace("\\", "/")
@@ -170,14 +172,20 @@ def build(
     report: Report, *, max_results: int = MAX_RESULTS, max_bytes: int = MAX_BYTES
 ) -> dict[str, Any]:
     """The SARIF log as a dict, cut to the limits (most severe first)."""
+    return _fitted(report, max_results, max_bytes)[0]
+
+
+def _fitted(report: Report, max_results: int, max_bytes: int) -> tuple[dict[str, Any], str]:
+    """The log cut to the limits, and its text (measured anyway: not encoded twice)."""
     items = sorted(_entries(report), key=_order)
     total = len(items)
     keep = items[:max_results]
     while True:
         log = _log(report, keep, total)
-        size = len(_dump(log).encode("utf-8"))
+        text = _dump(log)
+        size = len(text.encode("utf-8"))
         if size <= max_bytes or not keep:
-            return log
+            return log, text
         keep = keep[: max(0, min(len(keep) - 1, int(len(keep) * max_bytes / size * 0.95)))]
 
 
@@ -246,4 +254,4 @@ def _dump(log: dict[str, Any]) -> str:
 
 def render(report: Report) -> str:
     """The SARIF text (within GitHub's limits)."""
-    return _dump(build(report))
+    return _fitted(report, MAX_RESULTS, MAX_BYTES)[1]
