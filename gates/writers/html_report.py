@@ -269,24 +269,23 @@ def _findings(report: Report) -> list[dict[str, Any]]:
 
 def finding_rows(findings: list[dict[str, Any]]) -> Markup:
     """The rows of the findings table. Built here rather than in the template: Jinja's
-    attribute lookups made the loop 1.1 s for 12,000 findings; this is a tenth of that."""
+    attribute lookups made the loop 1.1 s for 12,000 findings; this is a fraction of that.
+    Every value goes through :func:`_html` (markupsafe's escape, as autoescaping does)."""
     dash = "\u2014"
     rows = []
     for f in findings:
         sev, gate, new, waived = (
-            escape(f["severity"]),
-            escape(f["gate"]),
-            escape(f["new"]),
+            _html(f["severity"]),
+            _html(f["gate"]),
+            _html(f["new"]),
             f["waived"],
         )
-        rule = escape(f["rule"])
+        rule = _html(f["rule"])
         if f["help"]:
-            rule = Markup('<a href="{}" rel="noreferrer noopener">{}</a>').format(
-                f["help"], f["rule"]
-            )
+            rule = f'<a href="{_html(f["help"])}" rel="noreferrer noopener">{rule}</a>'
         if f["title"]:
-            rule += Markup('<br><span class="small">{}</span>').format(f["title"])
-        where = Markup("<code>{}</code>").format(f["location"]) if f["location"] else dash
+            rule += f'<br><span class="small">{_html(f["title"])}</span>'
+        where = f"<code>{_html(f['location'])}</code>" if f["location"] else dash
         blocking = ' <span class="small">blocking</span>' if f["blocks"] and not waived else ""
         rows.append(
             f'      <tr class="finding sev-{sev}{" waived" if waived else ""}" data-gate="{gate}" '
@@ -296,12 +295,16 @@ def finding_rows(findings: list[dict[str, Any]]) -> Markup:
             f'        <td data-label="Gate">{gate}</td>\n'
             f'        <td data-label="Rule">{rule}</td>\n'
             f'        <td data-label="Location">{where}</td>\n'
-            f'        <td data-label="Message" class="message">{escape(f["message"])}</td>\n'
+            f'        <td data-label="Message" class="message">{_html(f["message"])}</td>\n'
             f'        <td data-label="Baseline">{new}</td>\n'
-            f'        <td data-label="Waived">{escape(waived) if waived else dash}</td>\n'
+            f'        <td data-label="Waived">{_html(waived) if waived else dash}</td>\n'
             "      </tr>\n"
         )
-    return Markup("".join(rows))  # noqa: S704 - every value above is escaped
+    return Markup("".join(rows))  # noqa: S704 - every value above went through _html
+
+
+def _html(value: object) -> str:
+    return str(escape(value))
 
 
 def embedded_json(data: Any) -> Markup:
