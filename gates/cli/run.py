@@ -127,6 +127,12 @@ def add(sub: Any) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     """Run, write, print; the verdict's exit code."""
+    from gates.run.worker import prestart
+
+    # First: the forkserver imports the gate machinery on the other core while this process
+    # imports the same and loads the checklist (0.3 s sooner than after the imports below).
+    prestart()
+
     from gates import checklist as checklist_mod
     from gates.cli import after_run, terminal
     from gates.redact import Redactor, run_secrets
@@ -135,9 +141,6 @@ def handle(args: argparse.Namespace) -> int:
     from gates.report.outputs import git_facts, github_annotations, lock_out_dir, write_outputs
     from gates.run.options import RunOptions, run_environ
     from gates.run.runner import run_checklist
-    from gates.run.worker import prestart
-
-    prestart()  # the gates' forkserver loads while the checklist does
 
     checklist_path = Path(args.checklist)
     stage = args.stage or ("post-deploy" if args.url else "pre-deploy")

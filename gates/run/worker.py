@@ -26,10 +26,12 @@ from multiprocessing.connection import Connection
 from multiprocessing.context import BaseContext
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gates import process
-from gates.run.gate import GateRun, GateTask
+
+if TYPE_CHECKING:  # imported where used: prestart() must start the forkserver before them
+    from gates.run.gate import GateTask
 
 CLEANUP_GRACE_S = 2.0
 """How long a worker stopped at its deadline may clean up (SIGTERM) before its whole tree
@@ -44,7 +46,7 @@ DEADLINE_SLACK_S = 1.0
 """Past its ``timeout`` a gate's worker is stopped: the slack lets the gate report its own
 tool's timeout (which started a little after the worker) rather than be cut off first."""
 
-_PRELOAD = ["gates.run.gate"]
+_PRELOAD = ["gates.run.gate", "gates.run.worker"]
 
 
 class Stopped(BaseException):
@@ -169,7 +171,7 @@ def _main(conn: Connection, task: GateTask, cwd: str, mark: str, parent: int) ->
     os.dup2(devnull, 0)  # the run's stdout is the CLI's: a worker never holds it open
     os.dup2(devnull, 1)
     try:
-        from gates.run.gate import execute
+        from gates.run.gate import GateRun, execute
 
         run = execute(task)
         try:
