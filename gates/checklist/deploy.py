@@ -21,7 +21,7 @@ class RollbackBudgets(BaseModel):
     """Budgets measured from the deploy: detect within 2m, rolled back within 10m, recovered
     within 15m by default."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     detect: Duration = 120.0
     rollback: Duration = 600.0
@@ -31,7 +31,7 @@ class RollbackBudgets(BaseModel):
 class RollbackSpec(BaseModel):
     """``rollback:``: the command that restores the previous deployment and how to verify it."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     run: str | list[str] = Field(description="Command restoring the previous deployment")
     shell: bool = Field(default=False, description="Run `run:` through /bin/sh -c")
@@ -55,7 +55,7 @@ class RollbackSpec(BaseModel):
 class NotifyTarget(BaseModel):
     """One ``notify:`` entry: a webhook that receives the outcome of the run."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     webhook: str = Field(description="http(s) URL the message is POSTed to (a secret)")
     format: Literal["slack", "json"] = "json"

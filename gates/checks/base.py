@@ -62,7 +62,7 @@ RUN_KEYS = ("run", "shell", "cwd")
 class OptionsBase(BaseModel):
     """Keys every gate accepts (contract): type, description, needs, stage, timeout, blocking."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     type: str
     description: str = Field(default="", description="Shown with the gate in the HTML/MD report")

@@ -168,7 +168,7 @@ RULES = (
 class SastSource(BaseModel):
     """bandit with ``paths`` (run) or ``file`` (JSON), or a SARIF ``file``."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     tool: Literal["bandit", "sarif"] = Field(description="bandit | sarif")
     paths: StrList | None = Field(default=None, description="bandit only: folders/files to scan")

@@ -50,7 +50,7 @@ def _clock(text: str) -> time:
 class Slot(BaseModel):
     """Allowed days and local hours ``HH:MM-HH:MM`` (end excluded; ``24:00`` is midnight)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     days: list[Day] = Field(default_factory=lambda: list(DAYS))
     hours: str = "00:00-24:00"
@@ -75,7 +75,7 @@ class Slot(BaseModel):
 class Freeze(BaseModel):
     """No deploys from ``from`` to ``to``, both local days included."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True, populate_by_name=True)
 
     start: date = Field(alias="from")
     end: date = Field(alias="to")

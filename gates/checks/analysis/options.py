@@ -16,7 +16,7 @@ MAX_RPS = 50.0
 class Probe(BaseModel):
     """A GET request sent every interval to the deployment (and to the baseline)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     get: str = Field(description="Path on base_url (e.g. /api/health)")
     name: str | None = None
@@ -36,7 +36,7 @@ class Probe(BaseModel):
 class Query(BaseModel):
     """A Prometheus query evaluated every interval; one series, bounded by min and/or max."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     name: str
     query: str
@@ -53,7 +53,7 @@ class Query(BaseModel):
 class PrometheusOptions(BaseModel):
     """The Prometheus HTTP API (``/api/v1/query``) as a metric provider."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     url: str
     queries: list[Query] = Field(min_length=1)

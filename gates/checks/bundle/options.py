@@ -29,7 +29,7 @@ FileType = Literal["js", "css", "html", "image", "font", "json", "other"]
 class BundleBudget(BaseModel):
     """One budget: a selector (files, type, entry, or none for every file) and size limits."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     name: str = Field(description="Shown in the report; also the baseline key for max_growth")
     files: StrList | None = Field(default=None, description="Globs relative to dir (`**/*.js`)")

@@ -18,7 +18,7 @@ Scalar = str | bool | int | float
 class DifferOptions(BaseModel):
     """Keys whose values must differ between two env files (staging vs production)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
     keys: StrList = Field(description="Keys that must not have the same value in every file")
     files: dict[str, str] = Field(description="Env name → dotenv file, e.g. staging: .env.staging")
 

@@ -14,7 +14,7 @@ Format = Literal["auto", "cobertura", "lcov", "coverage-json", "istanbul-summary
 class Thresholds(BaseModel):
     """Minimum percentages; each key is optional."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     lines: Percent | None = Field(default=None, description="Covered lines, %")
     branches: Percent | None = Field(default=None, description="Covered branch exits, %")
@@ -28,7 +28,7 @@ class Thresholds(BaseModel):
 class ChangedLines(BaseModel):
     """Coverage of the lines this change adds or edits."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     base: str | None = Field(
         default=None, description="Git ref to diff against (default --base-ref)"

@@ -22,7 +22,7 @@ Tool = Literal["npm-audit", "pip-audit", "safety", "osv-scanner", "osv"]
 class DependencySource(BaseModel):
     """One audit source: a report ``file``, a ``run`` command, or ``lockfile`` + ``db`` (osv)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     tool: Tool = Field(description="npm-audit | pip-audit | safety | osv-scanner | osv (offline)")
     file: str | None = Field(default=None, description="A saved JSON report, in the project")

@@ -98,7 +98,7 @@ def _budget_number(key: str, value: object) -> float:
 class ServerSpec(BaseModel):
     """How to start the app under test."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     run: str = Field(description="Command starting the server (own process group, no shell)")
     url: str = Field(description="Base URL; polled until it answers")

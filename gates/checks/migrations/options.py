@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 class LintOptions(BaseModel):
     """``lint:`` — which rules to drop or downgrade."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     disable: list[str] = Field(default_factory=list, description="Rule ids not reported")
     warn: list[str] = Field(default_factory=list, description="Rule ids reported, never blocking")
@@ -58,7 +58,7 @@ def _duration(value: object) -> float:
 class DataOptions(BaseModel):
     """``data:`` — generated rows in every table that exists before the new migrations."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     rows: int = Field(ge=1, le=10_000_000, description="Rows per table (bounded by the budget)")
     seed: int = Field(default=0, description="Seed of the generated values (deterministic)")
@@ -76,7 +76,7 @@ class DataOptions(BaseModel):
 class ProbeOptions(BaseModel):
     """``probe:`` — a reader and a writer per touched table while each new migration applies."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     interval: float = Field(default=0.05, description="Pause between probe queries (`50ms`)")
     max_blocked: float = Field(
@@ -95,7 +95,7 @@ class ProbeOptions(BaseModel):
 class DryRunOptions(BaseModel):
     """``dry_run:`` — a throwaway cluster (``database: ephemeral``) or a shadow server (``dsn``)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     database: Literal["ephemeral"] | None = Field(
         default=None, description="`ephemeral`: start a throwaway PostgreSQL (initdb + pg_ctl)"

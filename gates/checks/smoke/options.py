@@ -12,7 +12,7 @@ from gates.checks.base import Duration, OptionsBase, StrList
 class JsonExpect(BaseModel):
     """A JSON body assertion: the value at ``path`` (``$.a.b[0]``) equals ``equals``."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
     path: str = Field(description="JSON path such as $.status or $.items[0].id")
     equals: Any = Field(default=None, description="Expected value (omit: the path must exist)")
 
@@ -20,7 +20,7 @@ class JsonExpect(BaseModel):
 class HttpCheck(BaseModel):
     """One HTTP request and what its response must be."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
     get: str | None = Field(default=None, description="Path or URL to GET")
     post: str | None = Field(default=None, description="Path or URL to POST")
     body: str | None = Field(default=None, description="Request body for post")
@@ -54,7 +54,7 @@ class HttpCheck(BaseModel):
 class VersionCheck(BaseModel):
     """Where the live deployment says which commit it serves."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
     get: str = Field(default="/", description="Path to request")
     header: str | None = Field(default=None, description="Response header holding the commit")
     json_: str | None = Field(default=None, alias="json", description="JSON path of the commit")
@@ -66,7 +66,7 @@ class VersionCheck(BaseModel):
 class Journey(BaseModel):
     """A named list of browser steps."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
     name: str
     steps: list[dict[str, Any]] = Field(min_length=1)
 
