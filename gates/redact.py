@@ -107,14 +107,36 @@ def literal_union(values: Iterable[str]) -> str:
 
     Built as a trie (``eyJhbGci(?:OiJI…|…)``): the values a run knows are mostly JWTs with a
     long common prefix, and a flat ``a|b|c…`` compared each of 85 of them at every ``eyJ`` of
-    a 7 MB report (0.4 s); the trie compares the prefix once."""
+    a 7 MB report (0.4 s); the trie compares the prefix once. Values nested in each other more
+    than :data:`MAX_TRIE_DEPTH` deep (``abcdef``, ``abcdefg``, ``abcdefgh``…) get the flat
+    alternation, longest first: the trie's groups would nest as deep, past the recursion limits
+    of this function and of ``re``'s compiler."""
+    unique = sorted(set(values), key=len, reverse=True)
     root: dict[str, dict[str, Any]] = {}
-    for value in values:
+    for value in unique:
         node = root
         for char in value:
             node = node.setdefault(char, {})
         node[""] = {}  # a value ends here
+    if _choice_depth(root) > MAX_TRIE_DEPTH:
+        return "|".join(re.escape(v) for v in unique)
     return _trie_pattern(root)
+
+
+MAX_TRIE_DEPTH = 64
+"""Most nested choices (a branch, or a value that ends where longer ones go on) of a trie
+pattern."""
+
+
+def _choice_depth(root: dict[str, dict[str, Any]]) -> int:
+    deepest = 0
+    stack = [(root, 0)]
+    while stack:  # iterative: a 10,000-character value is 10,000 nodes deep
+        node, depth = stack.pop()
+        here = depth + (len(node) > 1)
+        deepest = max(deepest, here)
+        stack.extend((child, here) for char, child in node.items() if char)
+    return deepest
 
 
 def _trie_pattern(node: dict[str, dict[str, Any]]) -> str:

@@ -373,3 +373,13 @@ def test_the_encoding_kept_on_a_report_is_the_encoding_of_the_final_report() -> 
     final = finalize(report, b"key")
     assert report_dict(final) == to_dict(final)
     assert report_dict(final)["digest"] == final.digest and final.signature
+
+
+def test_values_nested_in_each_other_thousands_deep_still_mask_the_longest() -> None:
+    """A trie of ``secret``, ``secretx``, ``secretxx``… nests one group per value: past a depth
+    the flat alternation is used (a RecursionError would crash the run's report writing)."""
+    from gates.redact import Redactor
+
+    values = ["secret-" + "x" * i for i in range(2000)]
+    masked = Redactor(values).text(f"a {values[1500]} b {values[3]}")
+    assert masked == f"a {mask(values[1500])} b {mask(values[3])}"
