@@ -246,12 +246,19 @@ class Redactor:
             if all(nk is k and nv is v for k, nk, v, nv in items):
                 return value
             return {nk: nv for _, nk, _, nv in items}
-        if isinstance(value, tuple | list):
+        if isinstance(value, tuple | list | set | frozenset):
             new_items = [self.value(v) for v in value]
             if all(n is o for n, o in zip(new_items, value, strict=True)):
                 return value
+            # a set is written as a list (gates.report.codec): masked, it is one
             return tuple(new_items) if isinstance(value, tuple) else new_items
-        return value
+        if value is None or isinstance(value, int | float):
+            return value
+        # anything else (a Path, a datetime in gate details) the report's codec writes as its
+        # text: masked as that text
+        shown = str(value)
+        masked = self.text(shown)
+        return value if masked == shown else masked
 
 
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}

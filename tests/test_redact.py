@@ -9,6 +9,7 @@ import json
 import re
 import sys
 from pathlib import Path
+from typing import Any
 
 from hypothesis import given, seed, settings
 from hypothesis import strategies as st
@@ -383,3 +384,28 @@ def test_values_nested_in_each_other_thousands_deep_still_mask_the_longest() -> 
     values = ["secret-" + "x" * i for i in range(2000)]
     masked = Redactor(values).text(f"a {values[1500]} b {values[3]}")
     assert masked == f"a {mask(values[1500])} b {mask(values[3])}"
+
+
+def test_a_secret_the_codec_writes_as_text_or_a_list_is_masked_in_every_format() -> None:
+    """Gate details and finding data are ``Any``: a set, a frozenset, a ``Path`` (as a value or
+    a key) is written by the report's codec as a list or as its text, and the secret in it is
+    masked there as in a string (the walk once passed them by unchanged while the probe, which
+    reads the codec's JSON, saw them: gate-report.json held the secret)."""
+    report = hostile_report()
+    gate = report.gates[0]
+    finding = Finding(
+        rule="secret", severity=Severity.HIGH, message="m", data={"in": frozenset([CANARY])}
+    )
+    details: dict[Any, Any] = {"set": {CANARY, "other"}, "path": Path("/srv") / CANARY}
+    details[Path(CANARY)] = 1  # typed str keys; the codec writes any key as its text
+    gate = dataclasses.replace(gate, findings=(*gate.findings, finding), details=details)
+    report = dataclasses.replace(report, gates=(gate, *report.gates[1:]))
+    redacted = finalize(redact_report(report, [CANARY]), None)
+    for name, writer in WRITERS.items():
+        text = writer(redacted)
+        assert "canary-SECRET" not in text, name
+    written = json.loads(WRITERS["json"](redacted))
+    details = written["gates"][0]["details"]
+    assert details["path"] == f"/srv/{mask(CANARY)}" and mask(CANARY) in details
+    assert sorted(details["set"]) == sorted([mask(CANARY), "other"])
+    assert written["gates"][0]["findings"][-1]["data"] == {"in": [mask(CANARY)]}
