@@ -53,30 +53,27 @@ def _leaks(blobs: dict[str, bytes], *canaries: str) -> list[str]:
     return [f"{name}: {c}" for name, blob in blobs.items() for c in canaries if c.encode() in blob]
 
 
-def _alive_with(canary: str) -> list[int]:
-    """Processes whose command line holds ``canary`` (what this test started and its tree)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if canary.encode() in (entry / "cmdline").read_bytes():
-                    found.append(int(entry.name))
-            except OSError:
-                continue
-    return found
-
-
-def _environ_with(value: str) -> list[int]:
-    """Processes whose environment holds ``value``."""
+def _processes_with(value: str, proc_file: str) -> list[int]:
+    """Processes (but this one) whose ``/proc/<pid>/<proc_file>`` holds ``value``."""
     found = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit() and int(entry.name) != os.getpid():
             try:
-                if value.encode() in (entry / "environ").read_bytes():
+                if value.encode() in (entry / proc_file).read_bytes():
                     found.append(int(entry.name))
             except OSError:
                 continue
     return found
+
+
+def _alive_with(canary: str) -> list[int]:
+    """Processes whose command line holds ``canary`` (what this test started and its tree)."""
+    return _processes_with(canary, "cmdline")
+
+
+def _environ_with(value: str) -> list[int]:
+    """Processes whose environment holds ``value``."""
+    return _processes_with(value, "environ")
 
 
 LEAK_CHECKLIST = """\
