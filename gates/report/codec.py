@@ -206,12 +206,20 @@ def _signed_bytes(report: Report | dict[str, Any]) -> bytes:
 
 def compute_digest(report: Report | dict[str, Any]) -> str:
     """``sha256:<hex>`` of the canonical JSON without ``digest`` and ``signature``."""
-    return "sha256:" + hashlib.sha256(_signed_bytes(report)).hexdigest()
+    return _digest_of(_signed_bytes(report))
 
 
 def sign(report: Report | dict[str, Any], key: bytes) -> str:
     """HMAC-SHA256 (hex) of the same canonical bytes the digest covers."""
-    return hmac.new(key, _signed_bytes(report), hashlib.sha256).hexdigest()
+    return _hmac_of(key, _signed_bytes(report))
+
+
+def _digest_of(signed: bytes) -> str:
+    return "sha256:" + hashlib.sha256(signed).hexdigest()
+
+
+def _hmac_of(key: bytes, signed: bytes) -> str:
+    return hmac.new(key, signed, hashlib.sha256).hexdigest()
 
 
 def verify_signature(report: Report, key: bytes) -> bool:
@@ -223,8 +231,9 @@ def verify_signature(report: Report, key: bytes) -> bool:
 
 def finalize(report: Report, signing_key: bytes | None) -> Report:
     """The report with ``digest`` set, and ``signature`` when a key is given (else ``None``)."""
-    signature = sign(report, signing_key) if signing_key else None
-    digest = compute_digest(report)
+    signed = _signed_bytes(report)  # once: the digest and the signature cover the same bytes
+    signature = _hmac_of(signing_key, signed) if signing_key else None
+    digest = _digest_of(signed)
     final = dataclasses.replace(report, digest=digest, signature=signature)
     if isinstance(cached := report.__dict__.get(_DICT), dict):
         # the same encoding with the two new values (in their places): no second encode
