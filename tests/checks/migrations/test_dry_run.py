@@ -10,6 +10,7 @@ import sys
 import tempfile
 import textwrap
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,19 @@ def _need_postgres() -> None:
     require_component("postgresql", _have_pg(), "apt-get install postgresql")
 
 
+@pytest.fixture
+def pg_parent() -> Iterator[Path]:
+    """A folder of this test's own for its clusters (``GATES_PG_PARENT``): clusters of tests
+    running in parallel (``-n 2``) appear in /tmp too and must not be mistaken for this one's.
+    Readable by the postgres user, who writes the cluster (and may run wrappers) there."""
+    parent = Path(tempfile.mkdtemp(prefix="gates-pg-parent-", dir="/tmp"))
+    parent.chmod(0o755)
+    try:
+        yield parent
+    finally:
+        shutil.rmtree(parent, ignore_errors=True)
+
+
 def project(tmp_path: Path) -> Path:
     root = tmp_path / "proj"
     shutil.copytree(CLEAN, root)
@@ -60,11 +74,8 @@ def run(root: Path, *, environ: dict[str, str] | None = None, **opts: Any) -> Ga
     return evaluate(options, ctx)
 
 
-def test_clean_supabase_project_passes_lint_and_dry_run(tmp_path: Path) -> None:
-    # A parent of its own, so clusters of tests running in parallel cannot be mistaken for ours.
-    parent = Path(tempfile.mkdtemp(prefix="gates-pg-parent-", dir="/tmp"))
-    parent.chmod(0o755)
-    environ = {**os.environ, "GATES_PG_PARENT": str(parent)}
+def test_clean_supabase_project_passes_lint_and_dry_run(tmp_path: Path, pg_parent: Path) -> None:
+    environ = {**os.environ, "GATES_PG_PARENT": str(pg_parent)}
     outcome = run(project(tmp_path), environ=environ)
     assert outcome.error is None and outcome.findings == []
     dry = outcome.details["dry_run"]
@@ -83,8 +94,7 @@ def test_clean_supabase_project_passes_lint_and_dry_run(tmp_path: Path) -> None:
     rows = outcome.details["migrations"]
     assert [r["dry_run"] for r in rows] == ["re-applied"] * 5
     assert all(r["apply_s"] >= 0 and r["rollback_s"] >= 0 for r in rows)
-    assert list(parent.iterdir()) == []  # stopped and removed
-    parent.rmdir()
+    assert list(pg_parent.iterdir()) == []  # stopped and removed
 
 
 def test_rollback_that_does_not_restore_the_schema(tmp_path: Path) -> None:
@@ -233,12 +243,11 @@ def _wait_gone(cluster: Path, seconds: float) -> bool:
 @pytest.mark.parametrize(
     "sig", [signal.SIGTERM, signal.SIGINT, signal.SIGKILL], ids=["SIGTERM", "SIGINT", "SIGKILL"]
 )
-def test_cluster_never_outlives_a_killed_run(tmp_path: Path, sig: signal.Signals) -> None:
+def test_cluster_never_outlives_a_killed_run(
+    tmp_path: Path, pg_parent: Path, sig: signal.Signals
+) -> None:
     root = _slow_project(tmp_path)
-    # A parent of its own: with -n 2 the other worker's clusters appear in /tmp too, and watching
-    # one of those instead of ours made this test fail in CI (both workers picked the same one).
-    parent = Path(tempfile.mkdtemp(prefix="gates-pg-parent-", dir="/tmp"))
-    parent.chmod(0o755)
+    # with -n 2, watching the other worker's cluster instead of ours made this test fail in CI
     script = tmp_path / "slow_run.py"
     if _cli_available():
         (root / "checklist.yml").write_text(
@@ -264,23 +273,22 @@ def test_cluster_never_outlives_a_killed_run(tmp_path: Path, sig: signal.Signals
     else:
         script.write_text(SLOW_RUN)
         argv = [sys.executable, str(script), str(root)]
-    environ = {**os.environ, "GATES_PG_PARENT": str(parent)}
+    environ = {**os.environ, "GATES_PG_PARENT": str(pg_parent)}
     proc = subprocess.Popen(
         argv, cwd=REPO, env=environ, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
     try:
-        cluster = _wait_for_cluster(parent, proc)
+        cluster = _wait_for_cluster(pg_parent, proc)
         proc.send_signal(sig)
         proc.wait(timeout=30)
         # SIGTERM/SIGINT: cleaned up by gates itself; SIGKILL: by the watchdog within seconds
         gone = _wait_gone(cluster, 30 if sig == signal.SIGKILL else 20)
         assert gone, (_postgres_with_dir(str(cluster)), sorted(p.name for p in cluster.glob("*")))
-        assert list(parent.iterdir()) == []
+        assert list(pg_parent.iterdir()) == []
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-        shutil.rmtree(parent, ignore_errors=True)
 
 
 SLOW_STOP_PG_CTL = """#!/bin/sh
@@ -291,16 +299,16 @@ exec {real}/pg_ctl "$@"
 
 
 @pytest.mark.slow
-def test_cluster_is_removed_when_its_cleanup_overruns_the_grace(tmp_path: Path) -> None:
+def test_cluster_is_removed_when_its_cleanup_overruns_the_grace(
+    tmp_path: Path, pg_parent: Path
+) -> None:
     # SIGINT: the worker gets INTERRUPT_GRACE_S to stop its cluster, then its whole tree is
     # SIGKILLed. With a stop slower than that (runuser + pg_ctl at load 9 in CI), the tree kill
     # also took the watchdog, and the cluster's directory stayed in /tmp for good.
     from gates.run.worker import INTERRUPT_GRACE_S
 
     real = find_bin_dir(os.environ)
-    parent = Path(tempfile.mkdtemp(prefix="gates-pg-parent-", dir="/tmp"))
-    parent.chmod(0o755)  # the postgres user runs the wrapper and writes the cluster here
-    bin_dir = parent / "bin"
+    bin_dir = pg_parent / "bin"
     bin_dir.mkdir(mode=0o755)
     for name in ("initdb", "postgres"):
         (bin_dir / name).symlink_to(real / name)
@@ -313,7 +321,7 @@ def test_cluster_is_removed_when_its_cleanup_overruns_the_grace(tmp_path: Path) 
         "  migrations: {type: migrations, dry_run: {database: ephemeral}}\n"
     )
     argv = [sys.executable, "-m", "gates", "run", "--checklist", str(root / "checklist.yml")]
-    environ = {**os.environ, "GATES_PG_PARENT": str(parent), "GATES_PG_BIN": str(bin_dir)}
+    environ = {**os.environ, "GATES_PG_PARENT": str(pg_parent), "GATES_PG_BIN": str(bin_dir)}
     proc = subprocess.Popen(
         [*argv, "--out", str(root / "reports")],
         cwd=REPO,
@@ -322,7 +330,7 @@ def test_cluster_is_removed_when_its_cleanup_overruns_the_grace(tmp_path: Path) 
         stderr=subprocess.PIPE,
     )
     try:
-        cluster = _wait_for_cluster(parent, proc)
+        cluster = _wait_for_cluster(pg_parent, proc)
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=60)
         # the worker was killed mid-stop; the watchdog's own slow stop and rm -rf follow
@@ -332,7 +340,6 @@ def test_cluster_is_removed_when_its_cleanup_overruns_the_grace(tmp_path: Path) 
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-        shutil.rmtree(parent, ignore_errors=True)
 
 
 def _cli_available() -> bool:
