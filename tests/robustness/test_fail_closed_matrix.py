@@ -772,6 +772,13 @@ def _outside(path: str, files: Mapping[str, bytes | str], body: str) -> Impossib
     return Impossible(body, kept, files, links={path: OUTSIDE})
 
 
+def _one_source(tool: str, file: str, make: Callable[..., str], **broken: Any) -> Impossible:
+    """A gate reading one ``sources:`` file blocking on critical: ``make(**broken)`` is the
+    impossible evidence, ``make()`` its possible twin."""
+    body = f"sources: [{{tool: {tool}, file: {file}}}]\nfail_on: critical\n"
+    return Impossible(body, {file: make(**broken)}, {file: make()})
+
+
 IMPOSSIBLE: dict[str, dict[str, Impossible]] = {
     "coverage": {
         "negative-count": Impossible(
@@ -828,42 +835,20 @@ IMPOSSIBLE: dict[str, dict[str, Impossible]] = {
         ),
     },
     "sast": {
-        "bandit-impossible-severity": Impossible(
-            "sources: [{tool: bandit, file: b.json}]\nfail_on: critical\n",
-            {"b.json": _bandit(issue_severity="EXTREME")},
-            {"b.json": _bandit()},
+        "bandit-impossible-severity": _one_source(
+            "bandit", "b.json", _bandit, issue_severity="EXTREME"
         ),
-        "bandit-impossible-line": Impossible(
-            "sources: [{tool: bandit, file: b.json}]\nfail_on: critical\n",
-            {"b.json": _bandit(line_number=-3)},
-            {"b.json": _bandit()},
-        ),
-        "sarif-impossible-level": Impossible(
-            "sources: [{tool: sarif, file: s.sarif}]\nfail_on: critical\n",
-            {"s.sarif": _sarif(level="catastrophic")},
-            {"s.sarif": _sarif()},
-        ),
-        "sarif-impossible-line": Impossible(
-            "sources: [{tool: sarif, file: s.sarif}]\nfail_on: critical\n",
-            {"s.sarif": _sarif(line=0)},
-            {"s.sarif": _sarif()},
-        ),
+        "bandit-impossible-line": _one_source("bandit", "b.json", _bandit, line_number=-3),
+        "sarif-impossible-level": _one_source("sarif", "s.sarif", _sarif, level="catastrophic"),
+        "sarif-impossible-line": _one_source("sarif", "s.sarif", _sarif, line=0),
     },
     "dependencies": {
-        "audit-impossible-severity": Impossible(
-            "sources: [{tool: npm-audit, file: a.json}]\nfail_on: critical\n",
-            {"a.json": _npm_audit(severity="apocalyptic")},
-            {"a.json": _npm_audit()},
+        "audit-impossible-severity": _one_source(
+            "npm-audit", "a.json", _npm_audit, severity="apocalyptic"
         ),
-        "audit-impossible-score": Impossible(
-            "sources: [{tool: npm-audit, file: a.json}]\nfail_on: critical\n",
-            {"a.json": _npm_audit(score=11)},
-            {"a.json": _npm_audit()},
-        ),
-        "audit-declared-counts-disagree": Impossible(
-            "sources: [{tool: npm-audit, file: a.json}]\nfail_on: critical\n",
-            {"a.json": _npm_audit(stated_critical=5)},
-            {"a.json": _npm_audit()},
+        "audit-impossible-score": _one_source("npm-audit", "a.json", _npm_audit, score=11),
+        "audit-declared-counts-disagree": _one_source(
+            "npm-audit", "a.json", _npm_audit, stated_critical=5
         ),
     },
     "bundle": {
