@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import shutil
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
@@ -175,6 +176,22 @@ def _label(url: str) -> str:
     return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
 
 
+@dataclass(frozen=True)
+class _Session:
+    """What every Lighthouse run of one gate shares: the CLI, its environment, the clock."""
+
+    options: LighthouseOptions
+    ctx: GateContext
+    started: float
+    binary: str
+    out_dir: Path
+    env: dict[str, str]
+
+    def url(self, path: str) -> str:
+        assert self.options.server is not None
+        return urljoin(self.options.server.url.rstrip("/") + "/", path.lstrip("/"))
+
+
 def _collect(
     options: LighthouseOptions, ctx: GateContext, started: float
 ) -> tuple[dict[str, list[lhr.LighthouseRun]], dict[str, float]]:
@@ -184,7 +201,7 @@ def _collect(
     binary = runner.find_lighthouse(options.lighthouse, ctx.root, ctx.environ)
     env = dict(ctx.environ)
     env["CHROME_PATH"] = runner.chrome_path(ctx.environ)
-    out_dir = ctx.artifacts_dir
+    session = _Session(options, ctx, started, str(binary), ctx.artifacts_dir, env)
     grouped: dict[str, list[lhr.LighthouseRun]] = {}
     cwd = ctx.path(options.server.cwd) if options.server.cwd else ctx.root
     with runner.running_server(
@@ -199,43 +216,26 @@ def _collect(
         calibration: dict[str, float] = {}
         slowdown = options.cpu_slowdown if isinstance(options.cpu_slowdown, float) else None
         if options.cpu_slowdown == "auto":
-            first = urljoin(options.server.url.rstrip("/") + "/", options.urls[0].lstrip("/"))
-            calibration = _calibrate(options, ctx, started, str(binary), first, out_dir, env)
+            calibration = _calibrate(session, session.url(options.urls[0]))
             slowdown = calibration["multiplier"]
         for url in options.urls:
-            full = urljoin(options.server.url.rstrip("/") + "/", url.lstrip("/"))
             grouped[url] = [
-                _one_run(
-                    options, ctx, started, str(binary), full, out_dir, url, index, env, slowdown
-                )
+                _one_run(session, session.url(url), url, index, slowdown)
                 for index in range(options.runs)
             ]
     return grouped, calibration
 
 
-def _calibrate(
-    options: LighthouseOptions,
-    ctx: GateContext,
-    started: float,
-    binary: str,
-    url: str,
-    out_dir: Path,
-    env: dict[str, str],
-) -> dict[str, float]:
+def _calibrate(session: _Session, url: str) -> dict[str, float]:
     """One short Lighthouse run (a single audit) to read the host's benchmarkIndex, mapped to
     the CPU multiplier by Lighthouse's calculator; the judged runs then use that multiplier."""
     from gates.checks.lighthouse.calibrate import slowdown_for
 
     run = _one_run(
-        options,
-        ctx,
-        started,
-        binary,
+        session,
         url,
-        out_dir,
         "calibration",
         0,
-        env,
         None,
         only_audits=["first-contentful-paint"],
         file_name="calibration.lhr.json",  # not lhr-*.json: results: globs must never judge it
@@ -249,30 +249,26 @@ def _calibrate(
 
 
 def _one_run(
-    options: LighthouseOptions,
-    ctx: GateContext,
-    started: float,
-    binary: str,
+    session: _Session,
     url: str,
-    out_dir: Path,
     label: str,
     index: int,
-    env: dict[str, str],
     cpu_slowdown: float | None,
     only_audits: list[str] | None = None,
     file_name: str | None = None,
 ) -> lhr.LighthouseRun:
     from gates.checks.lighthouse import runner
 
+    options, ctx, env = session.options, session.ctx, session.env
     slug = "".join(c if c.isalnum() else "_" for c in label).strip("_") or "root"
-    output = out_dir / (file_name or f"lhr-{slug}-{index + 1}.json")
+    output = session.out_dir / (file_name or f"lhr-{slug}-{index + 1}.json")
     output.unlink(missing_ok=True)
     marker = runner.new_marker()
     profile = (
         _bypass_profile(options, url, env["CHROME_PATH"]) if options.protection_bypass else None
     )
     argv = runner.lighthouse_argv(
-        binary,
+        session.binary,
         url,
         output,
         marker=marker,
@@ -286,7 +282,7 @@ def _one_run(
     try:
         result = ctx.run(
             argv,
-            timeout=min(options.run_timeout, _left(ctx, started)),
+            timeout=min(options.run_timeout, _left(ctx, session.started)),
             extra_env={"CHROME_PATH": env["CHROME_PATH"]},
         )
     finally:
