@@ -107,18 +107,26 @@ def chromium_path(environ: Mapping[str, str], configured: str | None = None) -> 
     return path
 
 
+def tool_version(
+    ctx: GateContext, argv: Sequence[str], name: str, said: re.Pattern[str]
+) -> dict[str, str]:
+    """``{name: version}`` as ``argv`` (a ``--version`` call, at most 30s) prints it, the
+    version being ``said``'s first group in its stdout; nothing when the tool does not answer
+    with one (the gate's own run of that tool then fails the gate if it cannot run)."""
+    try:
+        run = ctx.run(list(argv), timeout=min(ctx.timeout, 30.0))
+    except ToolError:
+        return {}
+    found = said.search(run.stdout.strip()) if run.returncode == 0 else None
+    return {name: found.group(1)} if found else {}
+
+
 _CHROMIUM_VERSION = re.compile(r"\b(\d+\.\d+\.\d+\.\d+)\b")
 
 
 def chromium_version(ctx: GateContext, path: str) -> dict[str, str]:
-    """``{"chromium": "156.0.8078.114"}`` as ``<path> --version`` says it; nothing when it does
-    not answer with a version (a browser that cannot start fails the gate's own run anyway)."""
-    try:
-        run = ctx.run([path, "--version"], timeout=min(ctx.timeout, 30.0))
-    except ToolError:
-        return {}
-    said = _CHROMIUM_VERSION.search(run.stdout) if run.returncode == 0 else None
-    return {"chromium": said.group(1)} if said else {}
+    """``{"chromium": "156.0.8078.114"}`` as ``<path> --version`` says it (see tool_version)."""
+    return tool_version(ctx, [path, "--version"], "chromium", _CHROMIUM_VERSION)
 
 
 @dataclass(frozen=True)

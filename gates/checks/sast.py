@@ -41,6 +41,7 @@ from gates.checks.base import (
     Rule,
     SeverityName,
     StrList,
+    tool_version,
 )
 from gates.errors import InputError, ToolError
 from gates.fingerprint import fingerprint
@@ -206,19 +207,13 @@ def _bandit_argv(ctx: GateContext) -> list[str]:
     return [exe] if exe else [sys.executable, "-m", "bandit"]
 
 
-_BANDIT_VERSION = re.compile(r"^\S+\s+(\d\S*)")
+_BANDIT_VERSION = re.compile(r"\A\S+\s+(\d\S*)")
 """``bandit 1.9.4`` (``__main__.py 1.9.4`` under ``python -m bandit``): the first line."""
 
 
 def _bandit_version(ctx: GateContext) -> dict[str, str]:
-    """``{"bandit": "1.9.4"}`` from ``bandit --version``; nothing when it does not say (the
-    scan itself then reports why bandit cannot run)."""
-    try:
-        run = ctx.run([*_bandit_argv(ctx), "--version"])
-    except ToolError:
-        return {}
-    said = _BANDIT_VERSION.match(run.stdout.strip()) if run.returncode == 0 else None
-    return {"bandit": said.group(1)} if said else {}
+    """``{"bandit": "1.9.4"}`` from ``bandit --version`` (see tool_version)."""
+    return tool_version(ctx, [*_bandit_argv(ctx), "--version"], "bandit", _BANDIT_VERSION)
 
 
 def _run_bandit(paths: list[str], ctx: GateContext) -> bandit.BanditReport:
