@@ -351,7 +351,8 @@ secret split over two reads is whole when it is masked."""
 MAX_HELD_BYTES = 1 << 20
 """Past this, held output is masked and written as it is (a 1 MiB "token" is no credential)."""
 _PEM_BEGIN = re.compile(r"-----BEGIN[ A-Z0-9]{0,30}PRIVATE KEY")
-_PEM_END = re.compile(r"-----END[ A-Z0-9]{0,30}PRIVATE KEY")
+_PEM_END = re.compile(r"-----END[ A-Z0-9]{0,30}PRIVATE KEY(?: BLOCK)?-----")
+"""A block's end, whole: ``-----END RSA PRIVATE KEY`` without its dashes has not ended it."""
 _PEM_SPAN = 10_100
 """The longest private key block :data:`KEY_PATTERNS` masks."""
 

@@ -225,6 +225,19 @@ def test_an_unfinished_private_key_block_is_held_until_it_ends() -> None:
     assert b"".join(written) == f"key:\n{mask(PEM)}\ndone\n".encode()
 
 
+def test_a_key_block_whose_end_line_is_unfinished_is_still_held() -> None:
+    """``-----END RSA PRIVATE KEY`` without its closing dashes has not ended the block: the
+    block stays held (it was once written unmasked, the end line's dashes arriving later)."""
+    from gates.redact import MaskingWriter, Redactor
+
+    written: list[bytes] = []
+    writer = MaskingWriter(written.append, Redactor(()))
+    writer.write(f"key:\n{PEM[:-5]}".encode())
+    assert b"".join(written) == b"key:\n"
+    writer.write(b"-----\ndone\n")
+    assert b"".join(written) == f"key:\n{mask(PEM)}\ndone\n".encode()
+
+
 def test_command_logs_are_masked_as_written_with_the_process_secrets(tmp_path: Path) -> None:
     """``run_tool`` streams both outputs into the log through the process's log redactor: the
     argv line, a secret split over two writes, a known key form, and the end."""
