@@ -443,12 +443,14 @@ class MaskingWriter:
             for m in self._redactor.matches(text[window:])
             for a, b in [m.span()]
         ]
-        # a private key block begun before the cut and not ended yet (after the last END)
-        pem_from = max(0, cut - _PEM_SPAN)
+        # a private key block begun before the cut, not ended yet (after the last END) and not
+        # longer than a block can be: the first header of those (an earlier one, a span away
+        # and never ended, is no block, and must not hide a real one after it)
+        pem_from = max(0, len(text) - _PEM_SPAN + 1)
         for ended in _PEM_END.finditer(text, pem_from):
             pem_from = ended.end()
         begin = _PEM_BEGIN.search(text, pem_from)
-        if begin and begin.start() < cut and len(text) - begin.start() < _PEM_SPAN:
+        if begin and begin.start() < cut:
             spans.append((begin.start(), len(text) + 1))  # it goes on past the end
         moved = True
         while moved:  # a span straddling the cut moves the cut to its start

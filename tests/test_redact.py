@@ -238,6 +238,23 @@ def test_a_key_block_whose_end_line_is_unfinished_is_still_held() -> None:
     assert b"".join(written) == f"key:\n{mask(PEM)}\ndone\n".encode()
 
 
+def test_a_key_block_after_a_stray_header_is_held_whole() -> None:
+    """A private key header printed alone (never ended), then, less than a block's span later,
+    a real key: at every chunk size the log gets what masking the whole stream gives. (The
+    writer once looked only at the first header after the last END: once that stray header was
+    a span away, the real block was cut and 30 lines of its key written as they were.)"""
+    from gates.redact import Redactor
+
+    stray = "-----BEGIN RSA PRIVATE KEY-----\n"
+    filler = "".join(f"line {i:04d} " + "y" * 88 + "\n" for i in range(90))
+    data = f"{stray}{filler}{PEM}\ndone\n".encode()
+    whole = Redactor(()).bytes(data)
+    assert b"MIIEow" not in whole and mask(PEM).encode() in whole
+    for size in range(40, 400, 9):
+        chunks = [data[i : i + size] for i in range(0, len(data), size)]
+        assert _through_writer(chunks, []) == whole, size
+
+
 def test_command_logs_are_masked_as_written_with_the_process_secrets(tmp_path: Path) -> None:
     """``run_tool`` streams both outputs into the log through the process's log redactor: the
     argv line, a secret split over two writes, a known key form, and the end."""
