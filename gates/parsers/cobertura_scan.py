@@ -1,5 +1,6 @@
 """The fast reading of Cobertura XML: the layout coverage.py and istanbul write, counted by C
-string functions (``re``, ``bytes.count``) on a document expat has already validated.
+string functions (``re``, ``bytes.count``), which also check that strict subset of XML is
+well-formed (expat no longer reads such a document first).
 
 :func:`scan_canonical` reads what ``gates.parsers.cobertura._Scan`` (expat handlers, one
 Python call per element) reads, for documents in that layout, and raises :class:`Unusual` for any
@@ -383,11 +384,15 @@ def _start(data: bytes) -> int:
 
 def _attributes(raw: bytes) -> dict[str, str]:
     """A start tag's attributes as expat reports them (line ends and white space normalised
-    to spaces, then references replaced)."""
-    return {
+    to spaces, then references replaced); :class:`Unusual` when one is repeated."""
+    found = _ATTR.findall(raw)
+    attrs = {
         key.decode(): _value(double if double or not single else single)
-        for key, double, single in _ATTR.findall(raw)
+        for key, double, single in found
     }
+    if len(attrs) != len(found):
+        raise Unusual  # an attribute twice: not well-formed, expat says so
+    return attrs
 
 
 def _value(raw: bytes) -> str:

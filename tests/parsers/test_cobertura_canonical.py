@@ -1,14 +1,15 @@
 """The Cobertura byte scan (canonical layout) reads exactly what the expat handlers read.
 
 ``cobertura_scan.scan_canonical`` counts runs of ``<line>`` elements with ``re`` and
-``bytes.count`` on a document expat has validated; anything outside the layout coverage.py and
-istanbul write makes it hand over to ``cobertura._scan_expat``. These tests generate documents
+``bytes.count`` and is the well-formedness check of its subset of XML; anything outside the
+layout coverage.py and istanbul write makes it hand over to ``cobertura._scan_expat``. These tests generate documents
 with and without the unusual features and require: the same result or the same refusal, and the
 byte scan taken for every canonical document (so the comparison is never vacuous).
 """
 
 from __future__ import annotations
 
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -339,3 +340,24 @@ def test_the_byte_scan_is_off_where_re_is_unsound() -> None:
                 cobertura_scan.scan_canonical(data, path.name, lines=True)
         parsed = cobertura.parse(data, path.name)
         assert list(parsed.files) == cobertura._scan_expat(data, path.name, lines=True).files
+
+
+@FAST_PATH
+@pytest.mark.parametrize(
+    "path", sorted((CORPUS / "coverage").glob("*cobertura*.xml")), ids=lambda p: p.name
+)
+def test_a_repeated_attribute_is_refused_as_expat_refuses_it(path: Path) -> None:
+    """XML forbids an attribute twice in one tag (expat: "duplicate attribute"): which
+    ``filename`` or ``lines-valid`` would count? Repeating the first attribute of each kind of
+    tag of a real report, the byte scan hands over and the report is refused."""
+    data = path.read_bytes()
+    tags = sorted(set(re.findall(rb"<([a-z]+) [a-z-]+=\"[^\"]*\"", data)) - {b"line"})
+    assert {b"coverage", b"class"} <= set(tags)
+    for tag in tags:
+        first = re.search(rb"<" + tag + rb"( [a-z-]+=\"[^\"]*\")", data)
+        assert first is not None
+        twice = data[: first.end()] + first.group(1) + data[first.end() :]
+        with pytest.raises(cobertura_scan.Unusual):
+            cobertura_scan.scan_canonical(twice, path.name, lines=True)
+        with pytest.raises(InputError, match="duplicate attribute"):
+            cobertura.parse(twice, path.name)
