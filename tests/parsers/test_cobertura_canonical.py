@@ -2,9 +2,10 @@
 
 ``cobertura_scan.scan_canonical`` counts runs of ``<line>`` elements with ``re`` and
 ``bytes.count`` and is the well-formedness check of its subset of XML; anything outside the
-layout coverage.py and istanbul write makes it hand over to ``cobertura._scan_expat``. These tests generate documents
-with and without the unusual features and require: the same result or the same refusal, and the
-byte scan taken for every canonical document (so the comparison is never vacuous).
+layout coverage.py and istanbul write makes it hand over to ``cobertura._scan_expat``. These
+tests generate documents with and without the unusual features and require: the same result or
+the same refusal, and the byte scan taken for every canonical document (so the comparison is
+never vacuous).
 """
 
 from __future__ import annotations
