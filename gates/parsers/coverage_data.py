@@ -22,9 +22,7 @@ from pathlib import Path
 from gates.errors import InputError
 from gates.io.safe import read_bytes
 from gates.parsers.coverage_model import CoverageData, FileCoverage
-
-SQLITE_MAGIC = b"SQLite format 3\x00"
-"""The first bytes of an SQLite database (``gates.parsers.coverage_report`` has the same)."""
+from gates.parsers.coverage_report import SQLITE_MAGIC
 
 _CONFIG_FILES = (
     (".coveragerc", ""),

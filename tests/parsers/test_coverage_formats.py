@@ -392,8 +392,8 @@ def test_unknown_content_is_not_detected(tmp_path: Path) -> None:
 
 
 def test_format_detection_knows_the_sqlite_magic_of_the_data_reader() -> None:
-    """coverage_report detects ``.coverage`` files without importing sqlite3 (start-up): its
-    copy of the magic bytes is the data reader's."""
+    """coverage_report detects ``.coverage`` files without importing sqlite3 (start-up); the
+    data reader checks the same magic bytes, one constant (not a copy kept equal)."""
     from gates.parsers import coverage_data, coverage_report
 
-    assert coverage_report.SQLITE_MAGIC == coverage_data.SQLITE_MAGIC
+    assert coverage_data.SQLITE_MAGIC is coverage_report.SQLITE_MAGIC
