@@ -278,6 +278,41 @@ def test_command_logs_are_masked_as_written_with_the_process_secrets(tmp_path: P
     assert mask(STRIPE) in text and text.endswith("--- exit 0 ---\n")
 
 
+def test_a_background_servers_output_is_masked_into_its_log(tmp_path: Path) -> None:
+    """A server (Lighthouse's ``server.run``) writes into a pipe that gates masks into its log
+    while it runs (docs/reports.md): a known value split over two writes and a key form on
+    stderr are in the log masked while the server is still up, and never as they were."""
+    import os
+    import time
+
+    from gates import process, redact
+
+    log = tmp_path / "logs" / "g.server.log"
+    previous = redact.log_secrets()
+    redact.set_log_secrets([CANARY])
+    script = (
+        f"import sys, time; c = {CANARY!r}; sys.stdout.write(c[:5]); sys.stdout.flush(); "
+        f"time.sleep(0.2); print(c[5:], flush=True); print({STRIPE!r}, file=sys.stderr, "
+        "flush=True); time.sleep(60)"
+    )
+    try:
+        with process.background(
+            [sys.executable, "-c", script], cwd=tmp_path, env=dict(os.environ), log_path=log
+        ) as proc:
+            deadline = time.monotonic() + 60
+            while (log.read_text() if log.exists() else "").count(mask(STRIPE)) < 2:
+                assert time.monotonic() < deadline, log.read_text() if log.exists() else "no log"
+                time.sleep(0.05)
+            running = log.read_text()
+            assert proc.poll() is None  # masked as it was written, not when the server ended
+    finally:
+        redact.set_log_secrets(previous)
+    for text in (running, log.read_text()):
+        assert CANARY not in text and CANARY[5:] not in text and STRIPE not in text
+        assert text.count(mask(CANARY)) == 2  # argv (the script), stdout
+        assert text.count(mask(STRIPE)) == 2  # argv, stderr
+
+
 KEY_SAMPLES = {
     "pem": PEM,
     "aws": "ASIA" + "IOSFODNN7EXAMPLE",
