@@ -727,13 +727,16 @@ def _bandit(**change: object) -> str:
 SARIF = corpus_bytes("sarif/eslint-8.49-errors-warnings.sarif")
 
 
-def _sarif(level: str | None = None, line: int | None = None) -> str:
+def _sarif(level: str | None = None, line: int | None = None, column: int | None = None) -> str:
     doc = json.loads(SARIF)
     result = doc["runs"][0]["results"][0]
+    region = result["locations"][0]["physicalLocation"]["region"]
     if level is not None:
         result["level"] = level
     if line is not None:
-        result["locations"][0]["physicalLocation"]["region"]["startLine"] = line
+        region["startLine"] = line
+    if column is not None:
+        region["startColumn"] = column
     return json.dumps(doc)
 
 
@@ -839,8 +842,12 @@ IMPOSSIBLE: dict[str, dict[str, Impossible]] = {
             "bandit", "b.json", _bandit, issue_severity="EXTREME"
         ),
         "bandit-impossible-line": _one_source("bandit", "b.json", _bandit, line_number=-3),
+        "bandit-impossible-confidence": _one_source(
+            "bandit", "b.json", _bandit, issue_confidence="CERTAIN"
+        ),
         "sarif-impossible-level": _one_source("sarif", "s.sarif", _sarif, level="catastrophic"),
         "sarif-impossible-line": _one_source("sarif", "s.sarif", _sarif, line=0),
+        "sarif-impossible-column": _one_source("sarif", "s.sarif", _sarif, column=0),
     },
     "dependencies": {
         "audit-impossible-severity": _one_source(
