@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from gates.checks.lighthouse.calibrate import slowdown_for
 from gates.checks.lighthouse.options import LighthouseOptions
 from gates.errors import ToolError
+from gates.parsers import lighthouse as lhr
 from tests.checks.lighthouse.test_lighthouse import GENEROUS, _gate_run, _need_lighthouse, _server
 from tests.support.shop_web import build, free_port
 
@@ -99,6 +100,9 @@ def test_auto_calibrates_then_judges_runs_at_that_multiplier(tmp_path: Path) -> 
     judged = list(folder.glob("lhr-*.json"))
     assert len(judged) == 1  # the calibration run is kept, but never judged
     assert _throttle(judged[0]) == pytest.approx(calibration["multiplier"], rel=0.01)
+    # this folder given as `results:` (the documented reuse) yields the judged run only
+    (reread,) = lhr.load_results([folder])
+    assert reread.cpu_slowdown == pytest.approx(calibration["multiplier"], rel=0.01)
 
 
 @pytest.mark.slow
