@@ -8,7 +8,7 @@ writers only read them.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from typing import Any
 
@@ -334,3 +334,15 @@ def tool_list(gates_version: str, results: Iterable[GateResult]) -> dict[str, st
             if version not in seen.setdefault(name, []):
                 seen[name].append(version)
     return {**{name: ", ".join(found) for name, found in seen.items()}, "gates": gates_version}
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def field_names(cls: type) -> tuple[str, ...]:
+    """The field names of the dataclass ``cls``, in order (cached: the report's codec and its
+    redaction look them up for every finding of a large report)."""
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in fields(cls))
+    return names

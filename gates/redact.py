@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from enum import Enum
 from typing import Any
 
-from gates.model import Report
+from gates.model import Report, field_names
 
 MIN_SECRET_LENGTH = 6
 """Shorter values are not masked: replacing ``true`` or ``1234`` everywhere would garble text."""
@@ -231,7 +231,7 @@ class Redactor:
             return self.text(value)
         if hasattr(type(value), "__dataclass_fields__") and not isinstance(value, type):
             changes = {}
-            for name in _field_names(type(value)):
+            for name in field_names(type(value)):
                 if name in _KEEP:
                     continue
                 old = getattr(value, name)
@@ -259,16 +259,6 @@ class Redactor:
         shown = str(value)
         masked = self.text(shown)
         return value if masked == shown else masked
-
-
-_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
-
-
-def _field_names(cls: type) -> tuple[str, ...]:
-    names = _FIELD_NAMES.get(cls)
-    if names is None:
-        names = _FIELD_NAMES[cls] = tuple(f.name for f in dataclasses.fields(cls))
-    return names
 
 
 def _mask_service_role(match: re.Match[str]) -> str:

@@ -25,7 +25,7 @@ from typing import Any, TypeVar, Union
 
 from gates.errors import InputError, ReportError
 from gates.io.safe import read_json
-from gates.model import Report
+from gates.model import Report, field_names
 
 SCHEMA = "gates-report/1"
 UNSIGNED_FIELDS = ("digest", "signature")
@@ -60,23 +60,13 @@ def report_dict(report: Report) -> dict[str, Any]:
 _SCALARS = (str, int, bool, type(None))
 
 
-_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
-
-
-def _field_names(cls: type) -> tuple[str, ...]:
-    names = _FIELD_NAMES.get(cls)
-    if names is None:
-        names = _FIELD_NAMES[cls] = tuple(f.name for f in dataclasses.fields(cls))
-    return names
-
-
 def _encode(value: Any) -> Any:
     # Hot path on large reports (10,000s of findings): exact scalar types first, then
     # dataclasses through a per-class cache of field names.
     if type(value) in _SCALARS:
         return value
     if hasattr(type(value), "__dataclass_fields__") and not isinstance(value, type):
-        return {name: _encode(getattr(value, name)) for name in _field_names(type(value))}
+        return {name: _encode(getattr(value, name)) for name in field_names(type(value))}
     if isinstance(value, Enum):
         return _encode(value.value)
     if isinstance(value, dict):
