@@ -21,8 +21,7 @@ from pathlib import Path
 
 from gates.errors import InputError
 from gates.io.safe import read_bytes
-from gates.parsers.coverage_model import CoverageData, FileCoverage
-from gates.parsers.coverage_report import SQLITE_MAGIC
+from gates.parsers.coverage_model import SQLITE_MAGIC, CoverageData, FileCoverage
 
 _CONFIG_FILES = (
     (".coveragerc", ""),

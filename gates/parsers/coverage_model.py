@@ -27,6 +27,10 @@ from dataclasses import dataclass, field
 
 from gates.errors import InputError
 
+SQLITE_MAGIC = b"SQLite format 3\x00"
+"""The first bytes of a coverage.py ``.coverage`` data file (an SQLite database): detected by
+``coverage_report`` without sqlite3, checked by ``coverage_data``."""
+
 METRICS = ("lines", "branches", "statements", "functions", "total")
 """Every metric a threshold can name."""
 

@@ -10,12 +10,10 @@ from pathlib import Path
 
 from gates.errors import InputError
 from gates.io.safe import checked_size, read_bytes
-from gates.parsers.coverage_model import CoverageData
+from gates.parsers.coverage_model import SQLITE_MAGIC, CoverageData
 
 # The format parsers (and sqlite3) are imported when a report of their format is read, so that
 # importing the coverage gate for ``gates validate`` does not load them.
-SQLITE_MAGIC = b"SQLite format 3\x00"
-"""The first bytes of a coverage.py ``.coverage`` data file (an SQLite database)."""
 
 HEAD_BYTES = 64 * 1024
 """Enough of a file for :func:`detect`."""
