@@ -103,6 +103,9 @@ def test_auto_calibrates_then_judges_runs_at_that_multiplier(tmp_path: Path) -> 
     # this folder given as `results:` (the documented reuse) yields the judged run only
     (reread,) = lhr.load_results([folder])
     assert reread.cpu_slowdown == pytest.approx(calibration["multiplier"], rel=0.01)
+    # each judged run's own benchmarkIndex, as its LHR states it (lighthouse.md)
+    stated = json.loads(judged[0].read_text())["environment"]["benchmarkIndex"]
+    assert result["details"]["host_benchmark_index"] == {"/": [stated]}
 
 
 @pytest.mark.slow
