@@ -184,10 +184,6 @@ def _parse(source: Path | bytes, name: str, *, lines: bool) -> CoverageData:
     return _with_checks(result, name)
 
 
-def _no_handlers(_parser: expat.XMLParserType) -> None:
-    """Validation only: expat's C parser with no Python callback per element."""
-
-
 def _scan_expat(data: bytes, name: str, *, lines: bool) -> Counted:
     """The general reader: expat handlers, any well-formed layout."""
     scan = _Scan(name)
