@@ -391,9 +391,16 @@ def test_unknown_content_is_not_detected(tmp_path: Path) -> None:
         detect(b"\x00\x01binary junk", "junk.bin")
 
 
-def test_format_detection_knows_the_sqlite_magic_of_the_data_reader() -> None:
-    """coverage_report detects ``.coverage`` files without importing sqlite3 (start-up); the
-    data reader checks the same magic bytes, one constant (not a copy kept equal)."""
-    from gates.parsers import coverage_data, coverage_report
+def test_the_sqlite_magic_both_readers_use_is_sqlite_s_header(tmp_path: Path) -> None:
+    """coverage_report detects ``.coverage`` files without importing sqlite3 (start-up) and the
+    data reader checks them: both by the one ``coverage_model.SQLITE_MAGIC``, which must be the
+    header the real sqlite3 writes."""
+    import sqlite3
 
-    assert coverage_data.SQLITE_MAGIC is coverage_report.SQLITE_MAGIC
+    from gates.parsers.coverage_model import SQLITE_MAGIC
+
+    path = tmp_path / "db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("create table t (x)")
+    conn.close()
+    assert path.read_bytes().startswith(SQLITE_MAGIC)
