@@ -139,8 +139,13 @@ def _reap(pids: set[int], keep: set[int]) -> None:
         for pid in list(waiting):
             try:
                 done, _ = os.waitpid(pid, os.WNOHANG)
-            except ChildProcessError:  # not our child (its own parent reaps it) or gone
-                waiting.discard(pid)
+            except ChildProcessError:
+                # Not our child, or not yet: a killed grandchild (a worker's postmaster) is
+                # re-parented to this subreaper only once its parent has died too. Left
+                # unreaped it stays a zombie, and `pg_ctl stop` waits its whole timeout on a
+                # zombie postmaster. Gone from /proc: its own parent reaped it.
+                if not os.path.exists(f"/proc/{pid}"):  # noqa: PTH110 - hot loop
+                    waiting.discard(pid)
                 continue
             if done:
                 waiting.discard(pid)

@@ -231,7 +231,10 @@ def _start_watchdog(
         return
     d = shlex.quote(str(directory))
     stop = shlex.join(
-        [*prefix, str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]
+        # -t: bounded. pg_ctl waits its whole timeout (60 s by default) for a postmaster that
+        # is a zombie (killed with the worker, not yet reaped), and the cluster's directory is
+        # removed only after it returns
+        [*prefix, str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-t", "5", "stop"]
     )
     script = (
         f"exec </dev/null >/dev/null 2>&1; while kill -0 {os.getpid()} && [ -d {d} ]; "

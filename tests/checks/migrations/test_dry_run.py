@@ -348,3 +348,56 @@ def _cli_available() -> bool:
     except ImportError:
         return False
     return hasattr(cli, "main")
+
+
+ZOMBIE_POSTMASTER = 'true & echo "$!" > "$1"; exec sleep 120'
+"""A cluster whose postmaster is dead but not reaped (killed with its worker, before the
+subreaper above waited for it): its pid still answers ``kill``, so ``pg_ctl stop`` waits. The
+exited ``true`` is a child of ``sleep`` once the shell execs it, and ``sleep`` never waits
+(only builtins run before the exec: a forked command would make the shell reap it)."""
+
+START_WATCHDOG = """
+import os, sys
+from pathlib import Path
+from gates.checks.migrations.ephemeral_pg import _run_as, _start_watchdog, find_bin_dir
+prefix, _ = _run_as()
+directory = Path(sys.argv[1])
+env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C"}
+_start_watchdog(directory, directory / "data", find_bin_dir(os.environ), prefix, env, None)
+"""
+
+
+@pytest.mark.slow
+def test_watchdog_removes_a_cluster_whose_postmaster_is_a_zombie(pg_parent: Path) -> None:
+    # CI: the watchdog's `pg_ctl -m immediate stop` found a zombie postmaster and waited
+    # pg_ctl's default 60 s for it to go, so the directory outlived the test's wait.
+    from gates.checks.migrations.ephemeral_pg import _run_as
+
+    prefix, user = _run_as()
+    directory = Path(tempfile.mkdtemp(prefix="gates-pg-", dir=pg_parent))
+    if user is not None:
+        shutil.chown(directory, user, user)
+    zombie_file = directory / "zombie.pid"
+    holder = subprocess.Popen([*prefix, "/bin/sh", "-c", ZOMBIE_POSTMASTER, "sh", str(zombie_file)])
+    try:
+        for _ in range(100):
+            if zombie_file.exists() and zombie_file.read_text().strip():
+                break
+            time.sleep(0.05)
+        zombie = int(zombie_file.read_text())
+        time.sleep(0.3)  # let `true` exit
+        state = Path(f"/proc/{zombie}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        assert state == "Z"
+        data = directory / "data"
+        data.mkdir()
+        (data / "PG_VERSION").write_text("15\n")
+        (data / "postmaster.pid").write_text(f"{zombie}\n{data}\n")
+        started = time.monotonic()
+        # the watchdog watches the process that started it: this one ends at once
+        subprocess.run([sys.executable, "-c", START_WATCHDOG, str(directory)], cwd=REPO, check=True)
+        assert _wait_gone(directory, 40), sorted(p.name for p in directory.glob("**/*"))
+        # one poll (1 s) and the bounded stop (-t 5), not pg_ctl's 60 s default
+        assert time.monotonic() - started < 20
+    finally:
+        holder.kill()
+        holder.wait()
