@@ -62,8 +62,10 @@ def test_blocking_index_fails_on_measured_blocking_concurrent_passes(
     root = _project(
         tmp_path,
         {
+            # the blocking build must outlast max_blocked on a fast machine too: with two
+            # md5 calls a row it took under 100 ms on one (a fresh-clone CI run found no block)
             "20240201000000_idx.sql": "create index items_title on public.items "
-            "(title, note, (md5(md5(title || note))));\n",
+            "(title, note, (md5(md5(md5(md5(md5(md5(md5(md5(title || note))))))))));\n",
             "20240202000000_idx_concurrently.sql": "create index concurrently if not exists "
             "items_note on public.items (note, title, (md5(md5(title || note))));\n",
         },
