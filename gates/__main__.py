@@ -1,5 +1,5 @@
 """``python -m gates`` works exactly like the ``gates`` command."""
 
-from gates.cli import main
+from gates.cli import entry
 
-raise SystemExit(main())
+raise SystemExit(entry())

@@ -68,4 +68,4 @@ def test_no_install_line_installs_pypi_gates() -> None:
 def test_distribution_name_and_command() -> None:
     project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
     assert project["name"] == DISTRIBUTION
-    assert project["scripts"]["gates"] == "gates.cli:main"
+    assert project["scripts"]["gates"] == "gates.cli:entry"

@@ -6,13 +6,17 @@ import argparse
 import os
 import signal
 import sys
+import threading
+from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import Any, Generic, TypeVar, cast
 
 from gates.cli.args import DEFAULT_CHECKLIST, formats, id_set, positive_int
 from gates.errors import UsageError
 from gates.writers import FORMAT_NAMES
+
+T = TypeVar("T")
 
 
 def add(sub: Any) -> None:
@@ -127,26 +131,28 @@ def add(sub: Any) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     """Run, write, print; the verdict's exit code."""
-    from gates.run.worker import prestart
+    from gates.cli import head_start
 
-    # First: the forkserver imports the gate machinery on the other core while this process
-    # imports the same and loads the checklist (0.3 s sooner than after the imports below).
-    prestart()
+    checklist_path = Path(args.checklist)
+    root = checklist_path.resolve().parent
+    # First (unless main() did it already): the forkserver imports the gate machinery and the
+    # checklist's gate types on the other core while this process imports the same and loads
+    # the checklist; git answers meanwhile (each was paid serially before a gate could start).
+    head_start.start(checklist_path)
+    facts = _Background(lambda: _git_facts(root, args.commit))
 
     from gates import checklist as checklist_mod
     from gates.cli import after_run, terminal
     from gates.redact import Redactor, run_secrets
     from gates.report.baseline import resolve_baseline
     from gates.report.effective import attach_options
-    from gates.report.outputs import git_facts, github_annotations, lock_out_dir, write_outputs
+    from gates.report.outputs import github_annotations, lock_out_dir, prepare, write_outputs
     from gates.run.options import RunOptions, run_environ
     from gates.run.runner import run_checklist
 
-    checklist_path = Path(args.checklist)
     stage = args.stage or ("post-deploy" if args.url else "pre-deploy")
     selected = _selected(args.only, args.skip)
-    root = checklist_path.resolve().parent
-    commit, branch = git_facts(root, args.commit)
+    commit, branch = facts.result()
     environ = run_environ(os.environ, environment=args.environment, url=args.url, commit=commit)
     checklist = checklist_mod.load(
         checklist_path,
@@ -194,9 +200,13 @@ def handle(args: argparse.Namespace) -> int:
             signum: signal.signal(signum, _raise_interrupt)
             for signum in (signal.SIGTERM, signal.SIGINT)
         }
+        # the writers are imported and the HTML template compiled while the gates run: this
+        # process is idle then, and each was otherwise paid after the last gate
+        writers = _Background(lambda: prepare(args.format))
         try:
             with after_run.emergency_environment(args):
                 report, secrets = run_checklist(checklist, options, view.update)
+            writers.wait()
             report = after_run.rollback_if_asked(
                 args, checklist, options, report, deployed_at, secrets
             )
@@ -223,6 +233,40 @@ def handle(args: argparse.Namespace) -> int:
 
 def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
+
+
+def _git_facts(root: Path, commit: str | None) -> tuple[str | None, str | None]:
+    from gates.report.outputs import git_facts
+
+    return git_facts(root, commit)
+
+
+class _Background(Generic[T]):
+    """``work`` in a daemon thread, started now; :meth:`result` waits for its value."""
+
+    def __init__(self, work: Callable[[], T]) -> None:
+        self._work = work
+        self._value: T | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="gates-background", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._value = self._work()
+        except BaseException as exc:  # re-raised by result(), in the thread that asks
+            self._error = exc
+
+    def result(self) -> T:
+        """The value of ``work``, or its exception raised here."""
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return cast(T, self._value)
+
+    def wait(self) -> None:
+        """Wait for ``work`` to end; a failure is left to the real call to raise again."""
+        self._thread.join()
 
 
 def _selected(only: set[str] | None, skip: set[str]) -> set[str] | None:

@@ -96,6 +96,21 @@ def redact_logs(report: Report, out_dir: Path, redactor: Redactor) -> None:
     mask_files([*paths, out_dir / "logs", out_dir / "artifacts"], redactor)
 
 
+def prepare(formats: Sequence[str]) -> None:
+    """Import what :func:`write_outputs` needs for ``formats`` and compile the HTML template,
+    ahead of the call (the run does it while the gates run)."""
+    from gates.redact import redact_report  # noqa: F401
+    from gates.report import codec, history  # noqa: F401
+    from gates.writers import FORMATS, markdown_report  # noqa: F401
+
+    for name in formats:
+        FORMATS[name].render  # noqa: B018 - the property imports the writer's module
+    if "html" in formats:
+        from gates.writers import html_report
+
+        html_report.template()
+
+
 def write_outputs(
     report: Report,
     secrets: Sequence[str],

@@ -13,6 +13,7 @@ OOM killer) makes its gate ``error`` with the cause; the other gates go on.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import select
@@ -20,6 +21,7 @@ import signal
 import threading
 import time
 import uuid
+from collections.abc import Iterable
 from contextlib import suppress
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -91,13 +93,15 @@ def _socket_dir_that_fits() -> None:
         tempfile.tempdir = saved
 
 
-def prestart() -> None:
-    """Start the forkserver now, without waiting for it: it imports the gate machinery on
-    another core while the caller loads the checklist (its start-up is otherwise paid serially
-    by the first gate)."""
+def prestart(gate_types: Iterable[str] = ()) -> None:
+    """Start the forkserver now, without waiting for it: it imports the gate machinery, and
+    the modules of ``gate_types``, on another core while the caller loads the checklist (its
+    start-up is otherwise paid serially by the first gate, and each worker would import its
+    gate type after the fork). A name that is no gate type is skipped by the server
+    (multiprocessing ignores a preload's ``ImportError``)."""
     from multiprocessing import forkserver
 
-    context([])
+    context([f"gates.checks.{name}" for name in sorted(set(gate_types))])
     forkserver.ensure_running()
 
 
@@ -158,6 +162,10 @@ def start(ctx: BaseContext, task: GateTask, deadline: float) -> Worker:
 
 def _main(conn: Connection, task: GateTask, cwd: str, mark: str, parent: int) -> None:
     """The worker process: evaluate one gate and send back its :class:`GateRun`."""
+    # What the forkserver imported (pydantic, the checklist models, the gate types) lives as
+    # long as the worker: frozen, the gate's own collections no longer walk it (5-10 % of a
+    # parse measured), nor touch its pages shared with the server.
+    gc.freeze()
     process.become_subreaper()
     _stop_when_gone(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what an interrupt stops

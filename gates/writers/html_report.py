@@ -23,7 +23,7 @@ from importlib import resources
 from typing import Any
 from urllib.parse import quote
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, PackageLoader, StrictUndefined, Template, select_autoescape
 from markupsafe import Markup, escape
 
 from gates.model import Artifact, Finding, GateResult, Measurement, Report, Severity, Status
@@ -450,4 +450,9 @@ def render(
     report: Report, history: list[dict[str, Any]] | None = None, baseline: Report | None = None
 ) -> str:
     """The HTML page (``baseline``: the baseline report, when at hand, for fixed findings)."""
-    return ENV.get_template("report.html.j2").render(**context(report, history, baseline))
+    return template().render(**context(report, history, baseline))
+
+
+def template() -> Template:
+    """The page's compiled template (compiled on the first call, then cached by jinja)."""
+    return ENV.get_template("report.html.j2")

@@ -23,7 +23,7 @@ from gates.checks.migrations.lint_access import (
 from gates.checks.migrations.lint_helpers import SLOW_UNDER_LOCK, is_int_primary_key, is_varchar_n
 from gates.checks.migrations.problem import Problem
 from gates.checks.migrations.replay import SchemaState, TableInfo, names_key, qualified, type_text
-from gates.checks.migrations.sqlsource import ALL, SqlFile, Statement
+from gates.checks.migrations.sqlsource import ALL, MAX_IDENTIFIER_BYTES, SqlFile, Statement
 
 
 @dataclass(frozen=True)
@@ -108,7 +108,7 @@ class _FileLinter:
     def run(self) -> None:
         for stmt in self.item.sql.statements:
             self.stmt = stmt
-            self._long_identifiers(stmt.text)
+            self._long_identifiers(stmt)
             handler = getattr(self, "_" + type(stmt.node).__name__, None)
             if handler is not None:
                 handler(stmt.node)
@@ -189,22 +189,14 @@ class _FileLinter:
                 table=key,
             )
 
-    def _long_identifiers(self, text: str) -> None:
-        # from the scanner's tokens: the parse tree holds the names already truncated
-        from pglast.parser import scan
-
-        for token in scan(text):
-            if token.name != "IDENT":
-                continue
-            name = text[token.start : token.end + 1]
-            if name.startswith('"'):
-                name = name[1:-1].replace('""', '"')
-            size = len(name.encode())
-            if size > 63 and name not in self.long_names:
+    def _long_identifiers(self, stmt: Statement) -> None:
+        for name in stmt.long_identifiers:
+            if name not in self.long_names:
                 self.long_names.add(name)
                 self.emit(
                     "identifier-too-long",
-                    f"identifier {name[:40]}… is {size} bytes; PostgreSQL keeps only the first 63",
+                    f"identifier {name[:40]}… is {len(name.encode())} bytes; "
+                    f"PostgreSQL keeps only the first {MAX_IDENTIFIER_BYTES}",
                 )
 
     def concurrently(self, what: str) -> None:

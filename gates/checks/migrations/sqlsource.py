@@ -25,6 +25,8 @@ from gates.errors import InputError
 IGNORE = re.compile(r"gates:ignore(-file)?\b([^\n]*)")
 _RULE_ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 ALL = "*"
+MAX_IDENTIFIER_BYTES = 63
+"""PostgreSQL's ``NAMEDATALEN - 1``: a longer identifier is silently truncated."""
 NUL_MESSAGE = "the file contains a NUL byte; PostgreSQL's parser stops there, the rest is unchecked"
 
 
@@ -48,6 +50,9 @@ class Statement:
     text: str
     ignores: frozenset[str] = frozenset()
     """Rule ids ignored for this statement (named ids only; there is no blanket ignore)."""
+    long_identifiers: tuple[str, ...] = ()
+    """Its identifiers longer than PostgreSQL's 63 bytes, as written (unquoted), in order: from
+    the scanner's tokens, because the parse tree holds them already truncated."""
 
 
 @dataclass(frozen=True)
@@ -84,6 +89,13 @@ class LineIndex:
         return bisect.bisect_left(self._newlines, offset) + 1
 
 
+def _identifier(token: str) -> str:
+    """An ``IDENT`` token's name: a quoted one without its quotes, doubled quotes undone."""
+    if token.startswith('"'):
+        return token[1:-1].replace('""', '"')
+    return token
+
+
 def _rule_ids(rest: str) -> set[str]:
     words = re.split(r"[\s,]+", rest.strip())
     ids: set[str] = set()
@@ -113,11 +125,18 @@ def parse(text: str) -> SqlFile:
         return SqlFile(text, syntax_error=SyntaxProblem(message, lines.line(max(offset, 0))))
     comments: list[tuple[int, str]] = []
     code_starts: list[int] = []
+    long_names: list[tuple[int, str]] = []
     for token in tokens:
         if token.name in ("SQL_COMMENT", "C_COMMENT"):
             comments.append((token.start, text[token.start : token.end + 1]))
-        else:
-            code_starts.append(token.start)
+            continue
+        code_starts.append(token.start)
+        # 63 bytes need at least 16 characters (4 bytes each at most): shorter ones are skipped
+        if token.name == "IDENT" and token.end - token.start >= MAX_IDENTIFIER_BYTES // 4:
+            name = _identifier(text[token.start : token.end + 1])
+            if len(name.encode()) > MAX_IDENTIFIER_BYTES:
+                long_names.append((token.start, name))
+    long_starts = [offset for offset, _ in long_names]
     comment_starts = [offset for offset, _ in comments]
     file_ignores: set[str] = set()
     for _, comment in comments:
@@ -138,9 +157,16 @@ def parse(text: str) -> SqlFile:
             for match in IGNORE.finditer(comment):
                 if not match.group(1):
                     ignores |= _rule_ids(match.group(2))
+        first_long = bisect.bisect_left(long_starts, start)
+        longs = long_names[first_long : bisect.bisect_left(long_starts, end)]
         statements.append(
             Statement(
-                raw.stmt, start, lines.line(start), text[start:end].strip(), frozenset(ignores)
+                raw.stmt,
+                start,
+                lines.line(start),
+                text[start:end].strip(),
+                frozenset(ignores),
+                tuple(name for _, name in longs),
             )
         )
         previous_end = end

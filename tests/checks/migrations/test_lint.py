@@ -588,3 +588,34 @@ def test_ignore_comment_without_rule_ids_silences_nothing(comment: str) -> None:
     found = rules_of(sql)
     assert "ban-drop-column" in found
     assert "rls-not-enabled" in found
+
+
+@pytest.mark.parametrize(
+    ("identifier", "flagged"),
+    [
+        ('"' + "é" * 32 + '"', True),  # 64 bytes in 32 characters
+        ('"' + "é" * 31 + 'x"', False),  # 63 bytes
+        ('"' + "😀" * 16 + '"', True),  # 64 bytes in the fewest characters a name can have
+        ('"' + "a" * 61 + '""bc"', True),  # a doubled quote is one byte of the name: 64
+        ('"' + "a" * 60 + '""bc"', False),  # 63
+        ("i" * 64, True),
+        ("i" * 63, False),
+    ],
+)
+def test_identifier_length_is_counted_in_bytes_of_the_name(identifier: str, flagged: bool) -> None:
+    rules = rules_of(f"create index {identifier} on t (a);")
+    assert ("identifier-too-long" in rules) is flagged
+
+
+def test_a_long_identifier_is_reported_at_its_own_statement_and_never_from_a_comment() -> None:
+    sql = (
+        "-- " + "c" * 80 + "\n"
+        "create index short_name on t (a);\n"
+        "/* " + "d" * 80 + " */\n"
+        "create index " + "l" * 70 + " on t (b);\n"
+    )
+    result = lint(
+        [LintInput("20240102000000_x.sql", "m/20240102000000_x.sql", sqlsource.parse(sql))]
+    )
+    long = [p for p in result.problems if p.rule == "identifier-too-long"]
+    assert [(p.line, "l" * 40 in p.message) for p in long] == [(4, True)]

@@ -1,0 +1,133 @@
+"""What ``gates run`` overlaps with its checklist load and its gates: the forkserver's preload
+of the checklist's gate types, git, the writers (speed itself is measured in ``nox -s bench``)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from gates.cli.head_start import gate_types_named
+from gates.cli.run import _Background
+from tests.conftest import REPO
+
+CHECKLIST = """version: 1
+project: t
+gates:
+  unit:
+    type: tests
+    junit: [junit.xml]
+  lint: {type: command, run: "true"}
+  notify_like:
+    type: command
+    run: "true"
+    # type: nosuchtype (a comment: the hint may name it; the forkserver skips what is no module)
+"""
+
+
+def test_the_hint_names_the_types_written_in_block_and_flow_style(tmp_path: Path) -> None:
+    checklist = tmp_path / "checklist.yml"
+    checklist.write_text(CHECKLIST)
+    assert gate_types_named(checklist) == ["command", "nosuchtype", "tests"]
+
+
+def test_the_hint_is_empty_for_a_missing_checklist_and_never_blocks_on_a_fifo(
+    tmp_path: Path,
+) -> None:
+    assert gate_types_named(tmp_path / "absent.yml") == []
+    fifo = tmp_path / "checklist.yml"
+    os.mkfifo(fifo)
+    found: list[list[str]] = []
+    reader = threading.Thread(target=lambda: found.append(gate_types_named(fifo)), daemon=True)
+    reader.start()
+    reader.join(timeout=30)
+    assert not reader.is_alive() and found == [[]]
+
+
+def _preload_after(argv: list[str], cwd: Path) -> list[str] | None:
+    """The forkserver's preload list after ``start_for_argv(argv)``; None when none started."""
+    probe = (
+        "import json, sys\n"
+        "from multiprocessing import forkserver\n"
+        "from gates.cli.head_start import start_for_argv\n"
+        "start_for_argv(json.loads(sys.argv[1]))\n"
+        "server = forkserver._forkserver\n"
+        "print(json.dumps(server._preload_modules if server._forkserver_pid else None))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe, json.dumps(argv)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        timeout=120,
+        check=True,
+    )
+    preload: list[str] | None = json.loads(done.stdout)
+    return preload
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["run"],
+        ["run", "--checklist", "other.yml"],
+        ["run", "--only", "unit", "--checklist=other.yml"],
+    ],
+)
+def test_the_forkserver_starts_first_preloading_the_hinted_gate_types(
+    tmp_path: Path, argv: list[str]
+) -> None:
+    name = "checklist.yml" if argv == ["run"] else "other.yml"
+    (tmp_path / name).write_text(CHECKLIST)
+    preload = _preload_after(argv, tmp_path)
+    assert preload is not None
+    assert {"gates.checks.tests", "gates.checks.command"} <= set(preload)
+    assert "gates.checks.nosuchtype" in preload  # and the run below shows it is harmless
+
+
+def test_no_forkserver_is_started_for_a_command_that_runs_no_gate(tmp_path: Path) -> None:
+    (tmp_path / "checklist.yml").write_text(CHECKLIST)
+    assert _preload_after(["validate", "checklist.yml"], tmp_path) is None
+
+
+def test_a_run_whose_hint_names_no_gate_type_still_judges_every_gate(tmp_path: Path) -> None:
+    (tmp_path / "checklist.yml").write_text(CHECKLIST)
+    (tmp_path / "junit.xml").write_text(
+        '<testsuite name="s" tests="1"><testcase classname="c" name="t"/></testsuite>'
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "gates", "run", "--format", "json,html"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    report = json.loads((tmp_path / "reports" / "gate-report.json").read_text())
+    assert {g["id"]: g["status"] for g in report["gates"]} == {
+        "unit": "pass",
+        "lint": "pass",
+        "notify_like": "pass",
+    }
+    page = (tmp_path / "reports" / "gate-report.html").read_text()
+    assert page.startswith("<!doctype html>") and "notify_like" in page
+
+
+def test_background_gives_the_value_or_raises_the_error_in_the_asking_thread() -> None:
+    assert _Background(lambda: 41 + 1).result() == 42
+
+    def fails() -> int:
+        raise LookupError("from the thread")
+
+    failing = _Background(fails)
+    failing.wait()  # waiting alone does not raise: the real call will
+    with pytest.raises(LookupError, match="from the thread"):
+        failing.result()
