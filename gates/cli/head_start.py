@@ -35,7 +35,7 @@ def gate_types_named(checklist: Path) -> list[str]:
 def start(checklist: Path) -> None:
     """Start the forkserver (once: a second call finds it running), preloading the gate types
     ``checklist`` names."""
-    from gates.run.worker import prestart
+    from gates.run.server import prestart
 
     prestart(gate_types_named(checklist))
 

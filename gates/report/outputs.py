@@ -136,7 +136,8 @@ def write_outputs(
     paths = write_all(report, out_dir, formats, history=past, baseline=baseline)
     if history:
         history_mod.append(report, out_dir)
-    append_step_summary(render_md(report, baseline=baseline))
+    if os.environ.get("GITHUB_STEP_SUMMARY"):  # rendered only for a CI that shows it
+        append_step_summary(render_md(report, baseline=baseline))
     return report, paths
 
 

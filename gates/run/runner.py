@@ -24,7 +24,7 @@ from gates import __version__, process, redact
 from gates.checklist.model import Checklist, GateSpec
 from gates.model import GateResult, Report, Status, tool_list
 from gates.redact import Redactor
-from gates.run import worker
+from gates.run import server, worker
 from gates.run.gate import GateRun, GateTask
 from gates.run.judge import errored, skipped
 from gates.run.needs import NeedState, needs_state
@@ -143,7 +143,7 @@ def _schedule(run: _Run, pending: dict[str, GateSpec]) -> bool:
     if not pending:
         return False
     process.become_subreaper()  # orphans of a killed worker come back here to be reaped
-    ctx = worker.context(sorted({f"gates.checks.{s.type}" for s in pending.values()}))
+    ctx = server.context(sorted({f"gates.checks.{s.type}" for s in pending.values()}))
     running: dict[str, worker.Worker] = {}
     try:
         while pending or running:
