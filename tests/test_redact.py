@@ -429,6 +429,32 @@ def test_a_clean_report_is_returned_as_is_and_a_dirty_one_masked() -> None:
     assert redacted is not seeded and CANARY not in json.dumps(dataclasses.asdict(redacted))
 
 
+def test_only_the_gates_that_hold_a_secret_are_rewritten() -> None:
+    seeded = _seeded(CANARY)  # the canary is in the first gate and in the verdict reasons
+    redacted = redact_report(seeded, [CANARY])
+    assert all(new is old for new, old in zip(redacted.gates[1:], seeded.gates[1:], strict=True))
+    assert redacted.gates[0] is not seeded.gates[0]
+    assert CANARY not in json.dumps(dataclasses.asdict(redacted.gates[0]))
+    assert redacted.verdict_reasons == (f"r {mask(CANARY)}",)
+    assert redacted.digest == "" and redacted.signature is None
+
+
+def test_a_secret_outside_every_gate_is_masked_and_the_gates_are_kept() -> None:
+    report = hostile_report()
+    dirty = dataclasses.replace(report, verdict_reasons=(f"r {CANARY}",))
+    redacted = redact_report(dirty, [CANARY])
+    assert redacted.verdict_reasons == (f"r {mask(CANARY)}",)
+    assert all(new is old for new, old in zip(redacted.gates, dirty.gates, strict=True))
+
+
+def test_a_probe_that_says_maybe_but_masks_nothing_keeps_the_report_and_its_digest() -> None:
+    # "PRIVATE KEY" makes the probe say "maybe"; no key block follows, so nothing is masked
+    report = finalize(
+        dataclasses.replace(hostile_report(), verdict_reasons=("no PRIVATE KEY here",)), None
+    )
+    assert redact_report(report, []) is report and report.digest
+
+
 def test_the_encoding_kept_on_a_report_is_the_encoding_of_the_final_report() -> None:
     """Redaction, the digest and the JSON writer share one encoding of the report
     (``report_dict``); after ``finalize`` it is still exactly ``to_dict`` of the result."""
