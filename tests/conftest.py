@@ -7,6 +7,8 @@ import json
 import os
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +59,21 @@ def have_executable(name: str) -> bool:
 def corpus() -> Path:
     """tests/corpus: recorded real outputs of real tools."""
     return CORPUS
+
+
+def run_python(
+    args: list[str], cwd: Path, *, check: bool = False
+) -> subprocess.CompletedProcess[str]:
+    """This Python, with this checkout's ``gates`` importable, in a fresh process: its output."""
+    return subprocess.run(
+        [sys.executable, *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        timeout=120,
+        check=check,
+    )
 
 
 def run_gates(

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import threading
 from pathlib import Path
 
@@ -14,7 +12,7 @@ import pytest
 
 from gates.cli.head_start import gate_types_named
 from gates.cli.run import _Background
-from tests.conftest import REPO
+from tests.conftest import run_python
 
 CHECKLIST = """version: 1
 project: t
@@ -59,15 +57,7 @@ def _preload_after(argv: list[str], cwd: Path) -> list[str] | None:
         "server = forkserver._forkserver\n"
         "print(json.dumps(server._preload_modules if server._forkserver_pid else None))\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", probe, json.dumps(argv)],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
-        timeout=120,
-        check=True,
-    )
+    done = run_python(["-c", probe, json.dumps(argv)], cwd, check=True)
     preload: list[str] | None = json.loads(done.stdout)
     return preload
 
@@ -101,15 +91,7 @@ def test_a_run_whose_hint_names_no_gate_type_still_judges_every_gate(tmp_path: P
     (tmp_path / "junit.xml").write_text(
         '<testsuite name="s" tests="1"><testcase classname="c" name="t"/></testsuite>'
     )
-    done = subprocess.run(
-        [sys.executable, "-m", "gates", "run", "--format", "json,html"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
-        timeout=120,
-        check=False,
-    )
+    done = run_python(["-m", "gates", "run", "--format", "json,html"], tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
     report = json.loads((tmp_path / "reports" / "gate-report.json").read_text())
     assert {g["id"]: g["status"] for g in report["gates"]} == {

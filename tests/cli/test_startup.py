@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-from tests.conftest import REPO
+from tests.conftest import run_python
 
 
 def _modules_after(argv: list[str], cwd: Path) -> set[str]:
@@ -19,15 +16,7 @@ def _modules_after(argv: list[str], cwd: Path) -> set[str]:
         "except SystemExit:\n    pass\n"
         "print(json.dumps(sorted(sys.modules)), file=sys.stderr)\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", probe],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
-        timeout=120,
-        check=False,
-    )
+    done = run_python(["-c", probe], cwd)
     return set(json.loads(done.stderr.strip().splitlines()[-1]))
 
 
