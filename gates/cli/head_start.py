@@ -32,18 +32,11 @@ def gate_types_named(checklist: Path) -> list[str]:
     return sorted({m.decode() for m in TYPE_KEY.findall(text)})
 
 
-def start(checklist: Path) -> None:
-    """Start the forkserver (once: a second call finds it running), preloading the gate types
-    ``checklist`` names."""
-    from gates.run.server import prestart
-
-    prestart(gate_types_named(checklist))
-
-
 def start_for_argv(words: Sequence[str]) -> None:
-    """:func:`start` for a command line that runs gates (``run …``), before argparse reads it;
-    the checklist is found as argparse will find it (``--checklist X`` or ``--checklist=X``,
-    else the default). Anything else starts nothing."""
+    """Start the forkserver for a command line that runs gates (``run …``), before argparse
+    reads it, preloading the gate types its checklist names; the checklist is found as argparse
+    will find it (``--checklist X`` or ``--checklist=X``, else the default). Anything else
+    starts nothing."""
     if words[:1] != ["run"]:
         return
     from gates.cli.args import DEFAULT_CHECKLIST
@@ -56,4 +49,6 @@ def start_for_argv(words: Sequence[str]) -> None:
             checklist = words[at + 1]
         elif word.startswith("--checklist="):
             checklist = word.removeprefix("--checklist=")
-    start(Path(checklist))
+    from gates.run.server import prestart
+
+    prestart(gate_types_named(Path(checklist)))

@@ -133,14 +133,14 @@ def add(sub: Any) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     """Run, write, print; the verdict's exit code."""
-    from gates.cli import head_start
+    from gates.run.server import prestart
 
     checklist_path = Path(args.checklist)
     root = checklist_path.resolve().parent
-    # First (unless main() did it already): the forkserver imports the gate machinery and the
-    # checklist's gate types on the other core while this process imports the same and loads
-    # the checklist; git answers meanwhile (each was paid serially before a gate could start).
-    head_start.start(checklist_path)
+    # main() started the forkserver before anything was imported (gates.cli.head_start), so
+    # this finds it running; when that head start failed, the server is started here and its
+    # failure reported. git answers while this process imports and loads the checklist.
+    prestart()
     facts = _Background(lambda: _git_facts(root, args.commit))
 
     from gates import checklist as checklist_mod

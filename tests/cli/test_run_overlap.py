@@ -48,12 +48,13 @@ def test_the_hint_is_empty_for_a_missing_checklist_and_never_blocks_on_a_fifo(
 
 
 def _preload_after(argv: list[str], cwd: Path) -> list[str] | None:
-    """The forkserver's preload list after ``start_for_argv(argv)``; None when none started."""
+    """The forkserver's preload list after ``gates ARGV --no-such-option`` (the option makes
+    argparse refuse the command line, after main()'s head start); None when none started."""
     probe = (
         "import json, sys\n"
         "from multiprocessing import forkserver\n"
-        "from gates.cli.head_start import start_for_argv\n"
-        "start_for_argv(json.loads(sys.argv[1]))\n"
+        "from gates.cli import main\n"
+        "assert main([*json.loads(sys.argv[1]), '--no-such-option']) == 2\n"
         "server = forkserver._forkserver\n"
         "print(json.dumps(server._preload_modules if server._forkserver_pid else None))\n"
     )
