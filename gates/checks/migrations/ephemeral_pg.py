@@ -236,8 +236,15 @@ def _start_watchdog(
         # removed only after it returns
         [*prefix, str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-t", "5", "stop"]
     )
+    # Alive means running, not only present: a killed gates process whose parent never waits
+    # (a subreaper that does not reap, a container's PID 1) stays a zombie, `kill -0` succeeds
+    # on it for ever, and the cluster was never removed. The state letter follows the last ")".
+    state = f"/proc/{os.getpid()}/stat"
     script = (
-        f"exec </dev/null >/dev/null 2>&1; while kill -0 {os.getpid()} && [ -d {d} ]; "
+        "exec </dev/null >/dev/null 2>&1; "
+        f'alive() {{ s=$(sed "s/.*) //" {state} 2>/dev/null | cut -c1); [ -n "$s" ] && '
+        '[ "$s" != Z ]; }; '
+        f"while alive && [ -d {d} ]; "
         f"do sleep 1; done; if [ -d {d} ]; then {stop}; rm -rf {d}; fi"
     )
     with suppress(ToolError, OSError):

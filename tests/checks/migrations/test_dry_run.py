@@ -371,6 +371,45 @@ _start_watchdog(directory, directory / "data", find_bin_dir(os.environ), prefix,
 """
 
 
+LEFT_A_ZOMBIE = (
+    START_WATCHDOG
+    + """
+import time
+Path(sys.argv[2]).write_text(str(os.getpid()))
+while Path(f"/proc/{os.getppid()}/comm").read_text().strip() != "sleep":
+    time.sleep(0.01)
+"""
+)
+"""Starts the watchdog, then exits once its parent shell has become ``sleep``, which never
+waits: the process the watchdog watches is left a zombie."""
+
+
+@pytest.mark.slow
+def test_watchdog_removes_the_cluster_when_its_gates_process_is_left_a_zombie(
+    tmp_path: Path, pg_parent: Path
+) -> None:
+    # CI: a SIGKILLed run's worker was re-parented to a subreaper that never waits (the test
+    # process); `kill -0` succeeds on a zombie, so the watchdog waited for ever.
+    directory = Path(tempfile.mkdtemp(prefix="gates-pg-", dir=pg_parent))
+    (directory / "data").mkdir()
+    pid_file = tmp_path / "watched.pid"
+    shell = '"$0" -c "$1" "$2" "$3" & exec sleep 120'
+    argv = [sys.executable, LEFT_A_ZOMBIE, str(directory), str(pid_file)]
+    holder = subprocess.Popen(["/bin/sh", "-c", shell, *argv], cwd=REPO)
+    try:
+        for _ in range(600):
+            if pid_file.exists() and pid_file.read_text():
+                break
+            time.sleep(0.05)
+        watched = int(pid_file.read_text())
+        assert _wait_gone(directory, 30), sorted(p.name for p in directory.glob("*"))
+        state = Path(f"/proc/{watched}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        assert state == "Z"  # the premise: it was a zombie all along, never reaped
+    finally:
+        holder.kill()
+        holder.wait()
+
+
 @pytest.mark.slow
 def test_watchdog_removes_a_cluster_whose_postmaster_is_a_zombie(pg_parent: Path) -> None:
     # CI: the watchdog's `pg_ctl -m immediate stop` found a zombie postmaster and waited
