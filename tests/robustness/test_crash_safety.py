@@ -158,7 +158,7 @@ def _our_cluster(gates_pid: int) -> Path | None:
             cmd = (entry / "cmdline").read_bytes().decode(errors="replace")
         except OSError:
             continue
-        if "gates-pg-" in cmd and any(f"kill -0 {pid} " in cmd for pid in watched):
+        if "gates-pg-" in cmd and any(f"/proc/{pid}/stat " in cmd for pid in watched):
             start = cmd.index("/tmp/gates-pg-")
             return Path(cmd[start:].split()[0].rstrip(";").strip("'\""))
     return None

@@ -215,7 +215,7 @@ def _postgres_with_dir(directory: str) -> list[str]:
         if directory in line
         and "postgres" in line
         and "sleep 1" not in line
-        and "kill -0" not in line
+        and "alive()" not in line
     ]
 
 
