@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import bisect
 import re
+import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -106,9 +108,86 @@ def _rule_ids(rest: str) -> set[str]:
     return ids  # no rule id: ignores nothing (a bare `gates:ignore` is no blanket pass)
 
 
+_TREE_LOCK = threading.Lock()
+_CONVERSIONS: dict[type, dict[str, Callable[[Any], Any]]] = {}
+
+
+def parse_tree(text: str) -> Sequence[Any]:
+    """``pglast.parse_sql(text)`` (its ``RawStmt`` nodes), built faster.
+
+    pglast builds the tree in Python: each node's ``__init__`` sets every attribute through
+    ``Node.__setattr__``, which checks the value against the attribute's C type and converts
+    it, for trees built by hand from dicts and names. Of the values pglast's own parser passes
+    (``ast.pyx``: enum members, tuples, nodes, str, int), the check only converts two kinds: a
+    C ``bool`` arrives as an int (stored as a bool) and a C ``char`` as an int (stored as a
+    one-character str). While the parser builds the tree, :func:`_set_parsed` does just those
+    conversions (and the check's other converters that could apply to such a value) and stores
+    the rest as it is. ``tests/checks/migrations/test_parse_tree.py`` compares both trees, value
+    and type of every attribute, over every SQL file of the corpus. Under a lock: another thread
+    must never see the check missing, nor restore it too early.
+    """
+    from pglast import ast, parse_sql
+
+    checked = ast.Node.__dict__.get("__setattr__")
+    if checked is None or not _conversions():  # a pglast unlike the one this was written for
+        return parse_sql(text)
+    with _TREE_LOCK:
+        ast.Node.__setattr__ = _set_parsed  # type: ignore[method-assign,assignment]
+        try:
+            return parse_sql(text)
+        finally:
+            ast.Node.__setattr__ = checked  # type: ignore[method-assign]
+
+
+def _set_parsed(node: Any, name: str, value: Any) -> None:
+    convert = _CONVERSIONS[type(node)].get(name)
+    if convert is not None and value is not None:
+        value = convert(value)
+    object.__setattr__(node, name, value)
+
+
+def _char(value: Any) -> Any:
+    return chr(value) if isinstance(value, int) else value
+
+
+def _bitmapset(value: Any) -> Any:
+    return set(value) if isinstance(value, list | tuple) else value
+
+
+def _conversions() -> dict[type, dict[str, Callable[[Any], Any]]]:
+    """Per node class, the attributes whose parsed value the check would convert; empty when
+    pglast's slots are not the ``SlotTypeInfo`` this reads (then the check stays)."""
+    if _CONVERSIONS:
+        return _CONVERSIONS
+    from pglast import ast
+
+    found: dict[type, dict[str, Callable[[Any], Any]]] = {}
+    pending: list[type] = [ast.Node]
+    while pending:
+        cls = pending.pop()
+        pending.extend(cls.__subclasses__())
+        slots = cls.__dict__.get("__slots__")
+        conversions: dict[str, Callable[[Any], Any]] = {}
+        if isinstance(slots, dict):
+            for attr, info in slots.items():
+                c_type = getattr(info, "c_type", None)
+                if not isinstance(c_type, str):
+                    return {}
+                if c_type == "bool":
+                    conversions[attr] = bool
+                elif c_type == "char":
+                    conversions[attr] = _char
+                elif c_type == "Bitmapset*":
+                    conversions[attr] = _bitmapset
+                elif c_type == "char*" and cls.__name__ == "Float":
+                    conversions[attr] = str
+        found[cls] = conversions
+    _CONVERSIONS.update(found)
+    return _CONVERSIONS
+
+
 def parse(text: str) -> SqlFile:
     """Parse ``text``; a syntax error is returned (with its line), never raised."""
-    from pglast import parse_sql
     from pglast.parser import ParseError, scan
 
     lines = LineIndex(text)
@@ -117,7 +196,7 @@ def parse(text: str) -> SqlFile:
         # libpg_query reads a C string: everything after the first NUL would go unchecked.
         return SqlFile(text, syntax_error=SyntaxProblem(NUL_MESSAGE, lines.line(nul)))
     try:
-        raws = parse_sql(text)
+        raws = parse_tree(text)
         tokens = scan(text)
     except ParseError as exc:
         message = str(exc.args[0]) if exc.args else str(exc)
