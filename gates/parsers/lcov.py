@@ -119,9 +119,9 @@ class _Reader:
     """The state of one pass over a tracefile; both ways of reading feed :meth:`line`.
 
     :meth:`read_runs` turns whole runs of plain ``DA`` and ``BRDA`` lines into numbers with
-    ``str.split`` and ``map(int)`` (C loops) instead of one Python iteration per line, and hands
-    every other line to :meth:`line`; :meth:`read_lines` hands it every line. Both give the same
-    result for the same text (``tests/parsers/test_lcov_reader.py``).
+    ``json.loads`` and ``str.split`` (C loops) instead of one Python iteration per line, and
+    hands every other line to :meth:`line`; :meth:`read_lines` hands it every line. Both give
+    the same result for the same text (``tests/parsers/test_lcov_reader.py``).
     """
 
     def __init__(self, name: str) -> None:
@@ -143,23 +143,20 @@ class _Reader:
 
     def read_runs(self, text: str) -> None:
         self._text = text
-        da_run, brda_run = _DA_RUN.match, _BRDA_RUN.match
         end = len(text)
         pos = 0
         while pos < end:
             if self.current is not None:
                 if text.startswith("DA:", pos):
-                    match = da_run(text, pos)
-                    if match is not None:
-                        self._add_hits(match.group())
-                        pos = match.end()
-                        continue
+                    match, add = _DA_RUN.match(text, pos), self._add_hits
                 elif text.startswith("BRDA:", pos):
-                    match = brda_run(text, pos)
-                    if match is not None:
-                        self._add_branches(match.group())
-                        pos = match.end()
-                        continue
+                    match, add = _BRDA_RUN.match(text, pos), self._add_branches
+                else:
+                    match = None
+                if match is not None:
+                    add(match.group())
+                    pos = match.end()
+                    continue
             newline = text.find("\n", pos)
             if newline < 0:
                 newline = end
@@ -170,8 +167,7 @@ class _Reader:
         """The line number of ``where``: itself in read_lines, a position in read_runs."""
         if self._text is None:
             return where
-        if where < self._counted_pos:  # never happens: positions only grow
-            self._counted_pos, self._counted_lines = 0, 1
+        assert where >= self._counted_pos  # read_runs asks in the order it reads
         self._counted_lines += self._text.count("\n", self._counted_pos, where)
         self._counted_pos = where
         return self._counted_lines

@@ -110,6 +110,11 @@ def _rule_ids(rest: str) -> set[str]:
 
 _TREE_LOCK = threading.Lock()
 _CONVERSIONS: dict[type, dict[str, Callable[[Any], Any]]] = {}
+# C types whose check converts a value. Lists, nodes and CreateStmt are only rebuilt from the
+# dicts of a hand-built tree: the parser passes tuples and nodes, which they return unchanged.
+_KNOWN_ADAPTED = frozenset(
+    {"bool", "char", "Bitmapset*", "char*", "List*", "Expr*", "Node*", "CreateStmt"}
+)
 
 
 def parse_tree(text: str) -> Sequence[Any]:
@@ -118,13 +123,14 @@ def parse_tree(text: str) -> Sequence[Any]:
     pglast builds the tree in Python: each node's ``__init__`` sets every attribute through
     ``Node.__setattr__``, which checks the value against the attribute's C type and converts
     it, for trees built by hand from dicts and names. Of the values pglast's own parser passes
-    (``ast.pyx``: enum members, tuples, nodes, str, int), the check only converts two kinds: a
-    C ``bool`` arrives as an int (stored as a bool) and a C ``char`` as an int (stored as a
-    one-character str). While the parser builds the tree, :func:`_set_parsed` does just those
-    conversions (and the check's other converters that could apply to such a value) and stores
-    the rest as it is. ``tests/checks/migrations/test_parse_tree.py`` compares both trees, value
-    and type of every attribute, over every SQL file of the corpus. Under a lock: another thread
-    must never see the check missing, nor restore it too early.
+    (``ast.pyx``: enum members, tuples, sets, nodes, str, int), the check converts one kind: a
+    C ``bool`` arrives as an int and is stored as a bool. While the parser builds the tree,
+    :func:`_set_parsed` does that conversion, and those of the check's other converters that
+    would change a value of the parser's types (char, ``Bitmapset``, ``Float``: they leave this
+    pglast's values as they are), and stores the rest as it is. A pglast with a converter this
+    does not know keeps its check. ``tests/checks/migrations/test_parse_tree.py`` compares both
+    trees, value and type of every attribute, over every SQL file of the corpus. Under a lock:
+    another thread must never see the check missing, nor restore it too early.
     """
     from pglast import ast, parse_sql
 
@@ -155,8 +161,9 @@ def _bitmapset(value: Any) -> Any:
 
 
 def _conversions() -> dict[type, dict[str, Callable[[Any], Any]]]:
-    """Per node class, the attributes whose parsed value the check would convert; empty when
-    pglast's slots are not the ``SlotTypeInfo`` this reads (then the check stays)."""
+    """Per node class, the attributes whose parsed value the check would convert; empty (the
+    check stays) when pglast's slots are not the ``SlotTypeInfo`` this reads, or one has a
+    converter for a C type this does not know."""
     if _CONVERSIONS:
         return _CONVERSIONS
     from pglast import ast
@@ -172,6 +179,8 @@ def _conversions() -> dict[type, dict[str, Callable[[Any], Any]]]:
             for attr, info in slots.items():
                 c_type = getattr(info, "c_type", None)
                 if not isinstance(c_type, str):
+                    return {}
+                if getattr(info, "adaptor", None) is not None and c_type not in _KNOWN_ADAPTED:
                     return {}
                 if c_type == "bool":
                     conversions[attr] = bool

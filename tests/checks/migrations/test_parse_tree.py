@@ -93,3 +93,26 @@ def test_the_check_is_back_after_a_parse_and_after_a_syntax_error() -> None:
     not_a_name: Any = 1
     with pytest.raises(ValueError, match="Bad value"):
         ast.RangeVar(relname=not_a_name)  # a hand-built node is checked again
+
+
+def test_a_converter_for_a_c_type_it_does_not_know_keeps_the_check(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from gates.checks.migrations import sqlsource
+
+    slots: Any = vars(ast.ColumnDef)["__slots__"]
+    info = slots["storage"]
+    assert sqlsource._conversions()  # this pglast: conversions known
+    monkeypatch.setitem(slots, "storage", info._replace(c_type="NewCType", adaptor=str))
+    monkeypatch.setattr(sqlsource, "_CONVERSIONS", {})
+    assert sqlsource._conversions() == {}
+    checked = ast.Node.__dict__["__setattr__"]
+    seen: list[object] = []
+
+    def parse_sql(text: str) -> list[Any]:
+        seen.append(ast.Node.__dict__["__setattr__"])
+        return []
+
+    monkeypatch.setattr("pglast.parse_sql", parse_sql)
+    parse_tree("SELECT 1;")
+    assert seen == [checked]  # parsed with the check in place
