@@ -64,7 +64,10 @@ def evaluate(options: MigrationsOptions, ctx: GateContext) -> GateOutcome:
         problems += missing
         for path in rollbacks.values():
             ctx.record(path)
-    parsed = {m.name: sqlsource.parse(m.text) for m in inventory.migrations}
+    texts = [m.text for m in inventory.migrations]
+    parsed = dict(
+        zip((m.name for m in inventory.migrations), sqlsource.parse_all(texts), strict=True)
+    )
     linted = lint(
         [LintInput(m.name, m.rel, parsed[m.name]) for m in inventory.migrations],
         exposed_schemas=options.lint.exposed_schemas,

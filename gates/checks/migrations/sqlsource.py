@@ -16,9 +16,11 @@ and ``-- gates:ignore-file rule-id`` anywhere in the file for the whole file.
 from __future__ import annotations
 
 import bisect
+import keyword
 import re
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -108,8 +110,10 @@ def _rule_ids(rest: str) -> set[str]:
     return ids  # no rule id: ignores nothing (a bare `gates:ignore` is no blanket pass)
 
 
-_TREE_LOCK = threading.Lock()
+_TREE_LOCK = threading.RLock()
+_building_depth = 0
 _CONVERSIONS: dict[type, dict[str, Callable[[Any], Any]]] = {}
+_FAST_INITS: dict[type, Callable[..., None]] = {}
 # C types whose check converts a value. Lists, nodes and CreateStmt are only rebuilt from the
 # dicts of a hand-built tree: the parser passes tuples and nodes, which they return unchanged.
 _KNOWN_ADAPTED = frozenset(
@@ -118,38 +122,112 @@ _KNOWN_ADAPTED = frozenset(
 
 
 def parse_tree(text: str) -> Sequence[Any]:
-    """``pglast.parse_sql(text)`` (its ``RawStmt`` nodes), built faster.
+    """``pglast.parse_sql(text)`` (its ``RawStmt`` nodes), built faster (see :func:`_building`)."""
+    from pglast import parse_sql
+
+    with _building():
+        return parse_sql(text)
+
+
+@contextmanager
+def _building() -> Iterator[None]:
+    """While this is entered, pglast's parser builds its trees without pglast's per-attribute
+    check, to the same tree.
 
     pglast builds the tree in Python: each node's ``__init__`` sets every attribute through
     ``Node.__setattr__``, which checks the value against the attribute's C type and converts
     it, for trees built by hand from dicts and names. Of the values pglast's own parser passes
     (``ast.pyx``: enum members, tuples, sets, nodes, str, int), the check converts one kind: a
-    C ``bool`` arrives as an int and is stored as a bool. While the parser builds the tree,
-    :func:`_set_parsed` does that conversion, and those of the check's other converters that
-    would change a value of the parser's types (char, ``Bitmapset``, ``Float``: they leave this
-    pglast's values as they are), and stores the rest as it is. A pglast with a converter this
-    does not know keeps its check. ``tests/checks/migrations/test_parse_tree.py`` compares both
-    trees, value and type of every attribute, over every SQL file of the corpus. Under a lock:
-    another thread must never see the check missing, nor restore it too early.
+    C ``bool`` may arrive as an int and is stored as a bool. Here ``Node.__setattr__`` is set
+    aside (attributes are stored by the C slot setter) and every node class gets an
+    ``__init__`` generated from its slots that stores its arguments as the checked one would:
+    with that bool conversion inline, and the check's other converters that could change a
+    value of the parser's types (char, ``Bitmapset``, ``Float``: they leave this pglast's
+    values as they are). A pglast whose slots or ``__init__`` are not what this reads keeps its
+    check. ``tests/checks/migrations/test_parse_tree.py`` compares both trees, value and type of
+    every attribute, over every SQL file of the corpus.
+
+    Installing and restoring costs about 0.25 ms (hundreds of class attributes), as much as
+    parsing a small file, so :func:`parse_all` enters this once for a whole migration folder.
+    Re-entrant, and under a lock: no other thread parses meanwhile, and none sees the check
+    restored while a parse is still building. Only pglast's parser may build nodes inside.
     """
-    from pglast import ast, parse_sql
+    global _building_depth
+    from pglast import ast
 
+    inits = _fast_inits()
     checked = ast.Node.__dict__.get("__setattr__")
-    if checked is None or not _conversions():  # a pglast unlike the one this was written for
-        return parse_sql(text)
+    if checked is None or not inits:  # a pglast unlike the one this was written for
+        yield
+        return
     with _TREE_LOCK:
-        ast.Node.__setattr__ = _set_parsed  # type: ignore[method-assign,assignment]
+        _building_depth += 1
+        originals: dict[type, Any] = {}
         try:
-            return parse_sql(text)
+            if _building_depth == 1:
+                for cls, init in inits.items():
+                    originals[cls] = cls.__dict__["__init__"]
+                    type.__setattr__(cls, "__init__", init)
+                del ast.Node.__setattr__
+            yield
         finally:
-            ast.Node.__setattr__ = checked  # type: ignore[method-assign]
+            _building_depth -= 1
+            if originals:
+                ast.Node.__setattr__ = checked  # type: ignore[method-assign]
+                for cls, init in originals.items():
+                    type.__setattr__(cls, "__init__", init)
 
 
-def _set_parsed(node: Any, name: str, value: Any) -> None:
-    convert = _CONVERSIONS[type(node)].get(name)
-    if convert is not None and value is not None:
-        value = convert(value)
-    object.__setattr__(node, name, value)
+def _fast_inits() -> dict[type, Callable[..., None]]:
+    """Per node class, an ``__init__`` storing its arguments as the checked one does (see
+    :func:`_building`); empty when this pglast's node classes are not what it expects."""
+    if _FAST_INITS:
+        return _FAST_INITS
+    conversions = _conversions()
+    if not conversions:
+        return {}
+    inits: dict[type, Callable[..., None]] = {}
+    for cls, converts in conversions.items():
+        slots = cls.__dict__.get("__slots__")
+        init = cls.__dict__.get("__init__")
+        names = tuple(slots) if isinstance(slots, dict) else ()
+        code = getattr(init, "__code__", None)
+        if (
+            not names
+            or code is None
+            or code.co_varnames[1 : code.co_argcount] != names
+            or getattr(init, "__defaults__", None) != (None,) * len(names)
+            or not all(name.isidentifier() and not keyword.iskeyword(name) for name in names)
+        ):
+            if converts:  # its own __init__ would store unconverted values without the check
+                return {}
+            continue  # stores as they come with or without the check (e.g. ValUnion)
+        inits[cls] = _generated_init(cls.__name__, names, converts)
+    _FAST_INITS.update(inits)
+    return _FAST_INITS
+
+
+def _generated_init(
+    class_name: str, names: tuple[str, ...], converts: dict[str, Callable[[Any], Any]]
+) -> Callable[..., None]:
+    lines = []
+    scope: dict[str, Any] = {}
+    for name in names:
+        convert = converts.get(name)
+        if convert is bool:  # inline: no call per attribute
+            lines.append(
+                f"    self.{name} = {name} if {name} is None else True if {name} else False"
+            )
+        elif convert is not None:
+            scope[f"_convert_{name}"] = convert
+            lines.append(f"    self.{name} = {name} if {name} is None else _convert_{name}({name})")
+        else:
+            lines.append(f"    self.{name} = {name}")
+    arguments = ", ".join(f"{name}=None" for name in names)
+    exec(f"def __init__(self, {arguments}):\n" + "\n".join(lines), scope)  # noqa: S102
+    init: Callable[..., None] = scope["__init__"]
+    init.__qualname__ = f"{class_name}.__init__"
+    return init
 
 
 def _char(value: Any) -> Any:
@@ -195,8 +273,15 @@ def _conversions() -> dict[type, dict[str, Callable[[Any], Any]]]:
     return _CONVERSIONS
 
 
+def parse_all(texts: Iterable[str]) -> list[SqlFile]:
+    """:func:`parse` of each text, the trees built in one :func:`_building` window."""
+    with _building():
+        return [parse(text) for text in texts]
+
+
 def parse(text: str) -> SqlFile:
     """Parse ``text``; a syntax error is returned (with its line), never raised."""
+    from pglast import parse_sql
     from pglast.parser import ParseError, scan
 
     lines = LineIndex(text)
@@ -205,7 +290,8 @@ def parse(text: str) -> SqlFile:
         # libpg_query reads a C string: everything after the first NUL would go unchecked.
         return SqlFile(text, syntax_error=SyntaxProblem(NUL_MESSAGE, lines.line(nul)))
     try:
-        raws = parse_tree(text)
+        with _building():  # the cheap nested entry when called from parse_all
+            raws = parse_sql(text)
         tokens = scan(text)
     except ParseError as exc:
         message = str(exc.args[0]) if exc.args else str(exc)

@@ -1,10 +1,12 @@
 """``sqlsource.parse_tree`` builds the same tree as ``pglast.parse_sql``, only faster.
 
-It sets pglast's ``Node.__setattr__`` check aside while pglast's own parser builds the tree.
-These tests hold it to the tree built with the check: every node, every attribute, value and
-type (an enum member stays that enum's member, a tuple a tuple), over every SQL file of the
-corpus (real migrations of public projects) and statements picked for their node kinds; and
-they check that the check is back afterwards, also after a syntax error.
+It sets pglast's ``Node.__setattr__`` check aside and gives the node classes generated
+``__init__``s while pglast's own parser builds the tree. These tests hold it to the tree built
+with the check: every node, every attribute, value and type (an enum member stays that enum's
+member, a tuple a tuple), over every SQL file of the corpus (real migrations of public projects)
+and statements picked for their node kinds; and they check that pglast's check and its
+``__init__``s are back afterwards, also after a syntax error, and that a pglast unlike this one
+keeps its check.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from pglast import ast, parse_sql
 from pglast.enums.parsenodes import ObjectType
 from pglast.parser import ParseError
 
-from gates.checks.migrations.sqlsource import parse_tree
+from gates.checks.migrations import sqlsource
+from gates.checks.migrations.sqlsource import parse_all, parse_tree
 from tests.conftest import CORPUS
 
 SQL_FILES = sorted(CORPUS.rglob("*.sql"))
@@ -83,16 +86,53 @@ def test_enum_values_stay_enum_members() -> None:
     assert raw.stmt.objtype is ObjectType.OBJECT_TABLE
 
 
+def pglast_inits() -> dict[type, object]:
+    return {cls: cls.__dict__.get("__init__") for cls in sqlsource._conversions()}
+
+
 def test_the_check_is_back_after_a_parse_and_after_a_syntax_error() -> None:
     checked = ast.Node.__dict__["__setattr__"]
+    inits = pglast_inits()
+    assert sqlsource._fast_inits()  # this pglast: the generated inits are used
     parse_tree("SELECT 1;")
     assert ast.Node.__dict__["__setattr__"] is checked
+    assert pglast_inits() == inits
     with pytest.raises(ParseError):
         parse_tree("SELEC 1;")
+    with pytest.raises(ParseError), sqlsource._building():
+        with sqlsource._building():  # re-entered: only the outer one restores
+            parse_tree("SELECT 1;")
+            assert "__setattr__" not in ast.Node.__dict__
+        assert "__setattr__" not in ast.Node.__dict__
+        parse_tree("SELEC 1;")
     assert ast.Node.__dict__["__setattr__"] is checked
+    assert pglast_inits() == inits
     not_a_name: Any = 1
     with pytest.raises(ValueError, match="Bad value"):
         ast.RangeVar(relname=not_a_name)  # a hand-built node is checked again
+
+
+def test_parse_all_gives_what_parse_gives_file_by_file() -> None:
+    texts = [path.read_text(encoding="utf-8") for path in SQL_FILES[:20]]
+    texts.append("SELEC 1;")  # a syntax error in the middle of a batch stops nothing
+    texts.append(PICKED[0])
+    assert parse_all(texts) == [sqlsource.parse(text) for text in texts]
+    assert parse_all(texts)[-2].syntax_error is not None
+
+
+def test_a_node_init_unlike_its_slots_keeps_the_check(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A class with a bool to convert whose ``__init__`` does not take its slots in order: a
+    generated ``__init__`` could not stand in for it, so pglast's check stays."""
+
+    def init(self: Any, *args: Any) -> None:
+        raise AssertionError("not called")
+
+    monkeypatch.setattr(ast.ColumnDef, "__init__", init)
+    monkeypatch.setattr(sqlsource, "_FAST_INITS", {})
+    assert sqlsource._fast_inits() == {}
+    checked = ast.Node.__dict__["__setattr__"]
+    with sqlsource._building():
+        assert ast.Node.__dict__["__setattr__"] is checked
 
 
 def test_a_converter_for_a_c_type_it_does_not_know_keeps_the_check(
@@ -105,7 +145,9 @@ def test_a_converter_for_a_c_type_it_does_not_know_keeps_the_check(
     assert sqlsource._conversions()  # this pglast: conversions known
     monkeypatch.setitem(slots, "storage", info._replace(c_type="NewCType", adaptor=str))
     monkeypatch.setattr(sqlsource, "_CONVERSIONS", {})
+    monkeypatch.setattr(sqlsource, "_FAST_INITS", {})
     assert sqlsource._conversions() == {}
+    assert sqlsource._fast_inits() == {}
     checked = ast.Node.__dict__["__setattr__"]
     seen: list[object] = []
 
