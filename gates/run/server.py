@@ -54,9 +54,12 @@ def prestart(gate_types: Iterable[str] = ()) -> None:
     """Start the forkserver now, without waiting for it: it imports the gate machinery, and
     the modules of ``gate_types``, on another core while the caller loads the checklist (its
     start-up is otherwise paid serially by the first gate, and each worker would import its
-    gate type after the fork). A name that is no gate type is skipped by the server
-    (multiprocessing ignores a preload's ``ImportError``)."""
+    gate type after the fork), with each type's ``warm`` module where it has one (what its
+    evaluate imports and builds anyway, e.g. :mod:`gates.checks.migrations.warm`). A name that
+    is no gate type or module is skipped by the server (multiprocessing ignores a preload's
+    ``ImportError``)."""
     from multiprocessing import forkserver
 
-    context([f"gates.checks.{name}" for name in sorted(set(gate_types))])
+    names = sorted(set(gate_types))
+    context([f"gates.checks.{name}" for name in names] + [f"gates.checks.{n}.warm" for n in names])
     forkserver.ensure_running()

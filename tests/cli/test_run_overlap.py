@@ -82,6 +82,33 @@ def test_the_forkserver_starts_first_preloading_the_hinted_gate_types(
     assert "gates.checks.nosuchtype" in preload  # and the run below shows it is harmless
 
 
+def test_the_forkserver_preloads_a_gate_types_warm_module(tmp_path: Path) -> None:
+    (tmp_path / "checklist.yml").write_text(
+        "version: 1\nproject: t\ngates:\n  m: {type: migrations, dir: db}\n"
+    )
+    preload = _preload_after(["run"], tmp_path)
+    assert preload is not None
+    assert preload[-2:] == ["gates.checks.migrations", "gates.checks.migrations.warm"]
+
+
+def test_a_warm_module_leaves_the_worker_nothing_to_import_or_build() -> None:
+    """In a fresh interpreter: after the gate type's module pglast is not imported (``gates
+    validate`` never pays for it); after its warm module pglast is, and the parser's node
+    ``__init__``s are generated, so a worker forked after it starts parsing at once."""
+    probe = (
+        "import sys\n"
+        "import gates.checks.migrations\n"
+        "assert 'pglast' not in sys.modules\n"
+        "import gates.checks.migrations.warm\n"
+        "from gates.checks.migrations import sqlsource\n"
+        "assert 'pglast.parser' in sys.modules and 'pglast.enums.parsenodes' in sys.modules\n"
+        "assert sqlsource._FAST_INITS\n"
+        "print('ok')\n"
+    )
+    done = run_python(["-c", probe], Path.cwd(), check=True)
+    assert done.stdout.strip() == "ok"
+
+
 def test_no_forkserver_is_started_for_a_command_that_runs_no_gate(tmp_path: Path) -> None:
     (tmp_path / "checklist.yml").write_text(CHECKLIST)
     assert _preload_after(["validate", "checklist.yml"], tmp_path) is None

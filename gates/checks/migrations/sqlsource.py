@@ -178,6 +178,15 @@ def _building() -> Iterator[None]:
                     type.__setattr__(cls, "__init__", init)
 
 
+def warm() -> None:
+    """Import pglast and generate the node ``__init__``s now (the forkserver does, see
+    :mod:`gates.checks.migrations.warm`), not in the first parse of a worker."""
+    import pglast.enums.parsenodes
+    import pglast.parser  # noqa: F401
+
+    _fast_inits()
+
+
 def _fast_inits() -> dict[type, Callable[..., None]]:
     """Per node class, an ``__init__`` storing its arguments as the checked one does (see
     :func:`_building`); empty when this pglast's node classes are not what it expects."""
