@@ -141,3 +141,21 @@ def test_background_gives_the_value_or_raises_the_error_in_the_asking_thread() -
     failing.wait()  # waiting alone does not raise: the real call will
     with pytest.raises(LookupError, match="from the thread"):
         failing.result()
+
+
+def test_a_failing_warm_module_costs_time_never_the_forkserver(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Anything but an ImportError raised by a preload would stop the forkserver, and every gate
+    of the run with it: the warm module swallows it (the gate's evaluate meets it again)."""
+    import importlib
+    import sys
+
+    from gates.checks.migrations import sqlsource
+
+    def broken() -> None:
+        raise RuntimeError("a pglast this was not written for")
+
+    monkeypatch.setattr(sqlsource, "warm", broken)
+    monkeypatch.delitem(sys.modules, "gates.checks.migrations.warm", raising=False)
+    importlib.import_module("gates.checks.migrations.warm")  # does not raise
