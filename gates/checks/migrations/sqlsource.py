@@ -156,23 +156,25 @@ def _building() -> Iterator[None]:
     from pglast import ast
 
     inits = _fast_inits()
-    checked = ast.Node.__dict__.get("__setattr__")
-    if checked is None or not inits:  # a pglast unlike the one this was written for
+    if not inits:  # a pglast unlike the one this was written for
         yield
         return
-    with _TREE_LOCK:
+    with _TREE_LOCK:  # first: inside another thread's window the check is missing
         _building_depth += 1
+        checked = None
         originals: dict[type, Any] = {}
         try:
             if _building_depth == 1:
-                for cls, init in inits.items():
-                    originals[cls] = cls.__dict__["__init__"]
-                    type.__setattr__(cls, "__init__", init)
-                del ast.Node.__setattr__
+                checked = ast.Node.__dict__.get("__setattr__")
+                if checked is not None:  # else a pglast without the check: nothing to set aside
+                    for cls, init in inits.items():
+                        originals[cls] = cls.__dict__["__init__"]
+                        type.__setattr__(cls, "__init__", init)
+                    del ast.Node.__setattr__
             yield
         finally:
             _building_depth -= 1
-            if originals:
+            if checked is not None:
                 ast.Node.__setattr__ = checked  # type: ignore[method-assign]
                 for cls, init in originals.items():
                     type.__setattr__(cls, "__init__", init)

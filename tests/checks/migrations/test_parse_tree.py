@@ -158,3 +158,24 @@ def test_a_converter_for_a_c_type_it_does_not_know_keeps_the_check(
     monkeypatch.setattr("pglast.parse_sql", parse_sql)
     parse_tree("SELECT 1;")
     assert seen == [checked]  # parsed with the check in place
+
+
+def test_another_thread_parses_only_after_the_window_closes() -> None:
+    """The window is under a lock: a parse in another thread waits for it, so it never builds
+    while the first restores pglast's check, nor restores it under the first one's parse."""
+    import threading
+
+    done = threading.Event()
+
+    def other() -> None:
+        parse_tree("SELECT 1;")
+        done.set()
+
+    with sqlsource._building():
+        thread = threading.Thread(target=other, daemon=True)
+        thread.start()
+        assert not done.wait(0.5)  # waiting on the lock
+        assert "__setattr__" not in ast.Node.__dict__
+    assert done.wait(30)
+    thread.join(30)
+    assert "__setattr__" in ast.Node.__dict__
