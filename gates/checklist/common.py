@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
@@ -14,6 +13,8 @@ T = TypeVar("T")
 
 def suggest(word: str, choices: Iterable[str]) -> str:
     """``did you mean 'x'?`` for the nearest valid key, or a list of the valid ones."""
+    import difflib  # only a checklist with a mistake needs it: 4-5 ms of every load otherwise
+
     options = sorted(set(choices))
     close = (
         difflib.get_close_matches(word, options, n=1, cutoff=0.6)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -16,8 +15,8 @@ from gates.checklist.model import (
 )
 from gates.checklist.policy import run_key_error
 from gates.checklist.yaml_nodes import KeyPath, Marks, find_unresolved, settle
-from gates.checks import CHECKS
-from gates.checks.base import RUN_KEYS
+from gates.checks import OPTIONS
+from gates.checks.base import RUN_KEYS, RunOptionsBase
 from gates.errors import ChecklistError, ChecklistErrors
 from gates.units import parse_duration
 
@@ -60,11 +59,11 @@ def gate_spec(
     gate_type = spec.get("type")
     if not isinstance(gate_type, str):
         raise marks.error(
-            f"gate '{gate_id}' has no type", (*at, "type"), "types: " + ", ".join(sorted(CHECKS))
+            f"gate '{gate_id}' has no type", (*at, "type"), "types: " + ", ".join(sorted(OPTIONS))
         )
-    if gate_type not in CHECKS:
+    if gate_type not in OPTIONS:
         raise marks.error(
-            f"unknown gate type '{gate_type}'", (*at, "type"), suggest(gate_type, CHECKS)
+            f"unknown gate type '{gate_type}'", (*at, "type"), suggest(gate_type, OPTIONS)
         )
 
     def where(path: KeyPath) -> KeyPath:
@@ -73,8 +72,8 @@ def gate_spec(
             return (*overlay_at, *path)
         return (*at, *path)
 
-    check = CHECKS[gate_type]
-    if not check.runs_commands:
+    options_model = OPTIONS[gate_type]
+    if not issubclass(options_model, RunOptionsBase):
         problems = [run_key_error(k, gate_type, where((k,)), marks) for k in RUN_KEYS if k in spec]
         if problems:
             raise problems[0] if len(problems) == 1 else ChecklistErrors(problems)
@@ -92,7 +91,6 @@ def gate_spec(
             where(path),
         )
     spec = settle(spec)
-    options_model = check.options
     try:
         options = options_model.model_validate(spec)
     except ValidationError as exc:
@@ -152,6 +150,8 @@ def pydantic_errors(
                     choices = [
                         c.strip().strip("'") for c in str(expected).replace(" or ", ",").split(",")
                     ]
+                    import difflib  # only a checklist with a mistake needs it
+
                     near = difflib.get_close_matches(given, choices, n=1, cutoff=0.5)
                     hint = f"did you mean '{near[0]}'?" if near else ""
         problems.append(marks.error(message, where(loc), hint))

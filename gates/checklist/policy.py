@@ -11,8 +11,8 @@ from gates.checklist.model import (
     GateSpec,
 )
 from gates.checklist.yaml_nodes import KeyPath, Marks
-from gates.checks import CHECKS
-from gates.checks.base import RUN_KEYS
+from gates.checks import OPTIONS
+from gates.checks.base import RUN_KEYS, RunOptionsBase
 from gates.errors import ChecklistError, ChecklistErrors
 
 
@@ -36,13 +36,13 @@ def check_overlay(
     gate_type = mapping.get("type", base.get("type") if isinstance(base, dict) else None)
     if "type" in mapping and isinstance(base, dict) and mapping["type"] != base.get("type"):
         raise marks.error("an overlay cannot change a gate's type", (*where, "type"))
-    if not isinstance(gate_type, str) or gate_type not in CHECKS:
+    if not isinstance(gate_type, str) or gate_type not in OPTIONS:
         return  # the base gate's own error says it
-    model = CHECKS[gate_type].options
+    model = OPTIONS[gate_type]
     known = set(model.model_fields)
     problems = []
     for key in mapping:
-        if key in RUN_KEYS and not CHECKS[gate_type].runs_commands:
+        if key in RUN_KEYS and not issubclass(model, RunOptionsBase):
             problems.append(run_key_error(key, gate_type, (*where, key), marks))
         elif key not in known:
             problems.append(

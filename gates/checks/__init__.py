@@ -1,9 +1,10 @@
 """The registry of gate types: checklist ``type:`` → :class:`~gates.checks.base.Check`.
 
 Explicit on purpose (one line per gate type, sorted): a newcomer finds every gate here. The
-module of a type is ``gates/checks/<type>.py`` and is imported the first time the type is looked
-up, so ``gates validate`` and ``gates run`` pay only for the gate types a checklist uses
-(startup time is a target: see benchmarks/README.md).
+module of a type is ``gates/checks/<type>.py`` (or its package) and is imported the first time
+the type is looked up in :data:`CHECKS`; loading a checklist looks up :data:`OPTIONS`, which
+imports only the options model. So ``gates validate`` pays for the option models of the types a
+checklist uses and nothing else (startup time is a target: see benchmarks/README.md).
 """
 
 from __future__ import annotations
@@ -12,30 +13,33 @@ import importlib
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from gates.checks.base import Check
+from gates.checks.base import Check, OptionsBase
 
-GATE_TYPES: tuple[str, ...] = (
-    "analysis",
-    "bundle",
-    "command",
-    "config",
-    "coverage",
-    "dependencies",
-    "headers",
-    "lighthouse",
-    "migrations",
-    "sast",
-    "secrets",
-    "smoke",
-    "tests",
-    "window",
-)
+GATE_TYPES: Mapping[str, str] = {
+    "analysis": "analysis.options:AnalysisOptions",
+    "bundle": "bundle.options:BundleOptions",
+    "command": "command:CommandOptions",
+    "config": "config.options:ConfigOptions",
+    "coverage": "coverage.options:CoverageOptions",
+    "dependencies": "dependencies.options:DependenciesOptions",
+    "headers": "headers:HeadersOptions",
+    "lighthouse": "lighthouse.options:LighthouseOptions",
+    "migrations": "migrations.options:MigrationsOptions",
+    "sast": "sast:SastOptions",
+    "secrets": "secrets.options:SecretsOptions",
+    "smoke": "smoke.options:SmokeOptions",
+    "tests": "tests:TestsOptions",
+    "window": "window:WindowOptions",
+}
+"""Each type and where its options model is, under ``gates.checks``: loading a checklist needs
+only the models (:data:`OPTIONS`), so it imports them alone, not the gate's evaluate with its
+parsers and patterns (``tests/checks/test_registry.py`` checks each is its ``CHECK.options``)."""
 
 
 class _Registry(Mapping[str, Check[Any]]):
     """A read-only mapping that imports ``gates.checks.<type>`` on first lookup."""
 
-    def __init__(self, names: tuple[str, ...]) -> None:
+    def __init__(self, names: Mapping[str, str]) -> None:
         self._names = names
         self._loaded: dict[str, Check[Any]] = {}
 
@@ -61,3 +65,32 @@ class _Registry(Mapping[str, Check[Any]]):
 
 
 CHECKS: Mapping[str, Check[Any]] = _Registry(GATE_TYPES)
+
+
+class _OptionsRegistry(Mapping[str, type[OptionsBase]]):
+    """A read-only mapping from type to options model, importing only the model's module."""
+
+    def __init__(self, places: Mapping[str, str]) -> None:
+        self._places = places
+        self._loaded: dict[str, type[OptionsBase]] = {}
+
+    def __getitem__(self, name: str) -> type[OptionsBase]:
+        if name not in self._loaded:
+            module_name, _, attribute = self._places[name].partition(":")
+            module = importlib.import_module(f"gates.checks.{module_name}")
+            model: type[OptionsBase] = getattr(module, attribute)
+            self._loaded[name] = model
+        return self._loaded[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._places
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._places)
+
+    def __len__(self) -> int:
+        return len(self._places)
+
+
+OPTIONS: Mapping[str, type[OptionsBase]] = _OptionsRegistry(GATE_TYPES)
+"""Type → options model: what ``gates validate`` and the run's checklist load need."""

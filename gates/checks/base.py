@@ -23,13 +23,12 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Generic, Literal, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from gates.errors import InputError, ToolError, ToolMissing
 from gates.io import globs
-from gates.io.safe import evidence_for, resolve_inside
 from gates.model import (
     Artifact,
     Evidence,
@@ -40,8 +39,14 @@ from gates.model import (
     Severity,
     Status,
 )
-from gates.process import ToolRun, run_tool, split_command
 from gates.units import parse_duration, parse_percent, parse_size
+
+if TYPE_CHECKING:
+    from gates.process import ToolRun
+
+# gates.process (subprocess, the process-tree helpers, the masked logs) and gates.io.safe
+# (defusedxml) are imported by the methods that use them: every options model derives from this
+# module, and `gates validate` and the run's own process, which only build options, skip them.
 
 Duration = Annotated[float, BeforeValidator(parse_duration)]
 """Seconds, written ``800ms``, ``30s``, ``10m`` in the checklist."""
@@ -203,6 +208,8 @@ class GateContext:
 
     def path(self, relative: str | Path) -> Path:
         """A project path, refused if it resolves outside the project root."""
+        from gates.io.safe import resolve_inside
+
         return resolve_inside(self.root, relative)
 
     def glob(self, patterns: Sequence[str]) -> list[Path]:
@@ -220,6 +227,8 @@ class GateContext:
 
     def record(self, path: Path) -> Evidence:
         """Record a file this gate judged (path + sha256) and return the record."""
+        from gates.io.safe import evidence_for
+
         item = evidence_for(path, self.root)
         self.evidence.append(item)
         return item
@@ -237,6 +246,8 @@ class GateContext:
 
         Raises ToolMissing / ToolTimeout; the runner turns those into ``error``.
         """
+        from gates.process import run_tool, split_command
+
         env = dict(self.environ)
         if extra_env:
             env.update(extra_env)

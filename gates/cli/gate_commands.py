@@ -25,7 +25,9 @@ def add(sub: Any, first: str | None = None) -> None:
     ``gates --help`` and an unknown word all of them, to list them)."""
     from gates.checks import CHECKS, GATE_TYPES
 
-    types = [first] if first in GATE_TYPES and CHECKS[first].commands else list(GATE_TYPES)
+    types: list[str] = list(GATE_TYPES)
+    if first is not None and first in GATE_TYPES and CHECKS[first].commands:
+        types = [first]
     for gate_type in types:
         check = CHECKS[gate_type]
         if not check.commands:

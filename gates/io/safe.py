@@ -12,15 +12,17 @@ import json
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NoReturn
-from xml.etree.ElementTree import Element
+from typing import TYPE_CHECKING, Any, NoReturn
 from xml.parsers import expat
-
-import defusedxml.ElementTree as safe_et
-from defusedxml import DefusedXmlException
 
 from gates.errors import InputError
 from gates.model import Evidence
+
+if TYPE_CHECKING:
+    from xml.etree.ElementTree import Element
+
+# defusedxml and ElementTree are imported by the XML readers: this module also reads the
+# checklist and JSON, for `gates validate` too, which reads no XML.
 
 MAX_BYTES = 256 * 1024 * 1024
 """Largest evidence file gates reads (256 MiB); larger is an error, not an out-of-memory."""
@@ -87,6 +89,9 @@ def read_json(path: Path, *, max_bytes: int = MAX_BYTES) -> Any:
 
 def parse_xml_bytes(data: bytes, name: str) -> Element:
     """Parse XML with DTDs, entities and external references forbidden."""
+    import defusedxml.ElementTree as safe_et
+    from defusedxml import DefusedXmlException
+
     if not data.strip():
         raise InputError(f"{name}: file is empty")
     try:

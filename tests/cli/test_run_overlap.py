@@ -109,6 +109,35 @@ def test_a_warm_module_leaves_the_worker_nothing_to_import_or_build() -> None:
     assert done.stdout.strip() == "ok"
 
 
+@pytest.mark.parametrize(
+    ("gate_type", "deferred"),
+    [
+        ("coverage", ["gates.checks.coverage.reports", "gates.checks.coverage.changed"]),
+        ("bundle", ["gates.checks.bundle.judge", "gates.checks.bundle.report"]),
+        ("secrets", ["gates.checks.secrets.scan", "gates.io.git"]),
+        ("smoke", ["http.client", "ssl"]),
+        ("analysis", ["http.client", "ssl"]),
+    ],
+)
+def test_a_warm_module_imports_what_the_gate_type_defers_to_its_run(
+    gate_type: str, deferred: list[str]
+) -> None:
+    """The type's package leaves its run's modules out (loading a checklist skips them); its
+    warm module brings them in, so a worker forked after it imports nothing."""
+    probe = (
+        "import sys, json\n"
+        f"import gates.checks.{gate_type}\n"
+        f"before = [m for m in {deferred!r} if m in sys.modules]\n"
+        f"import gates.checks.{gate_type}.warm\n"
+        f"after = [m for m in {deferred!r} if m in sys.modules]\n"
+        "print(json.dumps([before, after]))\n"
+    )
+    done = run_python(["-c", probe], Path.cwd(), check=True)
+    before, after = json.loads(done.stdout)
+    assert before == []
+    assert after == deferred
+
+
 def test_no_forkserver_is_started_for_a_command_that_runs_no_gate(tmp_path: Path) -> None:
     (tmp_path / "checklist.yml").write_text(CHECKLIST)
     assert _preload_after(["validate", "checklist.yml"], tmp_path) is None

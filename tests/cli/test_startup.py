@@ -46,6 +46,78 @@ def test_validate_builds_only_the_option_models_of_the_types_it_uses(tmp_path: P
     assert "multiprocessing" not in loaded and "gates.run.runner" not in loaded
 
 
+EVALUATION_ONLY = (
+    "http.client",  # gates.web.fetch, on a request
+    "ssl",
+    "email",
+    "importlib.metadata",  # pydantic's plugin loader (gates/__init__.py stands in for it)
+    "defusedxml",  # XML evidence
+    "gates.process",  # running tools
+    "gates.io.git",
+    "gates.checks.secrets.scan",
+    "gates.checks.coverage.reports",
+    "gates.checks.coverage.changed",
+    "gates.checks.bundle.judge",
+    "gzip",
+    "sqlite3",
+    "pglast",
+    "jinja2",
+    "coverage",
+    "bandit",
+    "playwright",
+    "psycopg",
+    "multiprocessing",
+)
+"""Modules a gate's run uses and loading a checklist never needs."""
+
+
+def test_loading_the_options_of_every_gate_type_imports_nothing_of_their_evaluation(
+    tmp_path: Path,
+) -> None:
+    """What `gates validate` and the run's own process do for each type a checklist names:
+    the options model, without the gate's readers, scanners, HTTP client or subprocesses."""
+    probe = (
+        "import sys, json\n"
+        "import gates.checklist\n"
+        "from gates.checks import OPTIONS\n"
+        "models = {t: OPTIONS[t].__name__ for t in OPTIONS}\n"
+        "print(json.dumps(sorted(sys.modules)))\n"
+    )
+    done = run_python(["-c", probe], tmp_path, check=True)
+    loaded = set(json.loads(done.stdout))
+    found = sorted(
+        m for m in loaded if any(m == e or m.startswith(e + ".") for e in EVALUATION_ONLY)
+    )
+    assert found == [], found
+
+
+def test_validate_never_imports_pydantics_plugin_machinery(tmp_path: Path) -> None:
+    """gates stands in for pydantic's plugin loader (gates/__init__.py): should pydantic move
+    it, this fails and says so, instead of validate silently paying 40-60 ms again."""
+    (tmp_path / "checklist.yml").write_text(
+        'version: 1\nproject: t\ngates:\n  a: {type: command, run: "true"}\n'
+    )
+    loaded = _modules_after(["validate", "checklist.yml"], tmp_path)
+    assert "pydantic.plugin._schema_validator" in loaded  # pydantic asked for its plugins
+    assert "importlib.metadata" not in loaded
+
+
+def test_pydantic_validates_through_the_stand_in_and_finds_no_plugins() -> None:
+    import sys
+
+    import pydantic.plugin._schema_validator as schema_validator
+    from pydantic import BaseModel
+
+    import gates
+
+    class Probe(BaseModel):
+        x: int
+
+    assert sys.modules["pydantic.plugin._loader"] is gates._loader
+    assert Probe(x=1).x == 1
+    assert not isinstance(Probe.__pydantic_validator__, schema_validator.PluggableSchemaValidator)
+
+
 def test_the_comment_limit_constant_agrees_with_the_renderer() -> None:
     from gates.cli.comment import GITHUB_LIMIT
     from gates.report.pr_comment import GITHUB_LIMIT as RENDERER_LIMIT

@@ -34,11 +34,7 @@ naming a file that is not in the dir; ``max_growth`` without a baseline (unless
 from __future__ import annotations
 
 from gates.checks.base import Check, GateContext, GateOutcome, Rule
-from gates.checks.bundle.judge import baseline_of, budget_measurements, growth
 from gates.checks.bundle.options import BundleOptions
-from gates.checks.bundle.report import chart, details_of, size_totals, summary
-from gates.checks.bundle.select import budget_values, load_manifest, select_budget, wanted_metrics
-from gates.checks.bundle.sizes import compress, list_dir
 from gates.measure import shown
 from gates.model import Measurement, Severity
 
@@ -71,6 +67,18 @@ def evaluate(options: BundleOptions, ctx: GateContext) -> GateOutcome:
     says which), both on every core. No size cache: a cache in the output dir could be planted
     by the change under review, and sizes from it would be judged without being measured.
     """
+    # The measuring, selecting and judging modules are imported by the gate's run: loading a
+    # checklist (`gates validate`, the run's own process) needs only the options.
+    from gates.checks.bundle.judge import baseline_of, budget_measurements, growth
+    from gates.checks.bundle.report import chart, details_of, size_totals, summary
+    from gates.checks.bundle.select import (
+        budget_values,
+        load_manifest,
+        select_budget,
+        wanted_metrics,
+    )
+    from gates.checks.bundle.sizes import compress, list_dir
+
     directory = ctx.path(options.dir)
     sizes = list_dir(directory, ctx.root)
     for item in sizes:

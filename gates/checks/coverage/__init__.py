@@ -23,11 +23,9 @@ The contract (metrics, how totals equal the producer's own summary, what is ``er
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gates.checks.base import Check, GateContext, GateOutcome, Rule
-from gates.checks.coverage import reports
-from gates.checks.coverage.changed import changed_lines
 from gates.checks.coverage.options import CoverageOptions
 from gates.checks.coverage.paths import in_project, map_files, unmentioned
 from gates.checks.coverage.thresholds import (
@@ -37,10 +35,11 @@ from gates.checks.coverage.thresholds import (
     total_measurements,
 )
 from gates.errors import ToolError, ToolMissing
-from gates.io import git
 from gates.measure import shown
 from gates.model import Measurement, Severity, Status
-from gates.parsers.coverage_model import CoverageData, FileCoverage, totals
+
+if TYPE_CHECKING:
+    from gates.parsers.coverage_model import CoverageData, FileCoverage
 
 RULES = (
     Rule(
@@ -55,6 +54,12 @@ RULES = (
 
 def evaluate(options: CoverageOptions, ctx: GateContext) -> GateOutcome:
     """Run ``run:`` if given, load the report(s), and compare."""
+    # The readers of the formats and of git are imported by the gate's run, not by its import:
+    # loading a checklist (`gates validate`, the run's own process) needs only the options.
+    from gates.checks.coverage import reports
+    from gates.checks.coverage.changed import changed_lines
+    from gates.parsers.coverage_model import totals
+
     if options.run is not None:
         before = reports.stamps(options, ctx)
         run = ctx.run(options.run, shell=options.shell, cwd=options.cwd)
@@ -116,6 +121,8 @@ def _unmentioned_sources(
     """Tracked files the report leaves out; ``None`` outside a git checkout (nothing to ask)."""
     if not (ctx.root / ".git").exists():
         return None
+    from gates.io import git
+
     try:
         tracked = git.tracked_files(ctx.run)
     except (ToolError, ToolMissing):

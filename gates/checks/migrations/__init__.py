@@ -31,7 +31,6 @@ from gates.checks.base import Check, GateContext, GateOutcome, Subcommand
 from gates.checks.migrations.lint_rules import RULES
 from gates.checks.migrations.options import MigrationsOptions
 from gates.errors import InputError, ToolError
-from gates.io import git
 from gates.io.safe import resolve_inside
 from gates.model import Evidence, Severity
 
@@ -128,6 +127,7 @@ def _lock_against_base(
 ) -> list[Problem]:
     """A change may add lock entries, never remove or re-hash those of its base branch."""
     from gates.checks.migrations import lockfile
+    from gates.io import git
 
     try:
         commit = git.commit_of(ctx.run, base_ref)

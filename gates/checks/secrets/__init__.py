@@ -49,17 +49,22 @@ import json
 import os
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gates.checks.base import Check, GateContext, GateOutcome, Rule
 from gates.checks.secrets.options import SecretsOptions
 from gates.checks.secrets.patterns import PATTERNS, Hit, redact, secret_hash
-from gates.checks.secrets.scan import Scan, scan_file, template_file
 from gates.errors import InputError, ToolError
 from gates.fingerprint import fingerprint
-from gates.io import git, globs
+from gates.io import globs
 from gates.io.safe import read_json
 from gates.model import Finding, Location, Severity
+
+if TYPE_CHECKING:
+    from gates.checks.secrets.scan import Scan
+
+# The scanner (its readers, gzip) and git are imported by the gate's run, not by its import:
+# loading a checklist (`gates validate`, the run's own process) needs the options and the rules.
 
 _WALK_SKIP = {
     ".git",
@@ -168,6 +173,8 @@ def _tracked(options: SecretsOptions, ctx: GateContext) -> tuple[list[str], str]
     # Without git's list (no repository, no git, a git that hangs past the gate's timeout) the
     # tree is walked: that scans at least as much. Once git has answered, a failing second
     # question is an error, never a silently shorter list.
+    from gates.io import git
+
     try:
         names = git.tracked_files(ctx.run)
     except ToolError:
@@ -232,6 +239,8 @@ def _finding(
 
 
 def _collect(options: SecretsOptions, ctx: GateContext) -> tuple[Scan, str, int]:
+    from gates.checks.secrets.scan import Scan, scan_file
+
     root = ctx.root.resolve()
     scan = Scan()
     names, how = _tracked(options, ctx)
@@ -343,7 +352,7 @@ def evaluate(options: SecretsOptions, ctx: GateContext) -> GateOutcome:
     return GateOutcome(summary=summary, findings=findings, details=details, secrets=secrets)
 
 
-__all__ = ["CHECK", "SecretsOptions", "evaluate", "template_file"]
+__all__ = ["CHECK", "SecretsOptions", "evaluate"]
 
 CHECK = Check(
     type="secrets",

@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from gates.checks.secrets import evaluate, template_file
+from gates.checks.secrets import evaluate
 from gates.checks.secrets.patterns import scan_bytes
 from gates.checks.secrets.reading import WINDOW
+from gates.checks.secrets.scan import template_file
 from gates.model import Severity, Status
 from tests.checks.secrets.test_secrets import CANARY, GITHUB, HEADER, b64url, ctx, opts, repo
 
