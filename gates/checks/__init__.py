@@ -10,10 +10,12 @@ checklist uses and nothing else (startup time is a target: see benchmarks/README
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterator, Mapping
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, TypeVar
 
 from gates.checks.base import Check, OptionsBase
+
+T = TypeVar("T")
 
 GATE_TYPES: Mapping[str, str] = {
     "analysis": "analysis.options:AnalysisOptions",
@@ -36,61 +38,48 @@ only the models (:data:`OPTIONS`), so it imports them alone, not the gate's eval
 parsers and patterns (``tests/checks/test_registry.py`` checks each is its ``CHECK.options``)."""
 
 
-class _Registry(Mapping[str, Check[Any]]):
-    """A read-only mapping that imports ``gates.checks.<type>`` on first lookup."""
+class _Lazy(Mapping[str, T]):
+    """A read-only mapping over the gate types that loads a type's value on first lookup."""
 
-    def __init__(self, names: Mapping[str, str]) -> None:
-        self._names = names
-        self._loaded: dict[str, Check[Any]] = {}
+    def __init__(self, load: Callable[[str], T]) -> None:
+        self._load = load
+        self._loaded: dict[str, T] = {}
 
-    def __getitem__(self, name: str) -> Check[Any]:
-        if name not in self._names:
+    def __getitem__(self, name: str) -> T:
+        if name not in GATE_TYPES:
             raise KeyError(name)
         if name not in self._loaded:
-            module = importlib.import_module(f"gates.checks.{name}")
-            check: Check[Any] = module.CHECK
-            if check.type != name:  # the module name is the checklist type, by rule
-                raise RuntimeError(f"gates.checks.{name} registers type {check.type!r}")
-            self._loaded[name] = check
+            self._loaded[name] = self._load(name)
         return self._loaded[name]
 
     def __contains__(self, name: object) -> bool:
-        return name in self._names
+        return name in GATE_TYPES
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._names)
+        return iter(GATE_TYPES)
 
     def __len__(self) -> int:
-        return len(self._names)
+        return len(GATE_TYPES)
 
 
-CHECKS: Mapping[str, Check[Any]] = _Registry(GATE_TYPES)
+def _check(name: str) -> Check[Any]:
+    module = importlib.import_module(f"gates.checks.{name}")
+    check: Check[Any] = module.CHECK
+    if check.type != name:  # the module name is the checklist type, by rule
+        raise RuntimeError(f"gates.checks.{name} registers type {check.type!r}")
+    return check
 
 
-class _OptionsRegistry(Mapping[str, type[OptionsBase]]):
-    """A read-only mapping from type to options model, importing only the model's module."""
-
-    def __init__(self, places: Mapping[str, str]) -> None:
-        self._places = places
-        self._loaded: dict[str, type[OptionsBase]] = {}
-
-    def __getitem__(self, name: str) -> type[OptionsBase]:
-        if name not in self._loaded:
-            module_name, _, attribute = self._places[name].partition(":")
-            module = importlib.import_module(f"gates.checks.{module_name}")
-            model: type[OptionsBase] = getattr(module, attribute)
-            self._loaded[name] = model
-        return self._loaded[name]
-
-    def __contains__(self, name: object) -> bool:
-        return name in self._places
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._places)
-
-    def __len__(self) -> int:
-        return len(self._places)
+def _options(name: str) -> type[OptionsBase]:
+    module_name, _, attribute = GATE_TYPES[name].partition(":")
+    model: type[OptionsBase] = getattr(
+        importlib.import_module(f"gates.checks.{module_name}"), attribute
+    )
+    return model
 
 
-OPTIONS: Mapping[str, type[OptionsBase]] = _OptionsRegistry(GATE_TYPES)
-"""Type → options model: what ``gates validate`` and the run's checklist load need."""
+CHECKS: Mapping[str, Check[Any]] = _Lazy(_check)
+"""Type → the gate (``gates.checks.<type>`` imported on first lookup)."""
+OPTIONS: Mapping[str, type[OptionsBase]] = _Lazy(_options)
+"""Type → options model, importing only the model's module: what ``gates validate`` and the
+run's checklist load need."""

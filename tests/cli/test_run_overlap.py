@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from gates.cli.head_start import gate_types_named
+from gates.cli.head_start import gate_types_named, gate_types_selected
 from gates.cli.run import _Background
 from tests.conftest import run_python
 
@@ -68,7 +68,7 @@ def _preload_after(argv: list[str], cwd: Path) -> list[str] | None:
     [
         ["run"],
         ["run", "--checklist", "other.yml"],
-        ["run", "--only", "unit", "--checklist=other.yml"],
+        ["run", "--jobs", "1", "--checklist=other.yml"],
     ],
 )
 def test_the_forkserver_starts_first_preloading_the_hinted_gate_types(
@@ -80,6 +80,58 @@ def test_the_forkserver_starts_first_preloading_the_hinted_gate_types(
     assert preload is not None
     assert {"gates.checks.tests", "gates.checks.command"} <= set(preload)
     assert "gates.checks.nosuchtype" in preload  # and the run below shows it is harmless
+
+
+def test_the_hint_of_a_selective_run_names_only_the_types_of_the_selected_gates(
+    tmp_path: Path,
+) -> None:
+    checklist = tmp_path / "checklist.yml"
+    checklist.write_text(CHECKLIST)
+    assert gate_types_selected(checklist, {"unit"}, set()) == ["tests"]
+    assert gate_types_selected(checklist, {"unit", "lint"}, {"lint"}) == ["tests"]
+    assert gate_types_selected(checklist, None, {"unit"}) == ["command"]
+    assert gate_types_selected(checklist, {"no-such-gate"}, set()) == []
+    # no selection: the cheap text hint, comment included
+    assert gate_types_selected(checklist, None, set()) == gate_types_named(checklist)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "gates: [unit]\n",  # not a mapping
+        "gates:\n  unit: {type: [tests]}\n",  # a type that is no name
+        "gates:\n  unit: tests\n",  # a gate that is no mapping
+        "version: 1\n",  # no gates
+        "gates: {unit: {type: tests}\n",  # not YAML
+        "a: &a [*a]\ngates: {unit: {type: tests}}\n",  # an alias of itself: read, not walked
+    ],
+)
+def test_a_selective_hint_that_cannot_read_the_checklist_falls_back_to_the_text_hint(
+    tmp_path: Path, text: str
+) -> None:
+    checklist = tmp_path / "checklist.yml"
+    checklist.write_text(text)
+    found = gate_types_selected(checklist, {"unit"}, set())
+    assert found in (gate_types_named(checklist), ["tests"])
+
+
+def test_a_selective_hint_never_blocks_on_a_fifo(tmp_path: Path) -> None:
+    fifo = tmp_path / "checklist.yml"
+    os.mkfifo(fifo)
+    found: list[list[str]] = []
+    reader = threading.Thread(
+        target=lambda: found.append(gate_types_selected(fifo, {"unit"}, set())), daemon=True
+    )
+    reader.start()
+    reader.join(timeout=30)
+    assert not reader.is_alive() and found == [[]]
+
+
+def test_the_forkserver_of_an_only_run_preloads_the_selected_gates_type(tmp_path: Path) -> None:
+    (tmp_path / "other.yml").write_text(CHECKLIST)
+    preload = _preload_after(["run", "--only", "unit", "--checklist=other.yml"], tmp_path)
+    assert preload is not None
+    assert "gates.checks.tests" in preload and "gates.checks.command" not in preload
 
 
 def test_the_forkserver_preloads_a_gate_types_warm_module(tmp_path: Path) -> None:
