@@ -11,7 +11,7 @@ def _no_pydantic_plugins() -> tuple[()]:
 
 
 # pydantic looks for plugins (entry points of the group "pydantic") when it builds its first
-# validator, and importing its loader imports importlib.metadata with email and zipfile: 40-60 ms
+# validator, and importing its loader imports importlib.metadata with email and zipfile: 30-50 ms
 # of every `gates validate` and every run, for plugins gates never uses (they instrument a
 # library's validation; gates is a command). This stands in for the loader before pydantic is
 # imported, in gates' own process and the workers forked from it only: commands gates runs are

@@ -93,7 +93,7 @@ def test_loading_the_options_of_every_gate_type_imports_nothing_of_their_evaluat
 
 def test_validate_never_imports_pydantics_plugin_machinery(tmp_path: Path) -> None:
     """gates stands in for pydantic's plugin loader (gates/__init__.py): should pydantic move
-    it, this fails and says so, instead of validate silently paying 40-60 ms again."""
+    it, this fails and says so, instead of validate silently paying 30-50 ms again."""
     (tmp_path / "checklist.yml").write_text(
         'version: 1\nproject: t\ngates:\n  a: {type: command, run: "true"}\n'
     )
