@@ -13,11 +13,12 @@ RSS from ``os.wait4``, which counts the child and the processes it waited for):
 Every figure is the median of ``--repeat`` runs (3; detect-secrets once). Per scale it also
 measures where the XML gates' time goes: the parser alone in-process (CPU) and expat alone on the
 same file (the floor of a fail-closed read); for start-up, ``python -c pass`` and the import of
-pydantic+yaml with one model validated. It prints one table with ratios against the peer measured in the same run and the
-targets of issues 8/17 marked ``ok`` or ``MISSED``, then each gate's fixed cost and cost per 1x
-(a line through the smallest and largest scale, for gates and its peer), and every missed target
-with the measured reason. It exits non-zero only when something crashed (a gate run exiting 3; a
-peer that cannot run is shown as ``n/a``), never because a target was missed.
+pydantic+yaml with one model validated. It prints one table with ratios against the peer
+measured in the same run and the targets of issues 8/17 marked ``ok`` or ``MISSED``, then each
+gate's fixed cost and cost per 1x (a line through the smallest and largest scale, for gates and
+its peer), and every missed target with the measured reason. It exits non-zero only when
+something crashed (a gate run exiting 3; a peer that cannot run is shown as ``n/a``), never
+because a target was missed.
 
 Each gate evaluates in its own worker process, so the ``parallel efficiency`` row (wall of all
 gates / wall of the slowest gate alone; 1.0 is perfect overlap) shows whether the cores are used.
