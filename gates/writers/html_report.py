@@ -207,9 +207,23 @@ def _cell_view(value: Any, depth: int) -> dict[str, Any]:
 
 
 def raw_json(value: Any, limit: int = 100_000) -> str:
-    """The details as indented JSON for the "raw JSON" disclosure (bounded)."""
-    text = clean(json.dumps(value, indent=2, default=str, ensure_ascii=False, sort_keys=True))
-    return text if len(text) <= limit else text[:limit] + "\n… (truncated)"
+    """The details as indented JSON for the "raw JSON" disclosure (bounded).
+
+    Indented JSON is written by the json module's Python encoder (its C one writes no indent):
+    it stops once the shown part is complete, rather than encoding all of large details (the
+    migrations gate of 500 files: 158,000 characters, 100,000 shown)."""
+    encoder = json.JSONEncoder(indent=2, default=str, ensure_ascii=False, sort_keys=True)
+    parts: list[str] = []
+    size, check_at = 0, limit
+    for chunk in encoder.iterencode(value):
+        parts.append(chunk)
+        size += len(chunk)
+        if size > check_at:
+            text = clean("".join(parts))  # what clean() drops does not count against the limit
+            if len(text) > limit:
+                return text[:limit] + "\n… (truncated)"
+            check_at = 2 * size
+    return clean("".join(parts))
 
 
 def _gate(gate: GateResult, history: list[dict[str, Any]]) -> dict[str, Any]:

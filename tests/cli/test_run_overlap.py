@@ -104,6 +104,7 @@ def test_the_hint_of_a_selective_run_names_only_the_types_of_the_selected_gates(
         "version: 1\n",  # no gates
         "gates: {unit: {type: tests}\n",  # not YAML
         "a: &a [*a]\ngates: {unit: {type: tests}}\n",  # an alias of itself: read, not walked
+        "gates: " + "[" * 100_000 + "]" * 100_000 + "\n",  # nested past the recursion limit
     ],
 )
 def test_a_selective_hint_that_cannot_read_the_checklist_falls_back_to_the_text_hint(
