@@ -3,18 +3,10 @@ rollback timeline (docs/post-deploy.md). Numbers only in the SVG; the template e
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from gates.model import Report, Series
-
-_CONTROL = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def clean(text: object) -> str:
-    """Text without ANSI escapes and control characters, as html_report.clean (which imports
-    this module, so it cannot be imported from there)."""
-    return _CONTROL.sub("", str(text))
+from gates.writers.html_details import clean
 
 
 def series_chart(timeline: Series, width: int = 480, height: int = 120) -> dict[str, Any]:

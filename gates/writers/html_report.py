@@ -32,6 +32,7 @@ from gates.report.history import series
 from gates.units import format_duration
 from gates.writers.changes import GateMeasurement, changes
 from gates.writers.deploy_view import rollback_view, series_chart
+from gates.writers.html_details import clean, detail_view, raw_json
 
 ENV = Environment(
     loader=PackageLoader("gates", "writers/templates"),
@@ -42,9 +43,6 @@ ENV = Environment(
 )
 IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/webp", "image/gif", "image/svg+xml"})
 _BASE64 = re.compile(r"^[A-Za-z0-9+/\s]*={0,2}\s*$")
-_CONTROL = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-MAX_DETAIL_ROWS = 200
-MAX_DEPTH = 4
 
 
 def _asset(name: str) -> str:
@@ -53,11 +51,6 @@ def _asset(name: str) -> str:
 
 def _csp_hash(text: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
-
-
-def clean(text: object) -> str:
-    """Text without ANSI escapes and control characters (autoescaping does the rest)."""
-    return _CONTROL.sub("", str(text))
 
 
 def sparkline(values: list[float], width: int = 96, height: int = 24) -> dict[str, Any] | None:
@@ -130,100 +123,6 @@ def _artifact(a: Artifact) -> dict[str, Any]:
 def _one_line(gate: GateResult) -> str:
     text = clean(gate.error or gate.summary or gate.status.value).strip()
     return text.splitlines()[0] if text else gate.status.value
-
-
-def label(key: object) -> str:
-    """A details key as people read it: ``budget_entries`` → ``budget entries``."""
-    return clean(key).replace("_", " ")
-
-
-def scalar(value: Any) -> str:
-    """One value as text: ``—`` for nothing, yes/no, numbers rounded to what the eye needs."""
-    if value is None:
-        return "—"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, int | float):
-        return format_value(float(value)) if isinstance(value, float) else f"{value:,}"
-    return clean(value)
-
-
-def detail_view(value: Any, depth: int = 0) -> dict[str, Any]:
-    """A view of a ``details`` value for people: tables, key/value lists, lists, text.
-
-    Never JSON in a cell: nested values become nested views, and past :data:`MAX_DEPTH` a count
-    ("3 fields") — the raw JSON is one click away on every gate.
-    """
-    if isinstance(value, dict | list | tuple) and depth >= MAX_DEPTH:
-        size = len(value)
-        noun = "field" if isinstance(value, dict) else "item"
-        return {"kind": "text", "text": f"{size} {noun}{'s' if size != 1 else ''} (see raw JSON)"}
-    if isinstance(value, dict):
-        if not value:
-            return {"kind": "text", "text": "none"}
-        return {
-            "kind": "map",
-            "items": [
-                (label(k), detail_view(v, depth + 1))
-                for k, v in list(value.items())[:MAX_DETAIL_ROWS]
-            ],
-        }
-    if isinstance(value, list | tuple):
-        rows = list(value)
-        if not rows:
-            return {"kind": "text", "text": "none"}
-        if all(isinstance(r, dict) for r in rows):
-            columns = list(dict.fromkeys(k for r in rows for k in r))
-            body = [
-                [_cell_view(r.get(c), depth + 1) for c in columns] for r in rows[:MAX_DETAIL_ROWS]
-            ]
-            numeric = [
-                all(
-                    isinstance(r.get(c), int | float) and not isinstance(r.get(c), bool)
-                    for r in rows
-                    if r.get(c) is not None
-                )
-                for c in columns
-            ]
-            return {
-                "kind": "table",
-                "columns": [label(c) for c in columns],
-                "numeric": numeric,
-                "rows": body,
-                "more": max(0, len(rows) - MAX_DETAIL_ROWS),
-            }
-        if all(not isinstance(r, dict | list | tuple) for r in rows) and len(rows) <= 12:
-            return {"kind": "text", "text": ", ".join(scalar(r) for r in rows)}
-        return {
-            "kind": "list",
-            "items": [detail_view(v, depth + 1) for v in rows[:MAX_DETAIL_ROWS]],
-            "more": max(0, len(rows) - MAX_DETAIL_ROWS),
-        }
-    return {"kind": "text", "text": scalar(value)[:500]}
-
-
-def _cell_view(value: Any, depth: int) -> dict[str, Any]:
-    return detail_view(value, depth)
-
-
-def raw_json(value: Any, limit: int = 100_000) -> str:
-    """The details as indented JSON for the "raw JSON" disclosure (bounded).
-
-    Indented JSON is written by the json module's Python encoder (its C one writes no indent):
-    it stops once the shown part is complete, rather than encoding all of large details (the
-    migrations gate of 500 files: 158,000 characters, 100,000 shown)."""
-    encoder = json.JSONEncoder(indent=2, default=str, ensure_ascii=False, sort_keys=True)
-    parts: list[str] = []
-    size, check_at = 0, limit
-    for chunk in encoder.iterencode(value):
-        parts.append(chunk)
-        size += len(chunk)
-        if size > check_at:
-            text = clean("".join(parts))  # what clean() drops does not count against the limit
-            if len(text) > limit:
-                return text[:limit] + "\n… (truncated)"
-            check_at = 2 * size
-    return clean("".join(parts))
 
 
 def _gate(gate: GateResult, history: list[dict[str, Any]]) -> dict[str, Any]:
