@@ -16,7 +16,7 @@ from gates.checklist.model import (
 from gates.checklist.policy import run_key_error
 from gates.checklist.yaml_nodes import KeyPath, Marks, find_unresolved, settle
 from gates.checks import OPTIONS
-from gates.checks.base import RUN_KEYS, RunOptionsBase
+from gates.checks.base import RUN_KEYS, runs_commands
 from gates.errors import ChecklistError, ChecklistErrors
 from gates.units import parse_duration
 
@@ -73,7 +73,7 @@ def gate_spec(
         return (*at, *path)
 
     options_model = OPTIONS[gate_type]
-    if not issubclass(options_model, RunOptionsBase):
+    if not runs_commands(options_model):
         problems = [run_key_error(k, gate_type, where((k,)), marks) for k in RUN_KEYS if k in spec]
         if problems:
             raise problems[0] if len(problems) == 1 else ChecklistErrors(problems)

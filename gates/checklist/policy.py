@@ -12,7 +12,7 @@ from gates.checklist.model import (
 )
 from gates.checklist.yaml_nodes import KeyPath, Marks
 from gates.checks import OPTIONS
-from gates.checks.base import RUN_KEYS, RunOptionsBase
+from gates.checks.base import RUN_KEYS, runs_commands
 from gates.errors import ChecklistError, ChecklistErrors
 
 
@@ -42,7 +42,7 @@ def check_overlay(
     known = set(model.model_fields)
     problems = []
     for key in mapping:
-        if key in RUN_KEYS and not issubclass(model, RunOptionsBase):
+        if key in RUN_KEYS and not runs_commands(model):
             problems.append(run_key_error(key, gate_type, (*where, key), marks))
         elif key not in known:
             problems.append(

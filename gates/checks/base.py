@@ -296,4 +296,10 @@ class Check(Generic[OptionsT]):
     @property
     def runs_commands(self) -> bool:
         """Whether the type runs ``run:`` itself (so accepts ``run:``/``shell:``/``cwd:``)."""
-        return issubclass(self.options, RunOptionsBase)
+        return runs_commands(self.options)
+
+
+def runs_commands(options: builtins.type[OptionsBase]) -> bool:
+    """Whether a gate type with these options runs ``run:`` itself (accepts :data:`RUN_KEYS`):
+    what the checklist loader asks of an options model without importing its gate."""
+    return issubclass(options, RunOptionsBase)

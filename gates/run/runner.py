@@ -143,7 +143,8 @@ def _schedule(run: _Run, pending: dict[str, GateSpec]) -> bool:
     if not pending:
         return False
     process.become_subreaper()  # orphans of a killed worker come back here to be reaped
-    ctx = server.context(sorted({f"gates.checks.{s.type}" for s in pending.values()}))
+    # the types of the gates this run starts (a forkserver restarted from here preloads them)
+    ctx = server.context(spec.type for spec in pending.values())
     running: dict[str, worker.Worker] = {}
     try:
         while pending or running:

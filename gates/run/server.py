@@ -15,11 +15,21 @@ from multiprocessing.context import BaseContext
 _PRELOAD = ["gates.run.gate", "gates.run.worker"]
 
 
-def context(preload: list[str]) -> BaseContext:
-    """The forkserver context; ``preload`` names modules the server imports once (the gate
-    types of this checklist), so each worker starts as a cheap fork with them loaded."""
+def context(gate_types: Iterable[str]) -> BaseContext:
+    """The forkserver context; the server imports the modules of ``gate_types`` once, with
+    each type's ``warm`` module where it has one (what its evaluate imports and builds anyway,
+    e.g. :mod:`gates.checks.migrations.warm`), so each worker starts as a cheap fork with them
+    loaded. A name that is no gate type or module is skipped by the server (multiprocessing
+    ignores a preload's ``ImportError``)."""
+    names = sorted(set(gate_types))
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload([*_PRELOAD, *preload])
+    ctx.set_forkserver_preload(
+        [
+            *_PRELOAD,
+            *(f"gates.checks.{n}" for n in names),
+            *(f"gates.checks.{n}.warm" for n in names),
+        ]
+    )
     _socket_dir_that_fits()
     return ctx
 
@@ -52,14 +62,10 @@ def _socket_dir_that_fits() -> None:
 
 def prestart(gate_types: Iterable[str] = ()) -> None:
     """Start the forkserver now, without waiting for it: it imports the gate machinery, and
-    the modules of ``gate_types``, on another core while the caller loads the checklist (its
-    start-up is otherwise paid serially by the first gate, and each worker would import its
-    gate type after the fork), with each type's ``warm`` module where it has one (what its
-    evaluate imports and builds anyway, e.g. :mod:`gates.checks.migrations.warm`). A name that
-    is no gate type or module is skipped by the server (multiprocessing ignores a preload's
-    ``ImportError``)."""
+    the modules of ``gate_types`` (see :func:`context`), on another core while the caller
+    loads the checklist (its start-up is otherwise paid serially by the first gate, and each
+    worker would import its gate type after the fork)."""
     from multiprocessing import forkserver
 
-    names = sorted(set(gate_types))
-    context([f"gates.checks.{name}" for name in names] + [f"gates.checks.{n}.warm" for n in names])
+    context(gate_types)
     forkserver.ensure_running()

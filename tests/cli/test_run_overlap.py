@@ -95,25 +95,30 @@ def test_the_hint_of_a_selective_run_names_only_the_types_of_the_selected_gates(
     assert gate_types_selected(checklist, None, set()) == gate_types_named(checklist)
 
 
+# Each case ends in a comment the text hint reads and YAML does not: the fallback is visible.
+TEXT_HINT = "# type: command\n"
+
+
 @pytest.mark.parametrize(
-    "text",
+    ("text", "expected"),
     [
-        "gates: [unit]\n",  # not a mapping
-        "gates:\n  unit: {type: [tests]}\n",  # a type that is no name
-        "gates:\n  unit: tests\n",  # a gate that is no mapping
-        "version: 1\n",  # no gates
-        "gates: {unit: {type: tests}\n",  # not YAML
-        "a: &a [*a]\ngates: {unit: {type: tests}}\n",  # an alias of itself: read, not walked
-        "gates: " + "[" * 100_000 + "]" * 100_000 + "\n",  # nested past the recursion limit
+        ("gates: [unit]\n", ["command"]),  # not a mapping
+        ("gates:\n  unit: {type: [tests]}\n", ["command"]),  # a type that is no name
+        ("gates:\n  unit: {type: 5}\n", ["command"]),  # a number for a type
+        ("gates:\n  unit: tests\n", ["command"]),  # a gate that is no mapping
+        ("version: 1\n", ["command"]),  # no gates
+        ("gates: {unit: {type: tests}\n", ["command", "tests"]),  # not YAML
+        ("gates: " + "[" * 100_000 + "]" * 100_000 + "\n", ["command"]),  # past recursion
+        # an alias of itself is read, not walked: YAML's answer, not the fallback's
+        ("a: &a [*a]\ngates: {unit: {type: tests}}\n", ["tests"]),
     ],
 )
 def test_a_selective_hint_that_cannot_read_the_checklist_falls_back_to_the_text_hint(
-    tmp_path: Path, text: str
+    tmp_path: Path, text: str, expected: list[str]
 ) -> None:
     checklist = tmp_path / "checklist.yml"
-    checklist.write_text(text)
-    found = gate_types_selected(checklist, {"unit"}, set())
-    assert found in (gate_types_named(checklist), ["tests"])
+    checklist.write_text(text + TEXT_HINT)
+    assert gate_types_selected(checklist, {"unit"}, set()) == expected
 
 
 def test_a_selective_hint_never_blocks_on_a_fifo(tmp_path: Path) -> None:

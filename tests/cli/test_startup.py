@@ -102,20 +102,24 @@ def test_validate_never_imports_pydantics_plugin_machinery(tmp_path: Path) -> No
     assert "importlib.metadata" not in loaded
 
 
-def test_pydantic_validates_through_the_stand_in_and_finds_no_plugins() -> None:
-    import sys
-
-    import pydantic.plugin._schema_validator as schema_validator
-    from pydantic import BaseModel
-
-    import gates
-
-    class Probe(BaseModel):
-        x: int
-
-    assert sys.modules["pydantic.plugin._loader"] is gates._loader
-    assert Probe(x=1).x == 1
-    assert not isinstance(Probe.__pydantic_validator__, schema_validator.PluggableSchemaValidator)
+def test_pydantic_validates_through_the_stand_in_and_finds_no_plugins(tmp_path: Path) -> None:
+    """In a fresh interpreter (gates imported first, as the CLI and the forkserver do): the
+    loader pydantic asks is gates' stand-in, and models validate with a plain validator."""
+    probe = (
+        "import sys\n"
+        "import gates\n"
+        "from pydantic import BaseModel\n"
+        "import pydantic.plugin._schema_validator as schema_validator\n"
+        "class Probe(BaseModel):\n"
+        "    x: int\n"
+        "assert Probe(x=1).x == 1\n"
+        "assert sys.modules['pydantic.plugin._loader'] is gates._loader\n"
+        "assert not isinstance(Probe.__pydantic_validator__,"
+        " schema_validator.PluggableSchemaValidator)\n"
+        "print('ok')\n"
+    )
+    done = run_python(["-c", probe], tmp_path)
+    assert done.stdout.strip() == "ok", done.stderr
 
 
 def test_the_comment_limit_constant_agrees_with_the_renderer() -> None:

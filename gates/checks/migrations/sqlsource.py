@@ -292,7 +292,6 @@ def parse_all(texts: Iterable[str]) -> list[SqlFile]:
 
 def parse(text: str) -> SqlFile:
     """Parse ``text``; a syntax error is returned (with its line), never raised."""
-    from pglast import parse_sql
     from pglast.parser import ParseError, scan
 
     lines = LineIndex(text)
@@ -301,8 +300,7 @@ def parse(text: str) -> SqlFile:
         # libpg_query reads a C string: everything after the first NUL would go unchecked.
         return SqlFile(text, syntax_error=SyntaxProblem(NUL_MESSAGE, lines.line(nul)))
     try:
-        with _building():  # the cheap nested entry when called from parse_all
-            raws = parse_sql(text)
+        raws = parse_tree(text)  # inside parse_all's window: the cheap nested entry
         tokens = scan(text)
     except ParseError as exc:
         message = str(exc.args[0]) if exc.args else str(exc)
