@@ -19,6 +19,7 @@ import json
 import math
 import types
 import typing
+from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
 from typing import Any, TypeVar, Union
@@ -57,27 +58,46 @@ def report_dict(report: Report) -> dict[str, Any]:
     return encoded
 
 
-_SCALARS = (str, int, bool, type(None))
+_SCALARS = frozenset({str, int, bool, type(None)})
+_Encoder = Callable[[Any], Any]
+_BY_TYPE: dict[type, _Encoder] = {}
+"""How values of each type met so far are encoded: the type is looked up once per value
+instead of tried against each kind (12,000 findings hold 230,000 values)."""
 
 
 def _encode(value: Any) -> Any:
-    # Hot path on large reports (10,000s of findings): exact scalar types first, then
-    # dataclasses through a per-class cache of field names.
-    if type(value) in _SCALARS:
+    kind = type(value)
+    if kind in _SCALARS:
         return value
-    if hasattr(type(value), "__dataclass_fields__") and not isinstance(value, type):
-        return {name: _encode(getattr(value, name)) for name in field_names(type(value))}
-    if isinstance(value, Enum):
-        return _encode(value.value)
-    if isinstance(value, dict):
-        return {str(k): _encode(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
-        return [_encode(v) for v in value]
-    if isinstance(value, float) and not math.isfinite(value):
-        return None  # NaN/Infinity are not JSON; "nothing measured" is the honest encoding
-    if value is None or isinstance(value, str | int | float | bool):
-        return value
-    return str(value)  # Path, datetime... in gate details: shown as text
+    encoder = _BY_TYPE.get(kind)
+    if encoder is None:
+        encoder = _BY_TYPE[kind] = _encoder_for(kind)
+    return encoder(value)
+
+
+def _encoder_for(kind: type) -> _Encoder:
+    if hasattr(kind, "__dataclass_fields__"):
+        names = field_names(kind)
+        # scalars inline: a call per field was most of the encoding of a finding
+        return lambda obj: {
+            name: value if type(value := getattr(obj, name)) in _SCALARS else _encode(value)
+            for name in names
+        }
+    if issubclass(kind, Enum):
+        return lambda member: _encode(member.value)
+    if issubclass(kind, dict):
+        return lambda mapping: {
+            str(key): value if type(value) in _SCALARS else _encode(value)
+            for key, value in mapping.items()
+        }
+    if issubclass(kind, list | tuple | set | frozenset):
+        return lambda items: [item if type(item) in _SCALARS else _encode(item) for item in items]
+    if issubclass(kind, float):
+        # NaN/Infinity are not JSON; "nothing measured" is the honest encoding
+        return lambda number: number if math.isfinite(number) else None
+    if issubclass(kind, str | int):  # a subclass of a JSON scalar: written as that scalar
+        return lambda scalar: scalar
+    return str  # Path, datetime... in gate details: shown as text
 
 
 def from_dict(data: Any) -> Report:
@@ -174,13 +194,33 @@ def _decode_scalar(hint: Any, value: Any, where: str) -> Any:
 
 def canonical_json(data: Any) -> bytes:
     """Sorted keys, no spaces, non-ASCII as is, UTF-8: the bytes that are digested and signed."""
-    text = json.dumps(
+    return _canonical_text(data).encode("utf-8")
+
+
+def _canonical_text(data: Any) -> str:
+    return json.dumps(
         data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
     )
-    return text.encode("utf-8")
 
 
 _SOURCE_BYTES = "_gates_signed_source"
+
+
+_SIGNED_TEXT = "_gates_signed_text"
+
+
+def signed_text(report: Report) -> str:
+    """The canonical JSON of ``report`` without ``digest`` and ``signature``, as text: what
+    is digested and signed once encoded. Made once per report object and kept on it, like
+    :func:`report_dict`: redaction searches it for anything to mask, and when nothing is,
+    the digest covers the same text (each encoding of 12,000 findings is 0.1 s)."""
+    cached = report.__dict__.get(_SIGNED_TEXT)
+    if isinstance(cached, str):
+        return cached
+    data = {k: v for k, v in report_dict(report).items() if k not in UNSIGNED_FIELDS}
+    text = _canonical_text(data)
+    object.__setattr__(report, _SIGNED_TEXT, text)
+    return text
 
 
 def _signed_bytes(report: Report | dict[str, Any]) -> bytes:
@@ -188,9 +228,8 @@ def _signed_bytes(report: Report | dict[str, Any]) -> bytes:
         source = report.__dict__.get(_SOURCE_BYTES)
         if isinstance(source, bytes):
             return source
-    data = dict(report_dict(report) if isinstance(report, Report) else report)
-    for name in UNSIGNED_FIELDS:
-        data.pop(name, None)
+        return signed_text(report).encode("utf-8")
+    data = {k: v for k, v in report.items() if k not in UNSIGNED_FIELDS}
     return canonical_json(data)
 
 
@@ -228,6 +267,8 @@ def finalize(report: Report, signing_key: bytes | None) -> Report:
     if isinstance(cached := report.__dict__.get(_DICT), dict):
         # the same encoding with the two new values (in their places): no second encode
         object.__setattr__(final, _DICT, {**cached, "digest": digest, "signature": signature})
+    if isinstance(text := report.__dict__.get(_SIGNED_TEXT), str):
+        object.__setattr__(final, _SIGNED_TEXT, text)  # it leaves out the two new values
     return final
 
 

@@ -8,9 +8,16 @@ import json
 import re
 from typing import Any
 
+from markupsafe import escape
+
 from gates.report.diff import format_value
 
-_CONTROL = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_ANSI = r"\x1b\[[0-9;?]*[A-Za-z]"
+_CONTROL = re.compile(_ANSI + r"|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_SEPARATOR = "\x00"
+"""Joins the values :func:`clean_escaped` cleans in one pass: a control character (so never
+in a value once cleaned) that no ANSI sequence can contain."""
+_CONTROL_BUT_SEPARATOR = re.compile(_ANSI + r"|[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]")
 MAX_DETAIL_ROWS = 200
 MAX_DEPTH = 4
 
@@ -18,6 +25,20 @@ MAX_DEPTH = 4
 def clean(text: object) -> str:
     """Text without ANSI escapes and control characters (autoescaping does the rest)."""
     return _CONTROL.sub("", str(text))
+
+
+def clean_escaped(values: list[str]) -> list[str]:
+    """``[escape(clean(v)) for v in values]`` as ``str``, in one regex pass and one escape over
+    the values joined: the findings table cleans and escapes six values per finding, and a
+    call per value was 0.3 s of a 12,000-finding page. No match can cross the separator (no
+    ANSI sequence holds it, and it is not removed), so each part is cleaned as it would be
+    alone; values that hold the separator themselves are cleaned one by one."""
+    if not values:
+        return []
+    joined = _SEPARATOR.join(values)
+    if joined.count(_SEPARATOR) != len(values) - 1:
+        return [str(escape(clean(v))) for v in values]
+    return str(escape(_CONTROL_BUT_SEPARATOR.sub("", joined))).split(_SEPARATOR)
 
 
 def label(key: object) -> str:

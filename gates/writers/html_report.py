@@ -32,7 +32,7 @@ from gates.report.history import series
 from gates.units import format_duration
 from gates.writers.changes import GateMeasurement, changes
 from gates.writers.deploy_view import rollback_view, series_chart
-from gates.writers.html_details import clean, detail_view, raw_json
+from gates.writers.html_details import clean, clean_escaped, detail_view, raw_json
 
 ENV = Environment(
     loader=PackageLoader("gates", "writers/templates"),
@@ -156,51 +156,48 @@ def _gate(gate: GateResult, history: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def _findings(report: Report) -> list[dict[str, Any]]:
-    rows = []
-    for gate in report.gates:
-        for f in gate.findings:
-            rows.append(
-                {
-                    "gate": clean(gate.id),
-                    "severity": f.severity.value,
-                    "rank": f.severity.rank,
-                    "rule": clean(f.rule),
-                    "title": clean(f.title),
-                    "message": clean(f.message),
-                    "location": clean(str(f.location)) if f.location else "",
-                    "new": "new" if f.new else ("known" if f.new is False else "unknown"),
-                    "waived": clean(f.waived) if f.waived else "",
-                    "blocks": f.blocks,
-                    "fingerprint": clean(f.fingerprint),
-                    "help": f.help_uri if f.help_uri.startswith(("https://", "http://")) else "",
-                }
-            )
-    rows.sort(key=lambda r: (bool(r["waived"]), -int(r["rank"]), r["new"] != "new"))
-    return rows
+def _findings(report: Report) -> list[tuple[GateResult, Finding]]:
+    return [(gate, f) for gate in report.gates for f in gate.findings]
 
 
-def finding_rows(findings: list[dict[str, Any]]) -> Markup:
-    """The rows of the findings table. Built here rather than in the template: Jinja's
-    attribute lookups made the loop 1.1 s for 12,000 findings; this is a fraction of that.
-    Every value goes through :func:`_html` (markupsafe's escape, as autoescaping does)."""
+_BASELINE_WORD = {True: "new", False: "known", None: "unknown"}
+_CELLS = 6
+"""Values per finding that :func:`finding_rows` cleans and escapes (gate id, rule, title,
+message, location, waiver)."""
+
+
+def finding_rows(findings: list[tuple[GateResult, Finding]]) -> Markup:
+    """The rows of the findings table: not waived first, then most severe, then new. Built
+    here rather than in the template: Jinja's attribute lookups made the loop 1.1 s for 12,000
+    findings. Every value shown is cleaned and escaped (:func:`clean_escaped`: markupsafe's
+    escape, as autoescaping does), in one pass over all of them."""
     dash = "\u2014"
+    cells = clean_escaped(
+        [
+            text
+            for gate, f in findings
+            for text in (
+                gate.id,
+                f.rule,
+                f.title,
+                f.message,
+                str(f.location) if f.location else "",
+                f.waived or "",
+            )
+        ]
+    )
+    severities = {s: _html(s.value) for s in Severity}
     rows = []
-    for f in findings:
-        sev, gate, new, waived = (
-            _html(f["severity"]),
-            _html(f["gate"]),
-            _html(f["new"]),
-            f["waived"],
-        )
-        rule = _html(f["rule"])
-        if f["help"]:
-            rule = f'<a href="{_html(f["help"])}" rel="noreferrer noopener">{rule}</a>'
-        if f["title"]:
-            rule += f'<br><span class="small">{_html(f["title"])}</span>'
-        where = f"<code>{_html(f['location'])}</code>" if f["location"] else dash
-        blocking = ' <span class="small">blocking</span>' if f["blocks"] and not waived else ""
-        rows.append(
+    for at, (_, f) in enumerate(findings):
+        gate, rule, title, message, where, waived = cells[at * _CELLS : (at + 1) * _CELLS]
+        sev, new = severities[f.severity], _BASELINE_WORD[f.new]
+        if f.help_uri.startswith(("https://", "http://")):
+            rule = f'<a href="{_html(f.help_uri)}" rel="noreferrer noopener">{rule}</a>'
+        if title:
+            rule += f'<br><span class="small">{title}</span>'
+        where = f"<code>{where}</code>" if where else dash
+        blocking = ' <span class="small">blocking</span>' if f.blocks and not waived else ""
+        row = (
             f'      <tr class="finding sev-{sev}{" waived" if waived else ""}" data-gate="{gate}" '
             f'data-severity="{sev}" data-new="{new}" data-waived="{"yes" if waived else "no"}">\n'
             f'        <td data-label="Severity"><span class="badge sev sev-{sev}">{sev}</span>'
@@ -208,12 +205,14 @@ def finding_rows(findings: list[dict[str, Any]]) -> Markup:
             f'        <td data-label="Gate">{gate}</td>\n'
             f'        <td data-label="Rule">{rule}</td>\n'
             f'        <td data-label="Location">{where}</td>\n'
-            f'        <td data-label="Message" class="message">{_html(f["message"])}</td>\n'
+            f'        <td data-label="Message" class="message">{message}</td>\n'
             f'        <td data-label="Baseline">{new}</td>\n'
-            f'        <td data-label="Waived">{_html(waived) if waived else dash}</td>\n'
+            f'        <td data-label="Waived">{waived or dash}</td>\n'
             "      </tr>\n"
         )
-    return Markup("".join(rows))  # noqa: S704 - every value above went through _html
+        rows.append((bool(waived), -f.severity.rank, new != "new", at, row))
+    rows.sort()
+    return Markup("".join(row[-1] for row in rows))  # noqa: S704 - every value went through escape
 
 
 def _html(value: object) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
@@ -55,15 +56,20 @@ def _known_rules(types: set[str]) -> dict[str, dict[str, Rule]]:
     return {name: {r.id: r for r in CHECKS[name].rules} for name in types if name in CHECKS}
 
 
-@functools.lru_cache(maxsize=4096)  # findings share paths; quote() is slow per call
+_URI_SAFE = "/-._~"
+_UNCHANGED_BY_QUOTE = re.compile(r"[A-Za-z0-9/._~-]*")
+"""What ``quote(path, safe=_URI_SAFE)`` leaves as it is (letters, digits, ``_.-~`` and ``/``)."""
+
+
+@functools.lru_cache(maxsize=4096)  # findings share paths
 def uri_for(path: str) -> str:
     """A repository-relative URI reference for ``path`` (``\\`` → ``/``, percent-encoded)."""
     posix = path.replace("\\", "/")
     while posix.startswith("./"):
         posix = posix[2:]
-    if posix.startswith("/"):
-        return "file://" + quote(posix, safe="/-._~")
-    return quote(posix, safe="/-._~")
+    # quote() is 12 µs a call in Python: 0.13 s of 12,000 findings in as many files
+    quoted = posix if _UNCHANGED_BY_QUOTE.fullmatch(posix) else quote(posix, safe=_URI_SAFE)
+    return "file://" + quoted if posix.startswith("/") else quoted
 
 
 def _entries(report: Report) -> Iterator[tuple[GateResult, Finding]]:
@@ -98,7 +104,10 @@ def _location(gate: GateResult, finding: Finding) -> tuple[dict[str, Any], bool]
     return {"physicalLocation": physical}, borrowed
 
 
-def _result(report: Report, gate: GateResult, f: Finding, rule_index: int) -> dict[str, Any]:
+def _result(
+    report: Report, gate: GateResult, f: Finding, rule: tuple[str, int], security: bool
+) -> dict[str, Any]:
+    rule_id, rule_index = rule
     location, borrowed = _location(gate, f)
     path = f.location.path if f.location else ""
     props: dict[str, Any] = {"gate": gate.id, "severity": f.severity.value, "blocks": f.blocks}
@@ -106,10 +115,10 @@ def _result(report: Report, gate: GateResult, f: Finding, rule_index: int) -> di
         props["new"] = f.new
     if borrowed:
         props["locationFromEvidence"] = True
-    if is_security(gate.type):
+    if security:
         props["security-severity"] = SECURITY_SEVERITY[f.severity]
     result: dict[str, Any] = {
-        "ruleId": f"{gate.type}/{f.rule}",
+        "ruleId": rule_id,
         "ruleIndex": rule_index,
         "level": LEVELS[f.severity],
         "message": {"text": f.message or f.title or f.rule},
@@ -191,20 +200,20 @@ def _fitted(report: Report, max_results: int, max_bytes: int) -> tuple[dict[str,
 
 def _log(report: Report, items: list[tuple[GateResult, Finding]], total: int) -> dict[str, Any]:
     known = _known_rules({gate.type for gate in report.gates})
+    security = {gate.type: is_security(gate.type) for gate in report.gates}
+    rule_ids = [f"{gate.type}/{f.rule}" for gate, f in items]
     worst: dict[str, Severity] = {}
-    for gate, f in items:
-        rid = f"{gate.type}/{f.rule}"
+    for rid, (_, f) in zip(rule_ids, items, strict=True):
         if rid not in worst or f.severity.rank > worst[rid].rank:
             worst[rid] = f.severity
     rules: list[dict[str, Any]] = []
     index: dict[str, int] = {}
     results = []
-    for gate, f in items:
-        rid = f"{gate.type}/{f.rule}"
+    for rid, (gate, f) in zip(rule_ids, items, strict=True):
         if rid not in index:
             index[rid] = len(rules)
             rules.append(_rule(gate.type, f, known.get(gate.type, {}).get(f.rule), worst[rid]))
-        results.append(_result(report, gate, f, index[rid]))
+        results.append(_result(report, gate, f, (rid, index[rid]), security[gate.type]))
     notes = [
         {
             "level": "error",

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime
+import enum
 import hashlib
 import json
+import math
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -95,22 +99,44 @@ def test_digest_is_stable_and_excludes_digest_and_signature() -> None:
     assert first == "sha256:" + hashlib.sha256(json_report.canonical_json(data)).hexdigest()
 
 
-def test_finalize_encodes_the_signed_bytes_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The digest and the signature cover the same canonical bytes: ``finalize`` encodes them
-    once (0.13 s for a 12,000-finding report), and both still verify."""
-    calls = []
-    real = json_report.canonical_json
+def _count_canonical_encodings(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    calls: list[int] = []
+    real = json_report._canonical_text
 
-    def counted(data: object) -> bytes:
+    def counted(data: object) -> str:
         calls.append(1)
         return real(data)
 
-    monkeypatch.setattr(json_report, "canonical_json", counted)
+    monkeypatch.setattr(json_report, "_canonical_text", counted)
+    return calls
+
+
+def test_finalize_encodes_the_signed_bytes_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The digest and the signature cover the same canonical bytes: ``finalize`` encodes them
+    once (0.13 s for a 12,000-finding report), and both still verify."""
+    calls = _count_canonical_encodings(monkeypatch)
     signed = json_report.finalize(hostile_report(), b"k" * 32)
     assert len(calls) == 1
     monkeypatch.undo()
     assert json_report.verify_signature(signed, b"k" * 32)
     assert signed.digest == json_report.compute_digest(dataclasses.replace(signed))
+
+
+def test_redaction_probe_and_digest_share_one_encoding(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Redaction searches the canonical JSON for anything to mask; when nothing is, the digest
+    covers that same text: one encoding for both, and the digest is the one computed afresh."""
+    from gates.redact import redact_report
+
+    report = hostile_report()
+    expected = json_report.compute_digest(dataclasses.replace(report))
+    calls = _count_canonical_encodings(monkeypatch)
+    unchanged = redact_report(report, ["a-secret-this-report-does-not-hold"])
+    assert unchanged is report
+    final = json_report.finalize(unchanged, None)
+    assert len(calls) == 1
+    assert final.digest == expected
+    # the finalized report keeps the text: digesting it again encodes nothing
+    assert json_report.compute_digest(final) == expected and len(calls) == 1
 
 
 @pytest.mark.parametrize(
@@ -228,3 +254,54 @@ def test_a_report_written_before_a_field_existed_keeps_its_digest_and_signature(
     assert compute_digest(from_dict(tampered)) != written["digest"]
     changed = dataclasses.replace(old, project="changed")
     assert compute_digest(changed) != written["digest"]
+
+
+class _Kind(enum.IntEnum):
+    ONE = 1
+
+
+class _Text(str):
+    pass
+
+
+class _Mapping(dict[str, object]):
+    pass
+
+
+def test_every_kind_of_value_in_details_is_encoded_by_its_type() -> None:
+    """The encoder picks a way per type once (and keeps it): each kind a gate's ``details``
+    may hold is written as JSON would read it back, whatever came first."""
+    when = datetime.datetime(2026, 12, 3, 16, 0, tzinfo=datetime.UTC)
+    details: dict[Any, object] = {
+        "path": Path("src/a.ts"),
+        "when": when,
+        "nan": float("nan"),
+        "inf": -math.inf,
+        "ratio": 0.5,
+        "kind": _Kind.ONE,
+        "status": Status.FAIL,
+        "text": _Text("sub"),
+        "mapping": _Mapping(a=[1, (2, 3)], b={frozenset({4})}),
+        5: None,
+        "location": Location(path="x", line=2),
+        "flag": True,
+    }
+    report = hostile_report()
+    gate = dataclasses.replace(report.gates[0], details=details)
+    encoded = json_report.to_dict(dataclasses.replace(report, gates=(gate,)))["gates"][0]
+    assert encoded["details"] == {
+        "path": "src/a.ts",
+        "when": str(when),
+        "nan": None,
+        "inf": None,
+        "ratio": 0.5,
+        "kind": 1,
+        "status": "fail",
+        "text": "sub",
+        "mapping": {"a": [1, [2, 3]], "b": [[4]]},
+        "5": None,
+        "location": {"path": "x", "line": 2, "column": None},
+        "flag": True,
+    }
+    assert type(encoded["details"]["kind"]) is int and encoded["details"]["flag"] is True
+    assert json.loads(json.dumps(encoded)) == encoded

@@ -6,9 +6,12 @@ import dataclasses
 import json
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import defusedxml.ElementTree as safe_et
 import jsonschema
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gates.checks import CHECKS
 from gates.model import Finding, GateResult, Location, Severity, Status
@@ -248,3 +251,16 @@ def test_annotations_at_most_ten_per_level_with_a_note() -> None:
     assert kinds.count("notice") == 10
     assert "more findings not annotated" in lines[-1]
     assert "71 more" in lines[-1]  # 70 beyond the limits + the notice the note replaced
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from("aZ09/._~-\\ %#?é\u00a0:\x00+@"), max_size=12))
+def test_a_sarif_uri_is_the_percent_encoding_of_its_path(path: str) -> None:
+    """A path of characters ``quote`` leaves alone is used as it is (no call to ``quote``);
+    any other is percent-encoded: both are what ``quote`` makes of the path."""
+    posix = path.replace("\\", "/")
+    while posix.startswith("./"):
+        posix = posix[2:]
+    quoted = quote(posix, safe="/-._~")
+    expected = "file://" + quoted if posix.startswith("/") else quoted
+    assert sarif_report.uri_for(path) == expected
