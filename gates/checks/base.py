@@ -193,6 +193,8 @@ class GateContext:
     commit: str | None = None
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
     evidence: list[Evidence] = field(default_factory=list)
+    _resolved_root: Path | None = field(default=None, init=False, repr=False, compare=False)
+    """``root.resolve()``, once :meth:`record` needed it."""
 
     @property
     def log_path(self) -> Path:
@@ -229,7 +231,9 @@ class GateContext:
         """Record a file this gate judged (path + sha256) and return the record."""
         from gates.io.safe import evidence_for
 
-        item = evidence_for(path, self.root)
+        if self._resolved_root is None:
+            self._resolved_root = self.root.resolve()
+        item = evidence_for(path, self.root, resolved_root=self._resolved_root)
         self.evidence.append(item)
         return item
 

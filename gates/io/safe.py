@@ -207,16 +207,34 @@ def checked_size(path: Path, *, max_bytes: int = MAX_BYTES) -> int:
     return size
 
 
-def evidence_for(path: Path, root: Path) -> Evidence:
-    """An :class:`Evidence` record (project-relative path, sha256, size) for a file read."""
+def evidence_for(path: Path, root: Path, *, resolved_root: Path | None = None) -> Evidence:
+    """An :class:`Evidence` record (project-relative path, sha256, size) for a file read.
+
+    ``resolved_root``: ``root.resolve()`` when the caller has it (a gate recording thousands
+    of files resolves its root once)."""
     digest = hashlib.sha256()
     size = 0
     with path.open("rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
             size += len(block)
+        real = _opened_path(fh.fileno()) or path.resolve()
     try:
-        shown = os.path.relpath(path.resolve(), root.resolve())
+        shown = os.path.relpath(real, resolved_root or root.resolve())
     except ValueError:
         shown = str(path)
     return Evidence(path=shown, sha256=digest.hexdigest(), size=size)
+
+
+def _opened_path(fd: int) -> Path | None:
+    """Where the kernel says the open file ``fd`` is (``/proc/self/fd``): the resolved path of
+    the very file read, in one system call (``Path.resolve`` is an ``lstat`` per component in
+    Python: 0.3 s for a build of 2,200 files). ``None`` where /proc does not tell."""
+    try:
+        target = str(Path(f"/proc/self/fd/{fd}").readlink())
+    except OSError:
+        return None
+    # a file unlinked while open reads "<path> (deleted)"; pipes and sockets are not paths
+    if not target.startswith("/") or target.endswith(" (deleted)"):
+        return None
+    return Path(target)

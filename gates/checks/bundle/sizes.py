@@ -124,10 +124,12 @@ def list_dir(directory: Path, root: Path | None = None) -> list[FileSize]:
         raise InputError(f"{directory}: build output directory not found (did the build run?)")
     top = (root or directory).resolve()
     sizes = []
+    folders: dict[Path, Path] = {}  # each folder of this listing, resolved once
+    inside = str(top).rstrip("/") + "/"  # both resolved: under top is a prefix of the text
     for path in sorted(directory.rglob("*")):
         relative = path.relative_to(directory).as_posix()
-        target = path.resolve()
-        if target != top and top not in target.parents:
+        target = _resolved(path, folders)
+        if target != top and not str(target).startswith(inside):
             raise InputError(
                 f"{relative}: a symlink out of the project ({target}); refused, like every path "
                 "a gate reads"
@@ -146,6 +148,18 @@ def list_dir(directory: Path, root: Path | None = None) -> list[FileSize]:
     if not sizes:
         raise InputError(f"{directory}: the build output directory holds no files")
     return sizes
+
+
+def _resolved(path: Path, folders: dict[Path, Path]) -> Path:
+    """``path.resolve()``: its folder resolved (once per folder) and its name, unless the name
+    is a symlink, which is resolved. ``Path.resolve`` costs an ``lstat`` per component in
+    Python; a build of 2,200 files spent 0.25 s in it."""
+    if path.is_symlink():
+        return path.resolve()
+    folder = folders.get(path.parent)
+    if folder is None:
+        folder = folders[path.parent] = path.parent.resolve()
+    return folder / path.name
 
 
 def compress(

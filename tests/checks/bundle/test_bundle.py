@@ -211,7 +211,7 @@ def test_brotli_only_where_a_budget_asks_and_threads_agree(tmp_path: Path) -> No
     assert one == two == [measure_file(dist / f.path, f.path) for f in listed]
 
 
-@pytest.mark.parametrize("kind", ["file", "folder"])
+@pytest.mark.parametrize("kind", ["file", "folder", "sibling prefix"])
 def test_symlink_out_of_the_project_is_refused(tmp_path: Path, kind: str) -> None:
     outside = tmp_path / "outside"
     outside.mkdir()
@@ -221,8 +221,12 @@ def test_symlink_out_of_the_project_is_refused(tmp_path: Path, kind: str) -> Non
     (root / "dist" / "app.js").write_text("console.log(1)")
     if kind == "file":
         (root / "dist" / "leak.js").symlink_to(outside / "big.js")
-    else:
+    elif kind == "folder":
         (root / "dist" / "vendor").symlink_to(outside, target_is_directory=True)
+    else:  # "proj-other" starts with the text of "proj" and is not inside it
+        (tmp_path / "proj-other").mkdir()
+        (tmp_path / "proj-other" / "big.js").write_bytes(b"x" * 5000)
+        (root / "dist" / "leak.js").symlink_to(tmp_path / "proj-other" / "big.js")
     ctx = GateContext(gate_id="bundle", root=root, out_dir=root / "reports", timeout=60)
     with pytest.raises(InputError, match="symlink out of the project"):
         evaluate(
@@ -237,9 +241,13 @@ def test_symlink_inside_the_project_is_measured(tmp_path: Path) -> None:
     (tmp_path / "dist").mkdir()
     (tmp_path / "shared.js").write_text("console.log(2)")
     (tmp_path / "dist" / "app.js").symlink_to(tmp_path / "shared.js")
+    (tmp_path / "dist" / "lib").mkdir()
+    (tmp_path / "dist" / "lib" / "chunk.js").write_text("console.log(3)")
     ctx = GateContext(gate_id="bundle", root=tmp_path, out_dir=tmp_path / "reports", timeout=60)
     out = evaluate(
         BundleOptions.model_validate({"dir": "dist", "budgets": [{"name": "all", "raw": "10MB"}]}),
         ctx,
     )
     assert out.status is not Status.ERROR
+    # the evidence names each file read where it is (a link: its target)
+    assert sorted(e.path for e in ctx.evidence) == ["dist/lib/chunk.js", "shared.js"]
