@@ -148,6 +148,7 @@ def handle(args: argparse.Namespace) -> int:
     from gates.redact import Redactor, run_secrets
     from gates.report.baseline import resolve_baseline
     from gates.report.effective import attach_options
+    from gates.report.history import last_durations
     from gates.report.outputs import github_annotations, lock_out_dir, prepare, write_outputs
     from gates.run.options import RunOptions, run_environ
     from gates.run.runner import run_checklist
@@ -190,6 +191,7 @@ def handle(args: argparse.Namespace) -> int:
         commit=commit,
         branch=branch,
         secrets=tuple(known_secrets),
+        expected_s=last_durations(out_dir),
     )
     deployed_at = after_run.check_flags(args, checklist, stage)
     with lock_out_dir(out_dir):

@@ -1,15 +1,17 @@
 """``reports/history.jsonl``: one JSON line per run, so the HTML report can draw trend lines.
 
 A line: ``{"commit", "branch", "time", "environment", "stage", "verdict", "digest",
-"gates": {id: {"status", "measurements": {name: value}}}}``. Lines are appended with one
-``write`` on a file opened for appending; a torn or foreign line is skipped when loading
-(history is context for a reader, never evidence for a verdict).
+"gates": {id: {"status", "duration_s", "measurements": {name: value}}}}``. Lines are appended
+with one ``write`` on a file opened for appending; a torn or foreign line is skipped when loading
+(history is context for a reader and the order gates start in, never evidence for a verdict).
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +37,7 @@ def summary(report: Report) -> dict[str, Any]:
         "gates": {
             gate.id: {
                 "status": gate.status.value,
+                "duration_s": gate.duration_s,
                 "measurements": {m.name: m.value for m in gate.measurements},
             }
             for gate in report.gates
@@ -76,6 +79,51 @@ def load(out_dir: Path, limit: int = 30) -> list[dict[str, Any]]:
         if isinstance(item, dict) and isinstance(item.get("gates"), dict):
             entries.append(item)
     return entries[-limit:] if limit > 0 else []
+
+
+TAIL_BYTES = 256 * 1024
+"""How much of the end of the history :func:`last_durations` reads (lines are ~1 KB)."""
+
+
+def last_durations(out_dir: Path) -> dict[str, float]:
+    """``{gate id: seconds}`` of the newest run in the history that timed its gates (``{}``
+    when none did, or there is no history). Reads only the end of the file: it is asked
+    before a run starts."""
+    path = Path(out_dir) / FILENAME
+    try:
+        # non-blocking: a FIFO in its place must not hang the run; only a regular file is read
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError:
+        return {}
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            return {}
+        tail = os.pread(fd, TAIL_BYTES, max(0, info.st_size - TAIL_BYTES))
+    except OSError:
+        return {}
+    finally:
+        os.close(fd)
+    for raw in reversed(tail.splitlines()):
+        try:
+            item = json.loads(raw)
+        except (ValueError, RecursionError):  # a torn line, or the cut first one
+            continue
+        gates = item.get("gates") if isinstance(item, dict) else None
+        if not isinstance(gates, dict):
+            continue
+        durations = {
+            str(gate_id): float(gate["duration_s"])
+            for gate_id, gate in gates.items()
+            if isinstance(gate, dict)
+            and isinstance(gate.get("duration_s"), int | float)
+            and not isinstance(gate.get("duration_s"), bool)
+            and math.isfinite(gate["duration_s"])
+            and gate["duration_s"] >= 0
+        }
+        if durations:
+            return durations
+    return {}
 
 
 def series(history: list[dict[str, Any]], gate_id: str, name: str) -> list[float]:

@@ -32,6 +32,9 @@ class RunOptions:
     secrets: tuple[str, ...] = ()
     """Values known to be secret before the run starts (:func:`gates.redact.run_secrets`):
     every log, progress line and report of the run masks them."""
+    expected_s: Mapping[str, float] = field(default_factory=dict)
+    """Seconds each gate took in an earlier run (:func:`gates.report.history.last_durations`):
+    of the gates ready to start, the longest expected starts first."""
 
 
 def run_environ(

@@ -49,7 +49,12 @@ def test_history_append_and_load(tmp_path: Path) -> None:
     entries = history.load(tmp_path, limit=2)
     assert len(entries) == 2
     assert entries[-1]["commit"] == report.commit
-    assert entries[-1]["gates"]["coverage"] == {"status": "warn", "measurements": {"lines": 79.1}}
+    coverage = next(g for g in report.gates if g.id == "coverage")
+    assert entries[-1]["gates"]["coverage"] == {
+        "status": "warn",
+        "duration_s": coverage.duration_s,
+        "measurements": {"lines": 79.1},
+    }
     assert history.series(entries, "coverage", "lines") == [79.1, 79.1]
     assert history.load(tmp_path / "nowhere") == []
 

@@ -349,3 +349,30 @@ def test_evidence_gates_masked_after_judging_is_recorded_as_kept(tmp_path: Path)
     kept = _as_kept(before, {p.resolve() for p in rewritten}, tmp_path)
     assert kept[0].sha256 == hashlib.sha256(judged.read_bytes()).hexdigest() != before[0].sha256
     assert kept[1] == before[1]
+
+
+def test_the_gate_that_took_longest_last_time_starts_first(tmp_path: Path) -> None:
+    """Start order follows the newest history line's times, longest first (a gate without a
+    time first of all); the report keeps the checklist's order and the run records its times."""
+    order = tmp_path / "order.txt"
+    path = checklist(
+        tmp_path,
+        "".join(
+            f'  {name}: {{type: command, shell: true, run: "echo {name} >> {order}"}}\n'
+            for name in ("quick", "slow", "new", "middle")
+        ),
+    )
+    out = tmp_path / "reports"
+    out.mkdir()
+    earlier = {"quick": 0.1, "slow": 9.0, "middle": 2.5, "gone": 99.0}
+    line = {"gates": {g: {"status": "pass", "duration_s": s} for g, s in earlier.items()}}
+    (out / "history.jsonl").write_text(json.dumps(line) + "\n" + '{"gates": {"torn"\n')
+    code, _, _ = run_gates(["run", "--checklist", str(path), "--out", str(out), "--jobs", "1"])
+    assert code == 0
+    assert order.read_text().split() == ["new", "slow", "middle", "quick"]
+    report = load_report(out)
+    assert [g["id"] for g in report["gates"]] == ["quick", "slow", "new", "middle"]
+    newest = json.loads((out / "history.jsonl").read_text().splitlines()[-1])
+    assert {g: type(v["duration_s"]) for g, v in newest["gates"].items()} == dict.fromkeys(
+        ["quick", "slow", "new", "middle"], float
+    )
