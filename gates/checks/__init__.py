@@ -38,6 +38,15 @@ only the models (:data:`OPTIONS`), so it imports them alone, not the gate's eval
 parsers and patterns (``tests/checks/test_registry.py`` checks each is its ``CHECK.options``)."""
 
 
+REPORTS_SECRETS: frozenset[str] = frozenset(
+    {"analysis", "config", "headers", "lighthouse", "migrations", "secrets", "smoke"}
+)
+"""The types whose gates may report secret values they found (``Check.reports_secrets``; the
+registry test checks the two agree). Such a gate starts before the others, so that what it
+finds masks every line a gate started after it prints: the runner must know that without
+importing the gates."""
+
+
 class _Lazy(Mapping[str, T]):
     """A read-only mapping over the gate types that loads a type's value on first lookup."""
 

@@ -168,4 +168,5 @@ CHECK = Check(
     rules=HEADER_RULES,
     summary="Security headers of live URLs, scored like the MDN HTTP Observatory",
     security=True,
+    reports_secrets=True,
 )

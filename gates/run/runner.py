@@ -23,6 +23,7 @@ from multiprocessing.context import BaseContext
 
 from gates import __version__, process, redact
 from gates.checklist.model import Checklist, GateSpec
+from gates.checks import REPORTS_SECRETS
 from gates.model import GateResult, Report, Status, tool_list
 from gates.redact import Redactor
 from gates.run import server, worker
@@ -98,7 +99,8 @@ def run_checklist(
     )
     run = _Run(checklist, options, progress or (lambda *_: None), environ)
     pending: dict[str, GateSpec] = {}
-    for gate_id in start_order(checklist.gates, options.expected_s):
+    finders = [g for g, spec in checklist.gates.items() if spec.type in REPORTS_SECRETS]
+    for gate_id in start_order(checklist.gates, options.expected_s, first=finders):
         spec = checklist.gates[gate_id]
         reason = selection_reason(spec, options)
         if reason is None:
@@ -140,12 +142,22 @@ def run_checklist(
     return report, run.secrets
 
 
-def start_order(gate_ids: Iterable[str], expected_s: Mapping[str, float]) -> list[str]:
-    """The order in which ready gates start: longest expected first, so that the longest gate
-    does not start last and run alone on one core while the others idle (with the bench's
-    gates in checklist order, the slowest started last and ran 1.3 s alone). A gate with no
-    earlier time (new, or no history) counts as longest; ties keep the checklist's order."""
-    return sorted(gate_ids, key=lambda gate_id: -expected_s.get(gate_id, math.inf))
+def start_order(
+    gate_ids: Iterable[str], expected_s: Mapping[str, float], *, first: Iterable[str] = ()
+) -> list[str]:
+    """The order in which ready gates start. ``first`` (the gates that may find secrets) in
+    checklist order before all others: a secret such a gate finds masks the progress and log
+    lines of every gate started after it, so none may overtake it because it is quicker. Then
+    the longest expected first, so that the longest gate does not start last and run alone on
+    one core while the others idle (the bench's slowest, started last, ran 1.3 s alone); a
+    gate with no earlier time counts as longest; ties keep the checklist's order."""
+    early = set(first)
+    return sorted(
+        gate_ids,
+        key=lambda gate_id: (
+            (False, 0.0) if gate_id in early else (True, -expected_s.get(gate_id, math.inf))
+        ),
+    )
 
 
 def _schedule(run: _Run, pending: dict[str, GateSpec]) -> bool:

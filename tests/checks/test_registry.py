@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
-from gates.checks import CHECKS, GATE_TYPES, OPTIONS
+import gates.checks as checks_package
+from gates.checks import CHECKS, GATE_TYPES, OPTIONS, REPORTS_SECRETS
 from gates.checks.base import OptionsBase
 
 
@@ -21,3 +25,19 @@ def test_an_unknown_type_is_not_in_either_registry() -> None:
     with pytest.raises(KeyError):
         OPTIONS["comand"]
     assert list(OPTIONS) == list(CHECKS) == list(GATE_TYPES)
+
+
+def test_the_types_the_runner_starts_first_are_those_that_report_secrets() -> None:
+    """The runner reads ``REPORTS_SECRETS`` (without importing the gates); each gate says
+    ``reports_secrets``: they agree, and every gate package whose code hands found values to
+    its outcome (``secrets=``, ``.secrets.append``/``extend``) is listed."""
+    assert {t for t in GATE_TYPES if CHECKS[t].reports_secrets} == REPORTS_SECRETS
+    package = Path(checks_package.__file__).parent
+    handing = set()
+    for source in package.rglob("*.py"):
+        text = source.read_text("utf-8")
+        if re.search(r"\bsecrets=|\.secrets\.(?:append|extend)\(|\.secrets \+=", text):
+            relative = source.relative_to(package)
+            handing.add(relative.parts[0] if len(relative.parts) > 1 else relative.stem)
+    handing.discard("base")  # GateOutcome's own field
+    assert handing and handing <= REPORTS_SECRETS, handing

@@ -32,8 +32,9 @@ def test_the_newest_line_with_times_is_read(tmp_path: Path) -> None:
 
 def test_impossible_times_are_not_read(tmp_path: Path) -> None:
     (tmp_path / history.FILENAME).write_text(
-        '{"gates": {"a": {"duration_s": NaN}, "g": {"duration_s": Infinity}, "b": {"duration_s": -1}, "c": {"duration_s": true},'
-        ' "d": {"duration_s": "5"}, "e": {"duration_s": 0.5}, "f": 7}}\n'
+        '{"gates": {"a": {"duration_s": NaN}, "g": {"duration_s": Infinity},'
+        ' "b": {"duration_s": -1}, "c": {"duration_s": true}, "d": {"duration_s": "5"},'
+        ' "e": {"duration_s": 0.5}, "f": 7}}\n'
     )
     assert history.last_durations(tmp_path) == {"e": 0.5}
 
@@ -53,6 +54,13 @@ def test_no_history_a_folder_or_a_fifo_in_its_place_is_no_times(tmp_path: Path) 
     fifo_dir.mkdir()
     os.mkfifo(fifo_dir / history.FILENAME)  # opened non-blocking: no writer, no hang
     assert history.last_durations(fifo_dir) == {}
+
+
+def test_gates_that_may_find_secrets_start_first_in_checklist_order() -> None:
+    """However quick they were last time, and whatever the others took."""
+    expected = {"scan": 0.3, "config": 0.2, "slow": 9.0, "show": 0.05}
+    order = start_order(["show", "config", "slow", "scan"], expected, first=["scan", "config"])
+    assert order == ["config", "scan", "slow", "show"]
 
 
 def test_start_order_is_longest_first_with_unknown_gates_first_and_ties_in_order() -> None:

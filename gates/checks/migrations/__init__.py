@@ -221,4 +221,5 @@ CHECK = Check(
             "Write the lock file that records the applied migrations and their digests.",
         ),
     ),
+    reports_secrets=True,
 )
