@@ -41,10 +41,10 @@ parsers and patterns (``tests/checks/test_registry.py`` checks each is its ``CHE
 REPORTS_SECRETS: frozenset[str] = frozenset(
     {"analysis", "config", "headers", "lighthouse", "migrations", "secrets", "smoke"}
 )
-"""The types whose gates may report secret values they found (``Check.reports_secrets``; the
-registry test checks the two agree). Such a gate starts before the others, so that what it
-finds masks every line a gate started after it prints: the runner must know that without
-importing the gates."""
+"""The types whose gates may report secret values they found (``GateOutcome.secrets``). Such a
+gate starts before the others, so that what it finds masks every line a gate started after it
+prints; the runner must know that without importing the gates (``tests/checks/test_registry.py``
+checks this is exactly the set of types whose code hands values to ``GateOutcome.secrets``)."""
 
 
 class _Lazy(Mapping[str, T]):

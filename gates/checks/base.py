@@ -296,10 +296,6 @@ class Check(Generic[OptionsT]):
     """Its findings are security alerts (SARIF ``security-severity`` and the ``security`` tag)."""
     commands: tuple[Subcommand[OptionsT], ...] = ()
     """CLI helpers of this type, offered as ``gates <type> <name>``."""
-    reports_secrets: bool = False
-    """Its outcome may carry secret values it found (``GateOutcome.secrets``), which every
-    later log line and progress line must mask: listed in :data:`gates.checks.REPORTS_SECRETS`
-    too, for the runner, which starts such gates first."""
 
     @property
     def runs_commands(self) -> bool:

@@ -168,5 +168,4 @@ CHECK = Check(
     rules=HEADER_RULES,
     summary="Security headers of live URLs, scored like the MDN HTTP Observatory",
     security=True,
-    reports_secrets=True,
 )

@@ -421,5 +421,4 @@ CHECK = Check(
     options=AnalysisOptions,
     evaluate=evaluate,
     summary="Watch a deployment over a window: error rate, p95, baseline, Prometheus",
-    reports_secrets=True,
 )

@@ -325,7 +325,6 @@ CHECK = Check(
     rules=RULES,
     summary="Per-environment settings, public-prefix secrets, configured headers",
     security=True,
-    reports_secrets=True,
 )
 
 __all__ = ["CHECK", "ConfigOptions", "evaluate"]

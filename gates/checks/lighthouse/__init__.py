@@ -337,5 +337,4 @@ CHECK = Check(
     evaluate=evaluate,
     rules=RULES,
     summary="Median of N Lighthouse runs per URL against metric, category and budget.json budgets",
-    reports_secrets=True,
 )

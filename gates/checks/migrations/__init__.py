@@ -221,5 +221,4 @@ CHECK = Check(
             "Write the lock file that records the applied migrations and their digests.",
         ),
     ),
-    reports_secrets=True,
 )

@@ -361,5 +361,4 @@ CHECK = Check(
     rules=RULES,
     summary="Credentials in tracked files and the client bundle; public service keys always block",
     security=True,
-    reports_secrets=True,
 )

@@ -75,7 +75,6 @@ CHECK = Check(
     evaluate=evaluate,
     rules=RULES,
     summary="Live URLs, the served commit, and journeys in real Chromium",
-    reports_secrets=True,
 )
 
 __all__ = ["CHECK", "SmokeOptions", "evaluate"]
